@@ -1,0 +1,89 @@
+//! The library's one error type: every failure carries what the user needs to
+//! find it (file, line/column where known, the resource) and a hint.
+
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    Io,
+    Yaml,
+    Kustomization,
+    Resource,
+    Patch,
+    Restriction,
+    Cycle,
+    Conflict,
+    Validation,
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub file: Option<PathBuf>,
+    /// 1-based line and column, where the parser knows them.
+    pub pos: Option<(usize, usize)>,
+    /// The resource, e.g. `Deployment/spark-worker in namespace spark-b`.
+    pub resource: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            file: None,
+            pos: None,
+            resource: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn file(mut self, f: impl Into<PathBuf>) -> Self {
+        if self.file.is_none() {
+            self.file = Some(f.into());
+        }
+        self
+    }
+    pub fn pos(mut self, line: usize, col: usize) -> Self {
+        self.pos = Some((line, col));
+        self
+    }
+    pub fn resource(mut self, r: impl Into<String>) -> Self {
+        if self.resource.is_none() {
+            self.resource = Some(r.into());
+        }
+        self
+    }
+    pub fn hint(mut self, h: impl Into<String>) -> Self {
+        if self.hint.is_none() {
+            self.hint = Some(h.into());
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            if let Some((l, c)) = self.pos {
+                write!(f, ":{l}:{c}")?;
+            }
+            write!(f, ": ")?;
+        }
+        if let Some(r) = &self.resource {
+            write!(f, "{r}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

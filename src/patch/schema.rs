@@ -1,0 +1,1 @@
+//! Merge keys and strategies per type (derived from the Kubernetes schemas).

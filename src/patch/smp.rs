@@ -1,0 +1,1 @@
+//! Strategic merge patch with kustomize (kyaml merge2) semantics.

@@ -1,0 +1,11 @@
+//! YAML text <-> `serde_json::Value`, with kustomize's semantics.
+//!
+//! Parsing resolves plain scalars the way kustomize (go-yaml v3 / kyaml) does;
+//! emission writes the text `kubectl kustomize` writes (go-yaml v2 style, keys
+//! sorted, after kustomize's JSON round trip).
+
+mod emit;
+mod parse;
+
+pub use emit::{stream_to_string, to_string};
+pub use parse::{parse_stream, Document, YamlError};
