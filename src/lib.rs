@@ -2,12 +2,23 @@
 //!
 //! Layering: `yaml` (text <-> values), `load` (the only module reading the
 //! input tree), pure stages (`generate`, `transform`, `patch`, `order`),
-//! `build` wiring them; the binary in `main.rs`/`cli` reports errors and maps
+//! `build` wiring them; the binary (`main.rs`, `cli`) reports errors and maps
 //! outcomes to exit codes.
 
+pub mod build;
 pub mod error;
+pub mod fieldspecs;
+pub mod generate;
+pub mod generators;
+pub mod kustomization;
+pub mod load;
+pub mod order;
 pub mod patch;
+pub mod replacements;
+pub mod resmap;
 pub mod resource;
+pub mod transform;
+pub mod vars;
 pub mod yaml;
 
 pub use error::Error;

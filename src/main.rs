@@ -1,1 +1,6 @@
-fn main() {}
+//! The `kcompile` binary: a thin layer over the library.
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

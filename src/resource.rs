@@ -41,6 +41,34 @@ pub struct ResId {
     pub name: String,
 }
 
+impl ResId {
+    /// kustomize treats an empty namespace and `default` as the same.
+    pub fn ns_eq(&self, other: &ResId) -> bool {
+        effective_ns(&self.namespace) == effective_ns(&other.namespace)
+    }
+    /// Same group, version, kind, name and (effective) namespace.
+    pub fn equals(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk && self.name == other.name && self.ns_eq(other)
+    }
+    /// Key for hash maps, with the namespace normalised.
+    pub fn key(&self) -> ResId {
+        ResId {
+            gvk: self.gvk.clone(),
+            namespace: effective_ns(&self.namespace).to_string(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// "" and "default" denote the same namespace.
+pub fn effective_ns(ns: &str) -> &str {
+    if ns.is_empty() {
+        "default"
+    } else {
+        ns
+    }
+}
+
 impl fmt::Display for ResId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.gvk.kind, self.name)?;
@@ -58,17 +86,82 @@ pub struct Origin {
     pub line: usize,
 }
 
-/// One object being compiled.
+/// What a generated object does when one with its name already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behavior {
+    #[default]
+    Create,
+    Merge,
+    Replace,
+}
+
+/// One object being compiled, with the build state kustomize keeps in
+/// internal annotations (kept here as fields, so they never reach output).
 #[derive(Debug, Clone)]
 pub struct Resource {
     /// Always a JSON object.
     pub obj: Value,
     pub origin: Option<Origin>,
+    /// Earlier identities (oldest first), recorded before each rename or
+    /// namespace change; name references are resolved through them.
+    pub prev_ids: Vec<ResId>,
+    /// Name prefixes and suffixes applied so far (innermost first).
+    pub prefixes: Vec<String>,
+    pub suffixes: Vec<String>,
+    /// A generated ConfigMap/Secret that gets a content-hash name suffix.
+    pub needs_hash: bool,
+    pub behavior: Behavior,
 }
 
 impl Resource {
     pub fn new(obj: Value, origin: Option<Origin>) -> Resource {
-        Resource { obj, origin }
+        Resource {
+            obj,
+            origin,
+            prev_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+            needs_hash: false,
+            behavior: Behavior::Create,
+        }
+    }
+    pub fn map_mut(&mut self) -> &mut Map<String, Value> {
+        self.obj.as_object_mut().expect("resource is an object")
+    }
+    /// The identity before any transformation (kustomize's OrgId).
+    pub fn org_id(&self) -> ResId {
+        self.prev_ids.first().cloned().unwrap_or_else(|| self.id())
+    }
+    /// Record the current identity before it changes.
+    pub fn store_prev_id(&mut self) {
+        let id = self.id();
+        self.prev_ids.push(id);
+    }
+    pub fn set_name(&mut self, name: &str) {
+        let md = self
+            .map_mut()
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !md.is_object() {
+            *md = Value::Object(Map::new());
+        }
+        if let Some(m) = md.as_object_mut() {
+            m.insert("name".into(), Value::String(name.to_string()));
+        }
+    }
+    /// `Deployment/spark-worker in namespace spark-b (from base/worker.yaml:1)`.
+    pub fn describe(&self) -> String {
+        let mut s = self.id().to_string();
+        if let Some(o) = &self.origin {
+            s.push_str(&format!(" (from {}:{})", o.file.display(), o.line));
+        }
+        s
+    }
+    pub fn labels(&self) -> Option<&Map<String, Value>> {
+        self.obj.get("metadata")?.get("labels")?.as_object()
+    }
+    pub fn annotations(&self) -> Option<&Map<String, Value>> {
+        self.obj.get("metadata")?.get("annotations")?.as_object()
     }
     pub fn map(&self) -> &Map<String, Value> {
         self.obj.as_object().expect("resource is an object")
@@ -105,4 +198,50 @@ impl Resource {
             name: self.name().to_string(),
         }
     }
+}
+
+/// Kinds that live outside namespaces (the built-in Kubernetes API; custom
+/// resources are assumed namespaced, as kustomize assumes).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "APIService"
+            | "CSIDriver"
+            | "CSINode"
+            | "CertificateSigningRequest"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "ClusterTrustBundle"
+            | "ComponentStatus"
+            | "CustomResourceDefinition"
+            | "FlowSchema"
+            | "IngressClass"
+            | "IPAddress"
+            | "MutatingAdmissionPolicy"
+            | "MutatingAdmissionPolicyBinding"
+            | "MutatingWebhookConfiguration"
+            | "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "PodSecurityPolicy"
+            | "PriorityClass"
+            | "PriorityLevelConfiguration"
+            | "RuntimeClass"
+            | "SelfSubjectAccessReview"
+            | "SelfSubjectReview"
+            | "SelfSubjectRulesReview"
+            | "ServiceCIDR"
+            | "StorageClass"
+            | "StorageVersion"
+            | "StorageVersionMigration"
+            | "SubjectAccessReview"
+            | "TokenReview"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "ValidatingWebhookConfiguration"
+            | "VolumeAttachment"
+            | "VolumeAttributesClass"
+            | "DeviceClass"
+            | "ResourceSlice"
+    )
 }

@@ -1,13 +1,13 @@
-use serde_json::Value;
+//! TEMPORARY shim until the YAML work lands.
+use serde_json::{Map, Number, Value};
+use yaml_rust2::{Yaml, YamlLoader};
 
-/// One document of a YAML stream and the (1-based) line it starts on.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
     pub line: usize,
 }
 
-/// A YAML syntax or structure error, with the position the parser knows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
     pub line: usize,
@@ -17,11 +17,55 @@ pub struct YamlError {
 
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.col, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.col, self.message
+        )
     }
 }
 
-/// Parse a multi-document stream. Empty documents come back as `Value::Null`.
-pub fn parse_stream(_text: &str) -> Result<Vec<Document>, YamlError> {
-    todo!("yaml helper")
+pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| YamlError {
+        line: e.marker().line(),
+        col: e.marker().col() + 1,
+        message: e.info().to_string(),
+    })?;
+    Ok(docs
+        .iter()
+        .map(|d| Document {
+            value: conv(d),
+            line: 1,
+        })
+        .collect())
+}
+
+fn conv(y: &Yaml) -> Value {
+    match y {
+        Yaml::Real(s) => s
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or(Value::String(s.clone())),
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::String(s) => Value::String(s.clone()),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Array(a) => Value::Array(a.iter().map(conv).collect()),
+        Yaml::Hash(h) => {
+            let mut m = Map::new();
+            for (k, v) in h {
+                let key = match k {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    Yaml::Real(s) => s.clone(),
+                    _ => String::new(),
+                };
+                m.insert(key, conv(v));
+            }
+            Value::Object(m)
+        }
+        _ => Value::Null,
+    }
 }

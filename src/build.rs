@@ -1,0 +1,526 @@
+//! One build: a kustomization tree in, ordered resources out. Mirrors
+//! kustomize's KustTarget: resources, configurations, generators,
+//! components, transformers (in kustomize's fixed order), then at the top:
+//! hash suffixes, name-reference fixing, vars, local-config removal, sort.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomization::{Kustomization, Patch};
+use crate::load::{self, Loader, Target};
+use crate::order;
+use crate::patch::schema::Schema;
+use crate::resmap::ResMap;
+use crate::resource::Resource;
+use crate::transform::{self, config::TransformerConfig, patches};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// How to order the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reorder {
+    /// What the kustomization's `sortOptions` says, else legacy (kubectl's default).
+    #[default]
+    Auto,
+    Legacy,
+    /// Input order (kubectl's `--reorder none`).
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub reorder: Reorder,
+}
+
+/// The result of a build.
+#[derive(Debug)]
+pub struct Output {
+    pub resources: Vec<Resource>,
+    pub warnings: Vec<String>,
+}
+
+struct Ctx<'a> {
+    loader: &'a Loader,
+    warnings: Vec<String>,
+    /// Kustomization roots being built (outermost first), for cycle detection.
+    stack: Vec<PathBuf>,
+    schema: Schema,
+}
+
+struct Acc {
+    rm: ResMap,
+    tc: TransformerConfig,
+    vars: Vec<crate::kustomization::Var>,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            rm: ResMap::new(),
+            tc: crate::fieldspecs::default_config().clone(),
+            vars: Vec::new(),
+        }
+    }
+}
+
+/// A loaded kustomization and where it lives.
+struct Kust {
+    dir: PathBuf,
+    file: PathBuf,
+    k: Kustomization,
+}
+
+/// Build the kustomization in `dir`.
+pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
+    let dir = std::fs::canonicalize(dir).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("cannot open directory: {e}"))
+            .file(dir)
+            .hint("pass the directory that holds kustomization.yaml")
+    })?;
+    if !dir.is_dir() {
+        return Err(Error::new(ErrorKind::Io, "not a directory")
+            .file(&dir)
+            .hint("pass the directory that holds kustomization.yaml, not the file"));
+    }
+    let mut ctx = Ctx {
+        loader,
+        warnings: Vec::new(),
+        stack: Vec::new(),
+        schema: Schema::builtin(),
+    };
+    let kust = load_kust(&mut ctx, &dir)?;
+    let sort = kust.k.sort_options.clone();
+    let mut acc = accumulate(&mut ctx, &kust, Acc::new())?;
+
+    hash_names(&mut acc.rm)?;
+    transform::nameref::fix(&mut acc.rm, &acc.tc.name_reference)?;
+    crate::vars::resolve(&mut acc.rm, &acc.vars, &acc.tc.var_reference)?;
+    acc.rm.retain(|r| {
+        r.annotations()
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .and_then(Value::as_str)
+            != Some("true")
+    });
+
+    let mut resources = acc.rm.into_vec();
+    let (first, last, legacy) = match (opts.reorder, &sort) {
+        (Reorder::None, _) => (vec![], vec![], false),
+        (Reorder::Auto, Some(s)) if s.order == "fifo" => (vec![], vec![], false),
+        (Reorder::Auto, Some(s)) if s.order == "legacy" => match &s.legacy_sort_options {
+            Some(l) => (l.order_first.clone(), l.order_last.clone(), true),
+            None => (order::default_first(), order::default_last(), true),
+        },
+        _ => (order::default_first(), order::default_last(), true),
+    };
+    if legacy {
+        order::legacy_sort(&mut resources, &first, &last);
+    }
+    Ok(Output {
+        resources,
+        warnings: ctx.warnings,
+    })
+}
+
+fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
+    let (file, bytes) = ctx.loader.kustomization_file(dir)?;
+    let docs = load::parse_bytes(&file, &bytes)?;
+    let mut docs: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
+    if docs.len() > 1 {
+        return Err(Error::new(
+            ErrorKind::Kustomization,
+            "a kustomization file must hold one YAML document",
+        )
+        .file(&file)
+        .hint("remove the `---` separated documents after the first"));
+    }
+    let v = docs.pop().unwrap_or(Value::Null);
+    let (k, warnings) = Kustomization::from_value(v, &file)?;
+    ctx.warnings.extend(warnings);
+    Ok(Kust {
+        dir: dir.to_path_buf(),
+        file,
+        k,
+    })
+}
+
+fn rel_label(kust: &Kust, rel: &str) -> String {
+    kust.dir.join(rel).display().to_string()
+}
+
+fn accumulate(ctx: &mut Ctx, kust: &Kust, mut acc: Acc) -> Result<Acc> {
+    if let Some(outer) = ctx
+        .stack
+        .iter()
+        .find(|p| kust.dir.starts_with(p) || p.starts_with(&kust.dir))
+    {
+        if *outer == kust.dir || ctx.stack.contains(&kust.dir) {
+            return Err(cycle_err(ctx, kust));
+        }
+    }
+    ctx.stack.push(kust.dir.clone());
+    let r = accumulate_inner(ctx, kust, &mut acc);
+    ctx.stack.pop();
+    r.map(|_| acc)
+}
+
+fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
+    let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
+    chain.push(kust.dir.display().to_string());
+    Error::new(
+        ErrorKind::Cycle,
+        format!(
+            "cycle detected between kustomizations: {}",
+            chain.join(" -> ")
+        ),
+    )
+    .file(&kust.file)
+    .hint("a kustomization must not include itself, directly or through its bases")
+}
+
+fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
+    let k = &kust.k;
+    if let Some(path) = k.openapi.get("path").and_then(Value::as_str) {
+        let (f, bytes) = ctx
+            .loader
+            .read_restricted(&kust.dir, path)
+            .map_err(|e| e.file(&kust.file))?;
+        let docs = load::parse_bytes(&f, &bytes)?;
+        for d in docs {
+            ctx.schema
+                .merge_openapi(&d.value)
+                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
+        }
+    }
+    // resources
+    for rel in &k.resources {
+        accumulate_path(ctx, kust, rel, acc, false)?;
+    }
+    // configurations
+    for rel in &k.configurations {
+        let (f, bytes) = ctx
+            .loader
+            .read_restricted(&kust.dir, rel)
+            .map_err(|e| e.file(&kust.file))?;
+        for d in load::parse_bytes(&f, &bytes)? {
+            let tc = TransformerConfig::from_value(&d.value)
+                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
+            acc.tc.merge(&tc);
+        }
+    }
+    crate::generators::run(ctx.loader, &kust.dir, &kust.file, k, &mut acc.rm)?;
+    for rel in &k.components {
+        accumulate_path(ctx, kust, rel, acc, true)?;
+    }
+    run_transformers(ctx, kust, acc)?;
+    for v in &k.vars {
+        if acc.vars.iter().any(|x| x.name == v.name) {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("var '{}' already encountered", v.name),
+            )
+            .file(&kust.file)
+            .hint("each var name may be declared once across a build"));
+        }
+        acc.vars.push(v.clone());
+    }
+    Ok(())
+}
+
+/// A `resources:` or `components:` entry: a file of objects or a directory
+/// with its own kustomization.
+fn accumulate_path(
+    ctx: &mut Ctx,
+    kust: &Kust,
+    rel: &str,
+    acc: &mut Acc,
+    component: bool,
+) -> Result<()> {
+    let target = ctx
+        .loader
+        .resolve(&kust.dir, rel)
+        .map_err(|e| e.file(&kust.file))?;
+    match target {
+        Target::File(f) if !component => {
+            ctx.loader
+                .restrict(&kust.dir, &f, rel)
+                .map_err(|e| e.file(&kust.file))?;
+            let bytes = load::read_file(&f)?;
+            let docs = ctx.loader.parse_file(&f, &bytes)?;
+            for r in load::resources_from_docs(&f, &docs)? {
+                acc.rm.append(r)?;
+            }
+            Ok(())
+        }
+        Target::File(f) => Err(Error::new(
+            ErrorKind::Kustomization,
+            format!(
+                "component `{rel}` must be a directory holding a kustomization of kind Component"
+            ),
+        )
+        .file(&kust.file)
+        .resource(f.display().to_string())),
+        Target::Dir(d) => {
+            if ctx.stack.contains(&d) || kust.dir.starts_with(&d) {
+                let mut chain: Vec<String> =
+                    ctx.stack.iter().map(|p| p.display().to_string()).collect();
+                chain.push(d.display().to_string());
+                return Err(Error::new(
+                    ErrorKind::Cycle,
+                    format!(
+                        "cycle detected: candidate root '{}' contains visited root '{}' ({})",
+                        d.display(),
+                        kust.dir.display(),
+                        chain.join(" -> ")
+                    ),
+                )
+                .file(&kust.file)
+                .hint("a kustomization must not include itself or a directory above it"));
+            }
+            let sub = load_kust(ctx, &d)?;
+            if component && !sub.k.is_component() {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    format!(
+                        "expected kind 'Component' for path '{}' but got '{}'",
+                        d.display(),
+                        sub.k.kind
+                    ),
+                )
+                .file(&kust.file)
+                .hint("list kustomizations under `resources:`, components under `components:`"));
+            }
+            if !component && sub.k.is_component() {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    format!("expected kind != 'Component' for path '{}'", d.display()),
+                )
+                .file(&kust.file)
+                .hint("list components under `components:`, not `resources:`"));
+            }
+            if component {
+                let taken = std::mem::replace(acc, Acc::new());
+                *acc = accumulate(ctx, &sub, taken)?;
+            } else {
+                let sub_acc = accumulate(ctx, &sub, Acc::new())?;
+                acc.rm.append_all(sub_acc.rm)?;
+                acc.tc.merge(&sub_acc.tc);
+                for v in sub_acc.vars {
+                    if acc.vars.iter().any(|x| x.name == v.name) {
+                        return Err(Error::new(
+                            ErrorKind::Kustomization,
+                            format!("var '{}' already encountered", v.name),
+                        )
+                        .file(&sub.file));
+                    }
+                    acc.vars.push(v);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Load a patch's text: from `path` (restricted) or inline.
+fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
+    let has_path = !p.path.is_empty();
+    let has_inline = !p.patch.trim().is_empty();
+    match (has_path, has_inline) {
+        (true, true) => Err(Error::new(
+            ErrorKind::Kustomization,
+            "patch and path can't be set at the same time",
+        )
+        .file(&kust.file)
+        .hint("use either `path:` (a file) or `patch:` (inline text) in one patches entry")),
+        (false, false) => Err(Error::new(
+            ErrorKind::Kustomization,
+            "must specify one of patch and path",
+        )
+        .file(&kust.file)),
+        (true, false) => {
+            let (f, bytes) = ctx
+                .loader
+                .read_restricted(&kust.dir, &p.path)
+                .map_err(|e| e.file(&kust.file))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::new(ErrorKind::Yaml, "patch file is not valid UTF-8").file(&f)
+            })?;
+            Ok((text, f.display().to_string()))
+        }
+        (false, true) => Ok((
+            p.patch.clone(),
+            format!("{} (inline patch)", kust.file.display()),
+        )),
+    }
+}
+
+fn parse_patch(text: &str, label: &str) -> Result<patches::Parsed> {
+    let docs = crate::yaml::parse_stream(text).map_err(|e| {
+        Error::new(
+            ErrorKind::Yaml,
+            format!("invalid YAML in patch: {}", e.message),
+        )
+        .file(label)
+        .pos(e.line, e.col)
+    })?;
+    patches::classify(
+        docs.into_iter().map(|d| d.value).collect(),
+        &patches::Source { label },
+    )
+}
+
+fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
+    let k = &kust.k;
+    let tc = acc.tc.clone();
+    // patchesStrategicMerge: each entry a file, or inline YAML.
+    for entry in &k.patches_strategic_merge {
+        let (text, label) = match ctx.loader.resolve(&kust.dir, entry) {
+            Ok(Target::File(f)) => {
+                ctx.loader
+                    .restrict(&kust.dir, &f, entry)
+                    .map_err(|e| e.file(&kust.file))?;
+                let bytes = load::read_file(&f)?;
+                (
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    f.display().to_string(),
+                )
+            }
+            _ if entry.contains('\n') || entry.contains(':') => (
+                entry.clone(),
+                format!("{} (inline patch)", kust.file.display()),
+            ),
+            Ok(Target::Dir(d)) => {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    "patchesStrategicMerge entry is a directory",
+                )
+                .file(&kust.file)
+                .resource(d.display().to_string()))
+            }
+            Err(e) => return Err(e.file(&kust.file)),
+        };
+        let parsed = parse_patch(&text, &label)?;
+        if let patches::Parsed::Json(_) = parsed {
+            return Err(Error::new(
+                ErrorKind::Patch,
+                "patchesStrategicMerge entry holds a JSON 6902 patch",
+            )
+            .file(&label)
+            .hint("move it to `patches:` with a `target:`"));
+        }
+        patches::apply(
+            &mut acc.rm,
+            &parsed,
+            None,
+            Default::default(),
+            &ctx.schema,
+            &patches::Source { label: &label },
+        )?;
+    }
+    for p in &k.patches {
+        let (text, label) = patch_text(ctx, kust, p)?;
+        let parsed = parse_patch(&text, &label)?;
+        let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
+        let opts = patches::Opts {
+            allow_name_change: opt("allowNameChange"),
+            allow_kind_change: opt("allowKindChange"),
+        };
+        patches::apply(
+            &mut acc.rm,
+            &parsed,
+            p.target.as_ref(),
+            opts,
+            &ctx.schema,
+            &patches::Source { label: &label },
+        )?;
+    }
+    transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace)?;
+    transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
+    transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
+    for l in &k.labels {
+        let mut specs: Vec<transform::fieldspec::FieldSpec> = l
+            .fields
+            .iter()
+            .filter_map(transform::fieldspec::FieldSpec::from_value)
+            .collect();
+        let add = |specs: &mut Vec<transform::fieldspec::FieldSpec>,
+                   more: &[transform::fieldspec::FieldSpec]| {
+            for fs in more {
+                if !specs
+                    .iter()
+                    .any(|s| s.path == fs.path && s.gvk() == fs.gvk())
+                {
+                    specs.push(fs.clone());
+                }
+            }
+        };
+        if l.include_selectors {
+            add(&mut specs, &tc.common_labels);
+        } else {
+            add(
+                &mut specs,
+                &[transform::fieldspec::FieldSpec {
+                    path: "metadata/labels".into(),
+                    create: true,
+                    ..Default::default()
+                }],
+            );
+            if l.include_templates {
+                add(&mut specs, &tc.template_labels);
+            }
+        }
+        transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
+    }
+    transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
+    transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
+    for p in &k.patches_json6902 {
+        let (text, label) = patch_text(ctx, kust, p)?;
+        let parsed = parse_patch(&text, &label)?;
+        if let patches::Parsed::Smp(_) = parsed {
+            return Err(Error::new(
+                ErrorKind::Patch,
+                "patchesJson6902 entry is not a list of operations",
+            )
+            .file(&label));
+        }
+        patches::apply(
+            &mut acc.rm,
+            &parsed,
+            p.target.as_ref(),
+            Default::default(),
+            &ctx.schema,
+            &patches::Source { label: &label },
+        )?;
+    }
+    for r in &k.replicas {
+        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.file(&kust.file))?;
+    }
+    for img in &k.images {
+        transform::images(&mut acc.rm, img, &tc.images)?;
+    }
+    if !k.replacements.is_empty() {
+        crate::replacements::run(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            &k.replacements,
+            &mut acc.rm,
+        )?;
+    }
+    Ok(())
+}
+
+/// Append content hashes to generated names (kustomize's HashTransformer).
+fn hash_names(rm: &mut ResMap) -> Result<()> {
+    for r in rm.resources_mut() {
+        if r.needs_hash {
+            let h = crate::generate::hash_suffix(&r.obj)?;
+            r.store_prev_id();
+            let n = format!("{}-{}", r.name(), h);
+            r.set_name(&n);
+        }
+    }
+    rm.reindex("the name hash suffix")
+}
+
+#[allow(dead_code)]
+fn label_for(kust: &Kust, rel: &str) -> String {
+    rel_label(kust, rel)
+}

@@ -1,0 +1,127 @@
+//! Command-line interface: argument parsing, wiring library calls, and the
+//! one place where outcomes become exit codes.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kcompile::build::{self, Options, Reorder};
+use kcompile::load::Loader;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Outcome of a command, mapped to the exit code in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done; nothing differs.
+    Success,
+    /// Done; differences found (diff, --check).
+    Failure,
+    /// Could not do the job.
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kcompile",
+    version,
+    about = "Compile kustomize-style overlays into final Kubernetes manifests",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    build: BuildArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Print the compiled YAML stream of an overlay (the default command).
+    Build(BuildArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct BuildArgs {
+    /// Directory holding kustomization.yaml.
+    path: Option<PathBuf>,
+    /// Output order: `legacy` (kind order, kubectl's default) or `none` (input order).
+    #[arg(long, value_enum)]
+    reorder: Option<ReorderArg>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum ReorderArg {
+    Legacy,
+    None,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => ExitStatus::Error.code(),
+            };
+        }
+    };
+    let status = match cli.cmd {
+        Some(Cmd::Build(b)) => run_build(&b),
+        None => run_build(&cli.build),
+    };
+    status.code()
+}
+
+fn report(e: &kcompile::Error) {
+    let _ = writeln!(std::io::stderr(), "error: {e}");
+}
+
+fn run_build(b: &BuildArgs) -> ExitStatus {
+    let Some(path) = &b.path else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: no overlay given\n  hint: run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml)"
+        );
+        return ExitStatus::Error;
+    };
+    let opts = Options {
+        reorder: match b.reorder {
+            Some(ReorderArg::Legacy) => Reorder::Legacy,
+            Some(ReorderArg::None) => Reorder::None,
+            None => Reorder::Auto,
+        },
+    };
+    let loader = Loader::new();
+    match build::build(&loader, path, &opts) {
+        Ok(out) => {
+            let mut err = std::io::stderr().lock();
+            for w in &out.warnings {
+                let _ = writeln!(err, "{w}");
+            }
+            let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
+            let text = kcompile::yaml::stream_to_string(&docs);
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
+                return ExitStatus::Error;
+            }
+            ExitStatus::Success
+        }
+        Err(e) => {
+            report(&e);
+            ExitStatus::Error
+        }
+    }
+}

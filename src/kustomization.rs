@@ -1,0 +1,358 @@
+//! The kustomization file (`kustomization.yaml`), as kustomize v5 reads it.
+
+use crate::error::{Error, ErrorKind, Result};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Fields a kustomization may hold (kustomize v5.5's `types.Kustomization`).
+pub const KNOWN_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Kustomization {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: Option<Value>,
+    pub openapi: Map<String, Value>,
+    pub name_prefix: String,
+    pub name_suffix: String,
+    pub namespace: String,
+    pub common_labels: Map<String, Value>,
+    pub labels: Vec<Label>,
+    pub common_annotations: Map<String, Value>,
+    pub patches_strategic_merge: Vec<String>,
+    pub patches_json6902: Vec<Patch>,
+    pub patches: Vec<Patch>,
+    pub images: Vec<Image>,
+    pub image_tags: Vec<Image>,
+    pub replacements: Vec<Value>,
+    pub replicas: Vec<Replica>,
+    pub vars: Vec<Var>,
+    pub sort_options: Option<SortOptions>,
+    pub resources: Vec<String>,
+    pub components: Vec<String>,
+    pub crds: Vec<String>,
+    pub bases: Vec<String>,
+    pub config_map_generator: Vec<Value>,
+    pub secret_generator: Vec<Value>,
+    pub helm_globals: Option<Value>,
+    pub helm_charts: Vec<Value>,
+    pub helm_chart_inflation_generator: Vec<Value>,
+    pub generator_options: Option<Value>,
+    pub configurations: Vec<String>,
+    pub generators: Vec<String>,
+    pub transformers: Vec<String>,
+    pub validators: Vec<String>,
+    pub build_metadata: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Label {
+    pub pairs: Map<String, Value>,
+    pub include_selectors: bool,
+    pub include_templates: bool,
+    pub fields: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Patch {
+    pub path: String,
+    pub patch: String,
+    pub target: Option<Selector>,
+    pub options: Map<String, Value>,
+}
+
+/// A resource selector (`target:` of a patch, replacement, …). Name and
+/// namespace are regular expressions, as in kustomize.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Selector {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub label_selector: String,
+    pub annotation_selector: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Image {
+    pub name: String,
+    pub new_name: String,
+    pub new_tag: String,
+    pub tag_suffix: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Replica {
+    pub name: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Var {
+    pub name: String,
+    pub objref: VarRef,
+    pub fieldref: FieldRef,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VarRef {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub api_version: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FieldRef {
+    pub field_path: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SortOptions {
+    pub order: String,
+    pub legacy_sort_options: Option<LegacySortOptions>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LegacySortOptions {
+    pub order_first: Vec<String>,
+    pub order_last: Vec<String>,
+}
+
+pub const KIND_KUSTOMIZATION: &str = "Kustomization";
+pub const KIND_COMPONENT: &str = "Component";
+
+impl Kustomization {
+    /// Decode a parsed kustomization document, rejecting unknown fields with
+    /// a suggestion, and applying kustomize's fix-ups (deprecated fields).
+    /// Returns the kustomization and the deprecation warnings to print.
+    pub fn from_value(v: Value, file: &Path) -> Result<(Kustomization, Vec<String>)> {
+        let map = match v {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            other => {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    format!(
+                        "a kustomization must be a mapping of fields, found {}",
+                        describe(&other)
+                    ),
+                )
+                .file(file)
+                .hint("start the file with fields such as `resources:` or `namespace:`"));
+            }
+        };
+        for key in map.keys() {
+            if !KNOWN_FIELDS.contains(&key.as_str()) {
+                let mut e = Error::new(
+                    ErrorKind::Kustomization,
+                    format!("unknown field `{key}` in kustomization"),
+                )
+                .file(file);
+                if let Some(s) = suggest(key, KNOWN_FIELDS) {
+                    e = e.hint(format!("did you mean `{s}`?"));
+                } else {
+                    e = e.hint(
+                        "see schemas/kustomization.schema.json for the fields kcompile accepts",
+                    );
+                }
+                return Err(e);
+            }
+        }
+        let mut k: Kustomization = serde_json::from_value(Value::Object(map)).map_err(|e| {
+            Error::new(
+                ErrorKind::Kustomization,
+                format!("invalid kustomization: {e}"),
+            )
+            .file(file)
+            .hint("check the field's type against the kustomize documentation")
+        })?;
+        let mut warnings = Vec::new();
+        let deprecated = [
+            (
+                !k.bases.is_empty(),
+                "'bases' is deprecated. Please use 'resources' instead.",
+            ),
+            (
+                !k.common_labels.is_empty(),
+                "'commonLabels' is deprecated. Please use 'labels' instead.",
+            ),
+            (
+                !k.patches_strategic_merge.is_empty(),
+                "'patchesStrategicMerge' is deprecated. Please use 'patches' instead.",
+            ),
+            (
+                !k.patches_json6902.is_empty(),
+                "'patchesJson6902' is deprecated. Please use 'patches' instead.",
+            ),
+            (
+                !k.vars.is_empty(),
+                "'vars' is deprecated. Please use 'replacements' instead.",
+            ),
+            (
+                !k.image_tags.is_empty(),
+                "'imageTags' is deprecated. Please use 'images' instead.",
+            ),
+        ];
+        for (on, msg) in deprecated {
+            if on {
+                warnings.push(format!(
+                    "Warning: {msg} [Run 'kustomize edit fix' to update your Kustomization automatically.]"
+                ));
+            }
+        }
+        // kustomize's FixKustomization: bases are resources; imageTags are images.
+        let bases = std::mem::take(&mut k.bases);
+        k.resources.extend(bases);
+        let tags = std::mem::take(&mut k.image_tags);
+        k.images.extend(tags);
+        if k.kind.is_empty() {
+            k.kind = KIND_KUSTOMIZATION.to_string();
+        }
+        if k.kind != KIND_KUSTOMIZATION && k.kind != KIND_COMPONENT {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("kind `{}` is not `Kustomization` or `Component`", k.kind),
+            )
+            .file(file));
+        }
+        if k.kind == KIND_COMPONENT
+            && !k.api_version.is_empty()
+            && k.api_version != "kustomize.config.k8s.io/v1alpha1"
+        {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1, not {}",
+                    k.api_version
+                ),
+            )
+            .file(file));
+        }
+        if k.kind == KIND_KUSTOMIZATION
+            && !k.api_version.is_empty()
+            && k.api_version != "kustomize.config.k8s.io/v1beta1"
+        {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1, not {}",
+                    k.api_version
+                ),
+            )
+            .file(file));
+        }
+        if !k.helm_charts.is_empty() || !k.helm_chart_inflation_generator.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                "helm charts are not supported by kcompile",
+            )
+            .file(file)
+            .hint("render the chart with `helm template` and list the output under `resources:`"));
+        }
+        Ok((k, warnings))
+    }
+
+    pub fn is_component(&self) -> bool {
+        self.kind == KIND_COMPONENT
+    }
+}
+
+/// A short description of a value's type, for messages.
+pub fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// The known word nearest to `word` (edit distance ≤ 3, or a prefix match).
+pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    let lw = word.to_lowercase();
+    known
+        .iter()
+        .map(|k| (levenshtein(&lw, &k.to_lowercase()), *k))
+        .filter(|(d, k)| *d <= 3.min(k.len() / 2 + 1) || k.to_lowercase().starts_with(&lw))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn suggests_nearest_field() {
+        assert_eq!(suggest("replica", KNOWN_FIELDS), Some("replicas"));
+        assert_eq!(suggest("namprefix", KNOWN_FIELDS), Some("namePrefix"));
+        assert_eq!(suggest("zzzzzzzzzz", KNOWN_FIELDS), None);
+    }
+}

@@ -1,0 +1,306 @@
+//! Reading the input tree: kustomization files and the files they name.
+//!
+//! The only module that touches the input filesystem. It enforces kustomize's
+//! default load restriction ("root only"): a file named by a kustomization
+//! must lie in or below that kustomization's directory, after symlinks are
+//! resolved. Directories (bases, components) may lie elsewhere; each becomes
+//! a new root. Only regular files are read, so a FIFO or device named in a
+//! kustomization is refused rather than blocking the build.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::resource::{Origin, Resource};
+use crate::yaml;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// File names kustomize recognises, in its order.
+pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Largest input file kcompile reads (a guard against huge inputs).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads files with a cache, so a base shared by many overlays is read and
+/// parsed once per process.
+#[derive(Default)]
+pub struct Loader {
+    parsed: Mutex<HashMap<PathBuf, Arc<Vec<yaml::Document>>>>,
+}
+
+/// Where a path named in a kustomization points.
+pub enum Target {
+    File(PathBuf),
+    Dir(PathBuf),
+}
+
+impl Loader {
+    pub fn new() -> Loader {
+        Loader::default()
+    }
+
+    /// Resolve `rel` (as written in the kustomization in `root`) to a
+    /// canonical path, without applying the restriction.
+    pub fn resolve(&self, root: &Path, rel: &str) -> Result<Target> {
+        if rel.contains("://") || rel.starts_with("git@") || rel.starts_with("github.com/") {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("remote resource `{rel}` is not supported"),
+            )
+            .hint("vendor the remote base into the repository and refer to it by a local path"));
+        }
+        let joined = root.join(rel);
+        let canon = fs::canonicalize(&joined).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read `{rel}`: {}", io_reason(&e)),
+            )
+            .file(clean(&joined))
+            .hint("check the path in the kustomization; paths are relative to the kustomization's directory")
+        })?;
+        let md = fs::metadata(&canon).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read `{rel}`: {}", io_reason(&e)),
+            )
+            .file(&canon)
+        })?;
+        if md.is_dir() {
+            Ok(Target::Dir(canon))
+        } else {
+            Ok(Target::File(canon))
+        }
+    }
+
+    /// Check kustomize's root-only restriction for a file.
+    pub fn restrict(&self, root: &Path, file: &Path, rel: &str) -> Result<()> {
+        if !file.starts_with(root) {
+            return Err(Error::new(
+                ErrorKind::Restriction,
+                format!(
+                    "security; file '{}' is not in or below '{}' (named as `{rel}`)",
+                    file.display(),
+                    root.display()
+                ),
+            )
+            .hint("kustomize's load restriction: a kustomization may only read files in or below its own directory; move the file, or make its directory a base with its own kustomization"));
+        }
+        Ok(())
+    }
+
+    /// Read a file named `rel` in the kustomization rooted at `root`, under the
+    /// load restriction.
+    pub fn read_restricted(&self, root: &Path, rel: &str) -> Result<(PathBuf, Vec<u8>)> {
+        match self.resolve(root, rel)? {
+            Target::Dir(d) => Err(Error::new(
+                ErrorKind::Io,
+                format!("`{rel}` is a directory, expected a file"),
+            )
+            .file(d)),
+            Target::File(f) => {
+                self.restrict(root, &f, rel)?;
+                let bytes = read_file(&f)?;
+                Ok((f, bytes))
+            }
+        }
+    }
+
+    /// Find and read the kustomization file of a directory.
+    pub fn kustomization_file(&self, dir: &Path) -> Result<(PathBuf, Vec<u8>)> {
+        let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .filter(|p| p.is_file())
+            .collect();
+        match found.len() {
+            0 => Err(Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                    dir.display()
+                ),
+            )
+            .hint("a directory listed under `resources:` or `components:` must hold a kustomization file")),
+            1 => {
+                let bytes = read_file(&found[0])?;
+                Ok((found[0].clone(), bytes))
+            }
+            _ => Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("found multiple kustomization files under: {}", dir.display()),
+            )
+            .hint("keep exactly one of kustomization.yaml, kustomization.yml, Kustomization")),
+        }
+    }
+
+    /// Parse a YAML file (cached by canonical path).
+    pub fn parse_file(&self, path: &Path, bytes: &[u8]) -> Result<Arc<Vec<yaml::Document>>> {
+        if let Some(d) = self.parsed.lock().ok().and_then(|m| m.get(path).cloned()) {
+            return Ok(d);
+        }
+        let docs = Arc::new(parse_bytes(path, bytes)?);
+        if let Ok(mut m) = self.parsed.lock() {
+            m.insert(path.to_path_buf(), docs.clone());
+        }
+        Ok(docs)
+    }
+}
+
+/// Parse bytes as a YAML stream, reporting errors against `path`.
+pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<yaml::Document>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::Yaml,
+            format!("file is not valid UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
+        )
+        .file(path)
+        .hint("Kubernetes manifests must be UTF-8 YAML; binary files belong in a generator's `files:`")
+    })?;
+    yaml::parse_stream(text).map_err(|e| {
+        Error::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.message))
+            .file(path)
+            .pos(e.line, e.col)
+    })
+}
+
+/// Read a regular file, refusing FIFOs, devices and oversized files.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let md = fs::metadata(path).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot read file: {}", io_reason(&e)),
+        )
+        .file(path)
+    })?;
+    if !md.is_file() {
+        return Err(Error::new(
+            ErrorKind::Io,
+            "not a regular file (a FIFO, socket or device); refusing to read it",
+        )
+        .file(path));
+    }
+    if md.len() > MAX_FILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!(
+                "file is too large ({} bytes; the limit is {MAX_FILE_BYTES})",
+                md.len()
+            ),
+        )
+        .file(path));
+    }
+    let mut f = fs::File::open(path).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot read file: {}", io_reason(&e)),
+        )
+        .file(path)
+    })?;
+    let mut buf = Vec::with_capacity(md.len() as usize);
+    f.by_ref()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read file: {}", io_reason(&e)),
+            )
+            .file(path)
+        })?;
+    Ok(buf)
+}
+
+/// Turn parsed documents into resources: skip empty documents, expand
+/// `List` objects, require kind and name.
+pub fn resources_from_docs(path: &Path, docs: &[yaml::Document]) -> Result<Vec<Resource>> {
+    let mut out = Vec::new();
+    for d in docs {
+        let origin = Origin {
+            file: path.to_path_buf(),
+            line: d.line,
+        };
+        push_object(&mut out, d.value.clone(), &origin)?;
+    }
+    Ok(out)
+}
+
+fn push_object(out: &mut Vec<Resource>, v: Value, origin: &Origin) -> Result<()> {
+    let err = |msg: String| {
+        Error::new(ErrorKind::Resource, msg)
+            .file(&origin.file)
+            .pos(origin.line, 1)
+    };
+    match v {
+        Value::Null => Ok(()),
+        Value::Object(ref m) => {
+            let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
+            if is_list_kind(kind) && m.get("items").is_some() {
+                if let Some(Value::Array(items)) = m.get("items") {
+                    for item in items.clone() {
+                        push_object(out, item, origin)?;
+                    }
+                }
+                return Ok(());
+            }
+            if m.is_empty() {
+                return Ok(());
+            }
+            if kind.is_empty() {
+                return Err(err("resource has no `kind`".into()).hint(
+                    "every Kubernetes object needs `apiVersion`, `kind` and `metadata.name`",
+                ));
+            }
+            let name = m
+                .get("metadata")
+                .and_then(|md| md.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if name.is_empty()
+                && m.get("metadata")
+                    .and_then(|md| md.get("generateName"))
+                    .is_none()
+            {
+                return Err(err(format!("{kind} has no `metadata.name`"))
+                    .hint("give the object a name under `metadata:`"));
+            }
+            out.push(Resource::new(v, Some(origin.clone())));
+            Ok(())
+        }
+        other => Err(err(format!(
+            "expected a Kubernetes object (a mapping), found {}",
+            crate::kustomization::describe(&other)
+        ))),
+    }
+}
+
+fn is_list_kind(kind: &str) -> bool {
+    kind == "List" || (kind.ends_with("List") && kind.len() > 4)
+}
+
+/// Lexically clean a path (for messages about paths that do not exist).
+pub fn clean(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,114 @@
+//! Output order: kustomize's "legacy" kind order, or input order ("fifo").
+
+use crate::resource::{Gvk, Resource};
+
+/// Kinds that come first, in this order.
+pub const ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// Kinds that come last, in this order.
+pub const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// Sort in kustomize's legacy order: by kind rank, then by gvk string, then
+/// by namespace and name. Stable, so equal keys keep input order.
+pub fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
+    let rank = |kind: &str| -> i64 {
+        if let Some(i) = first.iter().position(|k| k == kind) {
+            return i as i64 - first.len() as i64 - 1;
+        }
+        if let Some(i) = last.iter().position(|k| k == kind) {
+            return 1 + i as i64;
+        }
+        0
+    };
+    let mut keyed: Vec<(i64, String, String, usize)> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let id = r.id();
+            (
+                rank(&id.gvk.kind),
+                gvk_string(&id.gvk),
+                legacy_id_string(r),
+                i,
+            )
+        })
+        .collect();
+    keyed.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+    let order: Vec<usize> = keyed.into_iter().map(|k| k.3).collect();
+    permute(resources, &order);
+}
+
+/// kustomize's Gvk.String(): empty parts are written `~G`, `~V`, `~K`.
+fn gvk_string(g: &Gvk) -> String {
+    let or = |s: &str, d: &'static str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{}_{}_{}",
+        or(&g.group, "~G"),
+        or(&g.version, "~V"),
+        or(&g.kind, "~K")
+    )
+}
+
+fn legacy_id_string(r: &Resource) -> String {
+    let id = r.id();
+    let ns = if id.namespace.is_empty() {
+        "~X"
+    } else {
+        id.namespace.as_str()
+    };
+    let name = if id.name.is_empty() {
+        "~N"
+    } else {
+        id.name.as_str()
+    };
+    format!("{}|{}|{}", gvk_string(&id.gvk), ns, name)
+}
+
+fn permute(v: &mut [Resource], order: &[usize]) {
+    let mut taken: Vec<Option<Resource>> = v.iter().cloned().map(Some).collect();
+    for (slot, &src) in order.iter().enumerate() {
+        if let Some(r) = taken[src].take() {
+            v[slot] = r;
+        }
+    }
+}
+
+pub fn default_first() -> Vec<String> {
+    ORDER_FIRST.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn default_last() -> Vec<String> {
+    ORDER_LAST.iter().map(|s| s.to_string()).collect()
+}

@@ -1,0 +1,135 @@
+//! Resources in order, indexed by identity.
+//!
+//! Every lookup by id goes through a hash index, so building stays linear in
+//! the number of resources.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::resource::{ResId, Resource};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct ResMap {
+    list: Vec<Resource>,
+    index: HashMap<ResId, usize>,
+}
+
+impl ResMap {
+    pub fn new() -> ResMap {
+        ResMap::default()
+    }
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+    pub fn resources(&self) -> &[Resource] {
+        &self.list
+    }
+    /// Mutable access; call `reindex` after changing identities.
+    pub fn resources_mut(&mut self) -> &mut Vec<Resource> {
+        &mut self.list
+    }
+    pub fn into_vec(self) -> Vec<Resource> {
+        self.list
+    }
+    pub fn get(&self, i: usize) -> &Resource {
+        &self.list[i]
+    }
+
+    /// Add a resource; its id must not already be present.
+    pub fn append(&mut self, r: Resource) -> Result<()> {
+        let key = r.id().key();
+        if let Some(&i) = self.index.get(&key) {
+            let old = &self.list[i];
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "may not add resource with an already registered id: {} is defined twice",
+                    r.id()
+                ),
+            )
+            .resource(format!(
+                "{} and {}",
+                old.describe(),
+                r.origin
+                    .as_ref()
+                    .map(|o| format!("{}:{}", o.file.display(), o.line))
+                    .unwrap_or_else(|| "a generator".into())
+            ))
+            .hint("each object may be defined once per build; remove one, or give them different names or namespaces"));
+        }
+        self.index.insert(key, self.list.len());
+        self.list.push(r);
+        Ok(())
+    }
+
+    pub fn append_all(&mut self, other: ResMap) -> Result<()> {
+        for r in other.list {
+            self.append(r)?;
+        }
+        Ok(())
+    }
+
+    /// Index of the resource whose current id equals `id`.
+    pub fn find(&self, id: &ResId) -> Option<usize> {
+        self.index.get(&id.key()).copied()
+    }
+
+    /// Replace the resource at `i`.
+    pub fn replace(&mut self, i: usize, r: Resource) {
+        self.list[i] = r;
+        self.reindex_lenient();
+    }
+
+    pub fn remove(&mut self, i: usize) -> Resource {
+        let r = self.list.remove(i);
+        self.reindex_lenient();
+        r
+    }
+
+    /// Keep only the resources for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Resource) -> bool) {
+        self.list.retain(|r| keep(r));
+        self.reindex_lenient();
+    }
+
+    /// Rebuild the index after names or namespaces changed; two resources
+    /// that now share an id are an error naming both.
+    pub fn reindex(&mut self, what: &str) -> Result<()> {
+        self.index.clear();
+        for (i, r) in self.list.iter().enumerate() {
+            if let Some(&j) = self.index.get(&r.id().key()) {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "{what} produces an id conflict: {} is now defined twice",
+                        r.id()
+                    ),
+                )
+                .resource(format!("{} and {}", self.list[j].describe(), r.describe()))
+                .hint("give the objects different names, or build them in separate overlays"));
+            }
+            self.index.insert(r.id().key(), i);
+        }
+        Ok(())
+    }
+
+    fn reindex_lenient(&mut self) {
+        self.index.clear();
+        for (i, r) in self.list.iter().enumerate() {
+            self.index.entry(r.id().key()).or_insert(i);
+        }
+    }
+
+    /// Indices of resources whose current id or any earlier id satisfies `m`.
+    pub fn matching_any_id(&self, mut m: impl FnMut(&ResId) -> bool) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, r) in self.list.iter().enumerate() {
+            if m(&r.id()) || r.prev_ids.iter().any(&mut m) {
+                out.push(i);
+            }
+        }
+        out
+    }
+}

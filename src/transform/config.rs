@@ -1,0 +1,137 @@
+//! Transformer configuration: the field specs each builtin transformer uses,
+//! kept as data (kustomize's `configurations:` format) and merged with the
+//! user's `configurations:` files.
+
+use super::fieldspec::{FieldSpec, GvkSel};
+use serde_json::Value;
+
+/// "These fields of these kinds refer to objects of kind `target` by name."
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NameBackRef {
+    pub target: GvkSel,
+    pub referrers: Vec<FieldSpec>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TransformerConfig {
+    pub name_prefix: Vec<FieldSpec>,
+    pub name_suffix: Vec<FieldSpec>,
+    pub namespace: Vec<FieldSpec>,
+    pub common_labels: Vec<FieldSpec>,
+    pub template_labels: Vec<FieldSpec>,
+    pub common_annotations: Vec<FieldSpec>,
+    pub images: Vec<FieldSpec>,
+    pub replicas: Vec<FieldSpec>,
+    pub var_reference: Vec<FieldSpec>,
+    pub name_reference: Vec<NameBackRef>,
+}
+
+/// The field names of the configurations format and the list each fills.
+const LISTS: &[&str] = &[
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "templateLabels",
+    "commonAnnotations",
+    "images",
+    "replicas",
+    "varReference",
+];
+
+impl TransformerConfig {
+    fn list_mut(&mut self, key: &str) -> Option<&mut Vec<FieldSpec>> {
+        Some(match key {
+            "namePrefix" => &mut self.name_prefix,
+            "nameSuffix" => &mut self.name_suffix,
+            "namespace" => &mut self.namespace,
+            "commonLabels" => &mut self.common_labels,
+            "templateLabels" => &mut self.template_labels,
+            "commonAnnotations" => &mut self.common_annotations,
+            "images" => &mut self.images,
+            "replicas" => &mut self.replicas,
+            "varReference" => &mut self.var_reference,
+            _ => return None,
+        })
+    }
+
+    /// Read one document in the configurations format. Unknown top-level
+    /// keys are reported as errors (message returned).
+    pub fn from_value(v: &Value) -> Result<TransformerConfig, String> {
+        let mut tc = TransformerConfig::default();
+        let Some(m) = v.as_object() else {
+            if v.is_null() {
+                return Ok(tc);
+            }
+            return Err("a transformer configuration must be a mapping".into());
+        };
+        for (k, val) in m {
+            if k == "nameReference" {
+                for br in val.as_array().into_iter().flatten() {
+                    let target = GvkSel::from_value(br);
+                    let referrers = br
+                        .get("fieldSpecs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(FieldSpec::from_value)
+                        .collect();
+                    tc.merge_backref(NameBackRef { target, referrers });
+                }
+            } else if let Some(list) = tc.list_mut(k) {
+                for fs in val.as_array().into_iter().flatten() {
+                    if let Some(fs) = FieldSpec::from_value(fs) {
+                        push_unique(list, fs);
+                    }
+                }
+            } else {
+                return Err(format!(
+                    "unknown transformer configuration field `{k}` (known: nameReference, {})",
+                    LISTS.join(", ")
+                ));
+            }
+        }
+        Ok(tc)
+    }
+
+    fn merge_backref(&mut self, br: NameBackRef) {
+        if let Some(existing) = self
+            .name_reference
+            .iter_mut()
+            .find(|e| e.target == br.target)
+        {
+            for fs in br.referrers {
+                push_unique(&mut existing.referrers, fs);
+            }
+        } else {
+            self.name_reference.push(br);
+        }
+    }
+
+    /// Merge another configuration into this one (kustomize's MergeConfig).
+    pub fn merge(&mut self, other: &TransformerConfig) {
+        for key in LISTS {
+            let add: Vec<FieldSpec> = other.clone().list_mut(key).cloned().unwrap_or_default();
+            if let Some(list) = self.list_mut(key) {
+                for fs in add {
+                    push_unique(list, fs);
+                }
+            }
+        }
+        for br in &other.name_reference {
+            self.merge_backref(br.clone());
+        }
+    }
+}
+
+fn push_unique(list: &mut Vec<FieldSpec>, fs: FieldSpec) {
+    if let Some(e) = list
+        .iter_mut()
+        .find(|e| e.path == fs.path && e.gvk() == fs.gvk())
+    {
+        // The same field: creating wins, as the more general request.
+        e.create |= fs.create;
+    } else {
+        list.push(fs);
+    }
+}

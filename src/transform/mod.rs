@@ -1,0 +1,381 @@
+//! The builtin transformers: namespace, name prefix/suffix, labels and
+//! annotations, images, replicas, and name-reference fixing. Pure functions
+//! over a `ResMap`; which fields they touch comes from field specs (data).
+
+pub mod config;
+pub mod fieldspec;
+pub mod nameref;
+pub mod patches;
+pub mod select;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomization::{Image, Replica};
+use crate::resmap::ResMap;
+use crate::resource::{is_cluster_scoped, Resource};
+use fieldspec::{walk, Create, FieldSpec};
+use serde_json::{Map, Value};
+
+fn spec_err(r: &Resource, fs: &FieldSpec, msg: String) -> Error {
+    Error::new(
+        ErrorKind::Resource,
+        format!("cannot update field `{}`: {msg}", fs.path),
+    )
+    .resource(r.describe())
+}
+
+/// Apply `f` to every field named by the specs that select `r`.
+fn apply_specs(
+    r: &mut Resource,
+    specs: &[FieldSpec],
+    create: Create,
+    f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<()> {
+    let gvk = r.gvk();
+    for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
+        let mode = if fs.create { create } else { Create::No };
+        if let Err(m) = walk(&mut r.obj, &fs.segments(), mode, f) {
+            return Err(spec_err(r, fs, m));
+        }
+    }
+    Ok(())
+}
+
+/// kustomize's NamespaceTransformer.
+pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
+    if ns.is_empty() {
+        return Ok(());
+    }
+    let specs: Vec<FieldSpec> = specs
+        .iter()
+        .filter(|fs| fs.path != "metadata/namespace")
+        .cloned()
+        .collect();
+    let set = &mut |v: &mut Value| {
+        *v = Value::String(ns.to_string());
+        Ok(())
+    };
+    for r in rm.resources_mut() {
+        if r.map().is_empty() {
+            continue;
+        }
+        r.store_prev_id();
+        let kind = r.kind().to_string();
+        if !is_cluster_scoped(&kind) {
+            let md = r
+                .map_mut()
+                .entry("metadata")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(m) = md.as_object_mut() {
+                m.insert("namespace".into(), Value::String(ns.to_string()));
+            }
+        }
+        let is_binding = kind == "RoleBinding" || kind == "ClusterRoleBinding";
+        if is_binding {
+            // Only subjects named "default" get the namespace (kustomize's
+            // default "defaultOnly" mode for role binding subjects).
+            if let Some(Value::Array(subjects)) = r.map_mut().get_mut("subjects") {
+                for s in subjects.iter_mut() {
+                    if s.get("name").and_then(Value::as_str) == Some("default") {
+                        if let Some(m) = s.as_object_mut() {
+                            m.insert("namespace".into(), Value::String(ns.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        let own: Vec<FieldSpec> = specs
+            .iter()
+            .filter(|fs| {
+                !(is_binding
+                    && fs.path == "subjects"
+                    && (fs.kind == "RoleBinding" || fs.kind == "ClusterRoleBinding"))
+            })
+            .cloned()
+            .collect();
+        apply_specs(r, &own, Create::Str, set)?;
+    }
+    rm.reindex("the namespace transformation")
+}
+
+/// kustomize's PrefixTransformer and SuffixTransformer (one at a time).
+pub fn prefix_suffix(
+    rm: &mut ResMap,
+    affix: &str,
+    is_prefix: bool,
+    specs: &[FieldSpec],
+) -> Result<()> {
+    if affix.is_empty() {
+        return Ok(());
+    }
+    for r in rm.resources_mut() {
+        let org = r.org_id();
+        // kustomize never renames these.
+        if org.gvk.kind == "CustomResourceDefinition"
+            || org.gvk.kind == "Namespace"
+            || (org.gvk.kind == "APIService" && org.gvk.group == "apiregistration.k8s.io")
+        {
+            continue;
+        }
+        for fs in specs.iter().filter(|fs| fs.selects(&org.gvk)) {
+            if fs.path == "metadata/name" {
+                if is_prefix {
+                    r.prefixes.push(affix.to_string());
+                } else {
+                    r.suffixes.push(affix.to_string());
+                }
+                r.store_prev_id();
+            }
+            let res = walk(&mut r.obj, &fs.segments(), Create::No, &mut |v| {
+                if let Value::String(s) = v {
+                    *s = if is_prefix {
+                        format!("{affix}{s}")
+                    } else {
+                        format!("{s}{affix}")
+                    };
+                }
+                Ok(())
+            });
+            if let Err(m) = res {
+                return Err(spec_err(r, fs, m));
+            }
+        }
+    }
+    rm.reindex(if is_prefix {
+        "the name prefix"
+    } else {
+        "the name suffix"
+    })
+}
+
+/// Add map entries (labels or annotations) at the spec'd fields.
+pub fn add_entries(
+    rm: &mut ResMap,
+    entries: &Map<String, Value>,
+    specs: &[FieldSpec],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let entries: Vec<(String, Value)> = entries
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(scalar_string(v))))
+        .collect();
+    for r in rm.resources_mut() {
+        apply_specs(r, specs, Create::Map, &mut |v| match v {
+            Value::Object(m) => {
+                for (k, val) in &entries {
+                    m.insert(k.clone(), val.clone());
+                }
+                Ok(())
+            }
+            Value::Null => Ok(()),
+            _ => Err("expected a mapping".into()),
+        })?;
+    }
+    Ok(())
+}
+
+/// A scalar as the string kustomize would read it into a map[string]string.
+pub fn scalar_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// kustomize's ImageTagTransformer: the legacy walk over every
+/// `containers`/`initContainers` list, then the field specs.
+pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
+    let mut update = |v: &mut Value| -> Result<(), String> {
+        if let Value::String(s) = v {
+            if let Some(n) = update_image(s, img) {
+                *s = n;
+            }
+        }
+        Ok(())
+    };
+    for r in rm.resources_mut() {
+        legacy_images(&mut r.obj, &mut update, 0);
+        apply_specs(r, specs, Create::No, &mut update)?;
+    }
+    Ok(())
+}
+
+fn legacy_images(v: &mut Value, f: &mut dyn FnMut(&mut Value) -> Result<(), String>, depth: usize) {
+    if depth > 200 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if (k == "containers" || k == "initContainers") && child.is_array() {
+                    for c in child.as_array_mut().into_iter().flatten() {
+                        if let Some(img) = c.get_mut("image") {
+                            let _ = f(img);
+                        }
+                    }
+                } else {
+                    legacy_images(child, f, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                legacy_images(i, f, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The new image reference, when `image` is the one `img` names.
+pub fn update_image(image: &str, img: &Image) -> Option<String> {
+    if !image_matches(image, &img.name) {
+        return None;
+    }
+    let (mut name, mut tag, mut digest) = split_image(image);
+    if !img.new_name.is_empty() {
+        name = img.new_name.clone();
+    }
+    if !img.new_tag.is_empty() && !img.digest.is_empty() {
+        tag = img.new_tag.clone();
+        digest = img.digest.clone();
+    } else if !img.new_tag.is_empty() {
+        tag = img.new_tag.clone();
+        digest.clear();
+    } else if !img.digest.is_empty() {
+        digest = img.digest.clone();
+        tag.clear();
+    }
+    if !img.tag_suffix.is_empty() {
+        tag.push_str(&img.tag_suffix);
+    }
+    let mut out = name;
+    if !tag.is_empty() {
+        out.push(':');
+        out.push_str(&tag);
+    }
+    if !digest.is_empty() {
+        out.push('@');
+        out.push_str(&digest);
+    }
+    Some(out)
+}
+
+/// `image` is `name`, optionally followed by `@sha256…` and/or `:tag`.
+fn image_matches(image: &str, name: &str) -> bool {
+    let Some(rest) = image.strip_prefix(name) else {
+        return false;
+    };
+    let rest = rest.strip_prefix("@sha256").unwrap_or(rest);
+    if rest.is_empty() {
+        return true;
+    }
+    match rest.strip_prefix(':') {
+        Some(tag) => tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c)),
+        None => false,
+    }
+}
+
+/// Split an image reference into name, tag and digest (a registry port is
+/// not mistaken for a tag).
+pub fn split_image(image: &str) -> (String, String, String) {
+    let slash = image.find('/').filter(|&i| i > 0).unwrap_or(0);
+    let search = &image[slash..];
+    let at = search.find('@').map(|i| i + slash);
+    let colon = search.find(':').map(|i| i + slash);
+    match (colon, at) {
+        (None, None) => (image.to_string(), String::new(), String::new()),
+        (c, Some(a)) if c.is_none_or(|c| a < c) => (
+            image[..a].to_string(),
+            String::new(),
+            image[a + 1..].to_string(),
+        ),
+        (Some(c), Some(a)) => (
+            image[..c].to_string(),
+            image[c + 1..a].to_string(),
+            image[a + 1..].to_string(),
+        ),
+        (Some(c), None) => (
+            image[..c].to_string(),
+            image[c + 1..].to_string(),
+            String::new(),
+        ),
+        (None, Some(_)) => unreachable!("handled above"),
+    }
+}
+
+/// kustomize's ReplicaCountTransformer.
+pub fn replicas(rm: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> Result<()> {
+    let mut found = false;
+    for fs in specs {
+        let sel = fs.gvk();
+        let hits = rm.matching_any_id(|id| id.name == rep.name && sel.selects(&id.gvk));
+        for i in hits {
+            found = true;
+            let r = &mut rm.resources_mut()[i];
+            let res = walk(
+                &mut r.obj,
+                &fs.segments(),
+                if fs.create { Create::Str } else { Create::No },
+                &mut |v| {
+                    *v = Value::from(rep.count);
+                    Ok(())
+                },
+            );
+            if let Err(m) = res {
+                return Err(spec_err(r, fs, m));
+            }
+        }
+    }
+    if !found {
+        let kinds: Vec<String> = specs.iter().map(|f| f.kind.clone()).collect();
+        return Err(Error::new(
+            ErrorKind::Kustomization,
+            format!(
+                "replicas: resource with name {} does not match a config with the following kinds: {}",
+                rep.name,
+                kinds.join(", ")
+            ),
+        )
+        .hint("`replicas:` names a Deployment, StatefulSet, ReplicaSet or ReplicationController (or a kind added by `configurations:`)"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn img(name: &str, nn: &str, tag: &str, digest: &str) -> Image {
+        Image {
+            name: name.into(),
+            new_name: nn.into(),
+            new_tag: tag.into(),
+            digest: digest.into(),
+            ..Default::default()
+        }
+    }
+    #[test]
+    fn image_updates() {
+        assert_eq!(
+            update_image("nginx", &img("nginx", "", "1.2", "")).unwrap(),
+            "nginx:1.2"
+        );
+        assert_eq!(
+            update_image("nginx:1.0", &img("nginx", "my/nginx", "", "")).unwrap(),
+            "my/nginx:1.0"
+        );
+        assert_eq!(
+            update_image("reg:5000/nginx:1.0", &img("reg:5000/nginx", "", "2", "")).unwrap(),
+            "reg:5000/nginx:2"
+        );
+        assert_eq!(
+            update_image("nginx:1.0", &img("nginx", "", "", "sha256:abc")).unwrap(),
+            "nginx@sha256:abc"
+        );
+        assert!(update_image("nginx-other", &img("nginx", "", "1", "")).is_none());
+    }
+}

@@ -1,0 +1,200 @@
+//! The patch transformers: `patches` (strategic merge or JSON 6902, with or
+//! without a target), the deprecated `patchesStrategicMerge` and
+//! `patchesJson6902`.
+
+use super::select::select;
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomization::Selector;
+use crate::patch::schema::Schema;
+use crate::patch::smp::strategic_merge;
+use crate::resmap::ResMap;
+use crate::resource::{Gvk, ResId, Resource};
+use serde_json::Value;
+
+/// A parsed patch: strategic-merge documents or one JSON 6902 op list.
+pub enum Parsed {
+    Smp(Vec<Value>),
+    Json(json_patch::Patch),
+}
+
+/// Where the patch came from, for messages.
+pub struct Source<'a> {
+    pub label: &'a str,
+}
+
+fn perr(src: &Source, msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Patch, msg).file(src.label)
+}
+
+/// Decide what kind of patch `docs` is, as kustomize does.
+pub fn classify(docs: Vec<Value>, src: &Source) -> Result<Parsed> {
+    let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
+    if docs.len() == 1 && docs[0].is_array() {
+        let ops: json_patch::Patch = serde_json::from_value(docs[0].clone()).map_err(|e| {
+            perr(src, format!("invalid JSON 6902 patch: {e}"))
+                .hint("each operation needs `op` (add, remove, replace, move, copy, test) and `path`, plus `value` or `from`")
+        })?;
+        return Ok(Parsed::Json(ops));
+    }
+    if docs.is_empty() {
+        return Err(perr(src, "the patch is empty"));
+    }
+    if let Some(bad) = docs.iter().find(|d| !d.is_object()) {
+        return Err(perr(
+            src,
+            format!(
+                "unable to parse SM or JSON patch: found {}",
+                crate::kustomization::describe(bad)
+            ),
+        ));
+    }
+    Ok(Parsed::Smp(docs))
+}
+
+/// Options of a `patches` entry.
+#[derive(Default, Clone, Copy)]
+pub struct Opts {
+    pub allow_name_change: bool,
+    pub allow_kind_change: bool,
+}
+
+/// Apply a patch entry to the resources it targets.
+pub fn apply(
+    rm: &mut ResMap,
+    parsed: &Parsed,
+    target: Option<&Selector>,
+    opts: Opts,
+    schema: &Schema,
+    src: &Source,
+) -> Result<()> {
+    match parsed {
+        Parsed::Json(ops) => {
+            let Some(t) = target else {
+                return Err(perr(src, "a JSON 6902 patch must specify a target")
+                    .hint("add `target:` with at least `kind` and `name`"));
+            };
+            for i in select(rm, t)? {
+                let r = &mut rm.resources_mut()[i];
+                r.store_prev_id();
+                json6902(r, ops, src)?;
+            }
+            rm.reindex("a JSON 6902 patch")
+        }
+        Parsed::Smp(docs) => {
+            for p in docs {
+                let hits = match target {
+                    Some(t) => select(rm, t)?,
+                    None => vec![find_by_patch_id(rm, p, src)?],
+                };
+                let mut deleted = Vec::new();
+                for i in hits {
+                    if smp_one(&mut rm.resources_mut()[i], p, opts, schema, src)? {
+                        deleted.push(i);
+                    }
+                }
+                for i in deleted.into_iter().rev() {
+                    rm.remove(i);
+                }
+                rm.reindex("a strategic merge patch")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The one resource a target-less strategic merge patch names.
+fn find_by_patch_id(rm: &ResMap, p: &Value, src: &Source) -> Result<usize> {
+    let s = |path: &[&str]| {
+        let mut c = p;
+        for k in path {
+            c = match c.get(k) {
+                Some(v) => v,
+                None => return String::new(),
+            };
+        }
+        c.as_str().unwrap_or("").to_string()
+    };
+    let id = ResId {
+        gvk: Gvk::from_api_version(&s(&["apiVersion"]), &s(&["kind"])),
+        namespace: s(&["metadata", "namespace"]),
+        name: s(&["metadata", "name"]),
+    };
+    if let Some(i) = rm.find(&id) {
+        return Ok(i);
+    }
+    let hits = rm.matching_any_id(|x| x.equals(&id));
+    match hits.len() {
+        1 => Ok(hits[0]),
+        0 => Err(perr(
+            src,
+            format!("no resource matches strategic merge patch for {id}: failed to find unique target for patch"),
+        )
+        .hint("the patch's apiVersion, kind, metadata.name (and namespace) must match an object of the build; or give the patch a `target:`")),
+        _ => Err(perr(src, format!("multiple resources match the patch for {id}"))
+            .hint("add a `target:` with a namespace to pick one")),
+    }
+}
+
+/// Merge one patch document into `r`; true when the patch deletes it.
+fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Source) -> Result<bool> {
+    if p.get("$patch").and_then(Value::as_str) == Some("delete") {
+        return Ok(true);
+    }
+    let (name, ns, kind) = (
+        r.name().to_string(),
+        r.namespace().to_string(),
+        r.kind().to_string(),
+    );
+    if opts.allow_name_change || opts.allow_kind_change {
+        r.store_prev_id();
+    }
+    let mut patch = p.clone();
+    if let Some(m) = patch.as_object_mut() {
+        m.insert(
+            "apiVersion".into(),
+            Value::String(r.api_version().to_string()),
+        );
+    }
+    strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
+        perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
+    })?;
+    if r.obj.as_object().is_none_or(|m| m.is_empty()) {
+        return Ok(true);
+    }
+    if !opts.allow_kind_change {
+        r.map_mut().insert("kind".into(), Value::String(kind));
+    }
+    if !opts.allow_name_change {
+        r.set_name(&name);
+    }
+    if let Some(md) = r
+        .map_mut()
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+    {
+        if ns.is_empty() {
+            md.remove("namespace");
+        } else {
+            md.insert("namespace".into(), Value::String(ns));
+        }
+    }
+    Ok(false)
+}
+
+fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<()> {
+    let mut doc = r.obj.clone();
+    json_patch::patch(&mut doc, ops).map_err(|e| {
+        perr(src, format!("JSON 6902 patch failed: {e}"))
+            .resource(r.describe())
+            .hint("check the operation's path against the object (list items are addressed by index, e.g. /spec/template/spec/containers/0/image)")
+    })?;
+    if !doc.is_object() {
+        return Err(perr(
+            src,
+            "JSON 6902 patch replaced the whole object with a non-object",
+        )
+        .resource(r.describe()));
+    }
+    r.obj = doc;
+    Ok(())
+}
