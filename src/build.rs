@@ -181,7 +181,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let (f, bytes) = ctx
             .loader
             .read_restricted(&kust.dir, path)
-            .map_err(|e| e.file(&kust.file))?;
+            .map_err(|e| e.listed_in(&kust.file))?;
         let docs = load::parse_bytes(&f, &bytes)?;
         for d in docs {
             ctx.schema
@@ -198,7 +198,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let (f, bytes) = ctx
             .loader
             .read_restricted(&kust.dir, rel)
-            .map_err(|e| e.file(&kust.file))?;
+            .map_err(|e| e.listed_in(&kust.file))?;
         for d in load::parse_bytes(&f, &bytes)? {
             let tc = TransformerConfig::from_value(&d.value)
                 .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
@@ -236,12 +236,12 @@ fn accumulate_path(
     let target = ctx
         .loader
         .resolve(&kust.dir, rel)
-        .map_err(|e| e.file(&kust.file))?;
+        .map_err(|e| e.listed_in(&kust.file))?;
     match target {
         Target::File(f) if !component => {
             ctx.loader
                 .restrict(&kust.dir, &f, rel)
-                .map_err(|e| e.file(&kust.file))?;
+                .map_err(|e| e.listed_in(&kust.file))?;
             let bytes = load::read_file(&f)?;
             let docs = ctx.loader.parse_file(&f, &bytes)?;
             for r in load::resources_from_docs(&f, &docs)? {
@@ -338,7 +338,7 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
             let (f, bytes) = ctx
                 .loader
                 .read_restricted(&kust.dir, &p.path)
-                .map_err(|e| e.file(&kust.file))?;
+                .map_err(|e| e.listed_in(&kust.file))?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 Error::new(ErrorKind::Yaml, "patch file is not valid UTF-8").file(&f)
             })?;
@@ -375,7 +375,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             Ok(Target::File(f)) => {
                 ctx.loader
                     .restrict(&kust.dir, &f, entry)
-                    .map_err(|e| e.file(&kust.file))?;
+                    .map_err(|e| e.listed_in(&kust.file))?;
                 let bytes = load::read_file(&f)?;
                 (
                     String::from_utf8_lossy(&bytes).into_owned(),
@@ -394,7 +394,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 .file(&kust.file)
                 .resource(d.display().to_string()))
             }
-            Err(e) => return Err(e.file(&kust.file)),
+            Err(e) => return Err(e.listed_in(&kust.file)),
         };
         let parsed = parse_patch(&text, &label)?;
         if let patches::Parsed::Json(_) = parsed {
@@ -490,7 +490,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         )?;
     }
     for r in &k.replicas {
-        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.file(&kust.file))?;
+        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.listed_in(&kust.file))?;
     }
     for img in &k.images {
         transform::images(&mut acc.rm, img, &tc.images)?;

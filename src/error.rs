@@ -56,6 +56,17 @@ impl Error {
         }
         self
     }
+    /// Name the kustomization file that referred to the failing path, when
+    /// the error already names the path itself.
+    pub fn listed_in(mut self, f: &std::path::Path) -> Self {
+        match &self.file {
+            Some(existing) if existing != f => {
+                self.message = format!("{} (listed in {})", self.message, f.display());
+            }
+            _ => self.file = Some(f.to_path_buf()),
+        }
+        self
+    }
     pub fn hint(mut self, h: impl Into<String>) -> Self {
         if self.hint.is_none() {
             self.hint = Some(h.into());
