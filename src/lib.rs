@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod error;
+pub mod fieldpath;
 pub mod fieldspecs;
 pub mod generate;
 pub mod generators;
