@@ -535,6 +535,11 @@ fn compiled_cluster_a_runs_pi_on_local_spark_standalone() {
     };
 
     let docs = parse_stream(&compiled_overlay());
+    assert!(
+        !docs.is_empty(),
+        "compiling {OVERLAY} produced no documents (to test the manifests with \
+         kustomize's rendering instead: KCOMPILE_E2E_YAML_CMD=\"kubectl kustomize {OVERLAY}\")"
+    );
     let master = deployment_by_component(&docs, "master");
     let worker = deployment_by_component(&docs, "worker");
     let namespace = str_at(master, "/metadata/namespace").unwrap_or("default");
