@@ -5,9 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -f requirements-test.txt ]; then
-  python3 -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
-fi
+# Java + pyspark for the Spark end-to-end test (images/lint.sh fetches hadolint).
+tests/spark_e2e/setup.sh
 
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings

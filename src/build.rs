@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::{Kustomization, Patch};
 use crate::load::{self, Loader, Target};
 use crate::order;
+use crate::plugins;
 use crate::patch::schema::Schema;
 use crate::resmap::ResMap;
 use crate::resource::Resource;
@@ -88,6 +89,21 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let sort = kust.k.sort_options.clone();
+    if let Some(s) = &sort {
+        let ok = match s.order.as_str() {
+            "legacy" => true,
+            "fifo" => s.legacy_sort_options.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                "the field 'sortOptions.order' must be one of [fifo, legacy]; legacySortOptions may only be given with order: legacy",
+            )
+            .file(&kust.file)
+            .hint("write `sortOptions: {order: legacy}` (optionally with legacySortOptions) or `sortOptions: {order: fifo}`"));
+        }
+    }
     let mut acc = accumulate(&mut ctx, &kust, Acc::new())?;
 
     hash_names(&mut acc.rm)?;
@@ -206,6 +222,11 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
     }
     crate::generators::run(ctx.loader, &kust.dir, &kust.file, k, &mut acc.rm)?;
+    for cfg in plugin_configs(ctx, kust, &k.generators)? {
+        for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
+            run_builtin(ctx, kust, acc, b)?;
+        }
+    }
     for rel in &k.components {
         accumulate_path(ctx, kust, rel, acc, true)?;
     }
@@ -431,7 +452,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &patches::Source { label: &label },
         )?;
     }
-    transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace)?;
+    transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace, false)?;
     transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
     transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
     for l in &k.labels {

@@ -15,6 +15,7 @@ pub mod kustomization;
 pub mod load;
 pub mod order;
 pub mod patch;
+pub mod plugins;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;

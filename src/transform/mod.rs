@@ -41,7 +41,7 @@ fn apply_specs(
 }
 
 /// kustomize's NamespaceTransformer.
-pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
+pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: bool) -> Result<()> {
     if ns.is_empty() {
         return Ok(());
     }
@@ -51,7 +51,9 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
         .cloned()
         .collect();
     let set = &mut |v: &mut Value| {
-        *v = Value::String(ns.to_string());
+        if !(unset_only && v.as_str().is_some_and(|s| !s.is_empty())) {
+            *v = Value::String(ns.to_string());
+        }
         Ok(())
     };
     for r in rm.resources_mut() {
@@ -66,7 +68,10 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
                 .entry("metadata")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Some(m) = md.as_object_mut() {
-                m.insert("namespace".into(), Value::String(ns.to_string()));
+                let has = m.get("namespace").and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+                if !(unset_only && has) {
+                    m.insert("namespace".into(), Value::String(ns.to_string()));
+                }
             }
         }
         let is_binding = kind == "RoleBinding" || kind == "ClusterRoleBinding";
