@@ -6,6 +6,7 @@
 //! outcomes to exit codes.
 
 pub mod error;
+pub mod generate;
 pub mod patch;
 pub mod resource;
 pub mod yaml;
