@@ -101,3 +101,23 @@ fn differential_cases() {
     assert!(dirs.len() >= 40);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Hashed ConfigMaps/Secrets from kustomize's own test corpus
+/// (collected by tests/generate_krusty.py): the suffix must be reproducible.
+#[test]
+fn krusty_corpus_hashes() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generate_krusty.json");
+    let items: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut bad = Vec::new();
+    for it in &items {
+        let obj = &it["obj"];
+        let name = obj["metadata"]["name"].as_str().unwrap();
+        let (_, suffix) = name.rsplit_once('-').unwrap();
+        let h = kcompile::generate::hash_suffix(obj).unwrap();
+        if h != suffix {
+            bad.push(format!("{}: {name} -> {h}", it["case"]));
+        }
+    }
+    println!("{} corpus objects, {} mismatches", items.len(), bad.len());
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
