@@ -525,7 +525,114 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &mut acc.rm,
         )?;
     }
+    for cfg in plugin_configs(ctx, kust, &k.transformers)? {
+        for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
+            run_builtin(ctx, kust, acc, b)?;
+        }
+    }
     Ok(())
+}
+
+/// The config objects named by `transformers:` / `generators:` entries:
+/// inline YAML, files, or kustomization directories.
+fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for e in entries {
+        if e.contains('\n') {
+            let docs = crate::yaml::parse_stream(e).map_err(|x| {
+                Error::new(ErrorKind::Yaml, format!("invalid inline plugin config: {}", x.message)).file(&kust.file)
+            })?;
+            out.extend(docs.into_iter().map(|d| d.value).filter(|v| v.is_object()));
+            continue;
+        }
+        match ctx.loader.resolve(&kust.dir, e).map_err(|x| x.listed_in(&kust.file))? {
+            Target::File(f) => {
+                ctx.loader.restrict(&kust.dir, &f, e).map_err(|x| x.listed_in(&kust.file))?;
+                let bytes = load::read_file(&f)?;
+                for d in ctx.loader.parse_file(&f, &bytes)?.iter() {
+                    if d.value.is_object() {
+                        out.push(d.value.clone());
+                    }
+                }
+            }
+            Target::Dir(d) => {
+                let sub = load_kust(ctx, &d)?;
+                let sub_acc = accumulate(ctx, &sub, Acc::new())?;
+                out.extend(sub_acc.rm.into_vec().into_iter().map(|r| r.obj));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Run one builtin plugin configured under `transformers:`/`generators:`.
+fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -> Result<()> {
+    use plugins::Builtin as B;
+    let rm = &mut acc.rm;
+    let src_patch = |ctx: &Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
+        let (text, label) = patch_text(ctx, kust, p)?;
+        Ok((parse_patch(&text, &label)?, label))
+    };
+    match b {
+        B::Namespace { namespace, specs, unset_only } => transform::namespace(rm, &namespace, &specs, unset_only),
+        B::Prefix { prefix, specs } => transform::prefix_suffix(rm, &prefix, true, &specs),
+        B::Suffix { suffix, specs } => transform::prefix_suffix(rm, &suffix, false, &specs),
+        B::Labels { labels, specs } => transform::add_entries(rm, &labels, &specs),
+        B::Annotations { annotations, specs } => transform::add_entries(rm, &annotations, &specs),
+        B::Replicas { replica, specs } => transform::replicas(rm, &replica, &specs),
+        B::Image { image, specs } => transform::images(rm, &image, &specs),
+        B::Replacements { replacements } => {
+            crate::replacements::run(ctx.loader, &kust.dir, &kust.file, &replacements, rm)
+        }
+        B::Patch { path, patch, target, options } => {
+            let p = Patch { path, patch, target, options };
+            let (parsed, label) = src_patch(ctx, &p)?;
+            let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
+            let opts = patches::Opts {
+                allow_name_change: opt("allowNameChange"),
+                allow_kind_change: opt("allowKindChange"),
+            };
+            patches::apply(rm, &parsed, p.target.as_ref(), opts, &ctx.schema, &patches::Source { label: &label })
+        }
+        B::PatchSm { paths, patches: inline } => {
+            let mut texts: Vec<(String, String)> = Vec::new();
+            for p in &paths {
+                let (f, bytes) = ctx.loader.read_restricted(&kust.dir, p).map_err(|e| e.listed_in(&kust.file))?;
+                texts.push((String::from_utf8_lossy(&bytes).into_owned(), f.display().to_string()));
+            }
+            if !inline.trim().is_empty() {
+                texts.push((inline, format!("{} (inline patch)", kust.file.display())));
+            }
+            for (text, label) in texts {
+                let parsed = parse_patch(&text, &label)?;
+                patches::apply(rm, &parsed, None, Default::default(), &ctx.schema, &patches::Source { label: &label })?;
+            }
+            Ok(())
+        }
+        B::Json6902 { target, path, json_op } => {
+            let p = Patch { path, patch: json_op, target, options: Default::default() };
+            let (parsed, label) = src_patch(ctx, &p)?;
+            patches::apply(rm, &parsed, p.target.as_ref(), Default::default(), &ctx.schema, &patches::Source { label: &label })
+        }
+        B::Sort { options } => {
+            let so: crate::kustomization::SortOptions = serde_json::from_value(options).unwrap_or_default();
+            if so.order != "fifo" {
+                let (first, last) = match so.legacy_sort_options {
+                    Some(l) => (l.order_first, l.order_last),
+                    None => (order::default_first(), order::default_last()),
+                };
+                order::legacy_sort(rm.resources_mut(), &first, &last);
+                rm.reindex("sorting")?;
+            }
+            Ok(())
+        }
+        B::ConfigMap { args } => crate::generators::generate_one(
+            ctx.loader, &kust.dir, &kust.file, crate::generators::Kind::ConfigMap, &args, None, rm,
+        ),
+        B::Secret { args } => crate::generators::generate_one(
+            ctx.loader, &kust.dir, &kust.file, crate::generators::Kind::Secret, &args, None, rm,
+        ),
+    }
 }
 
 /// Append content hashes to generated names (kustomize's HashTransformer).
