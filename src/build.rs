@@ -231,6 +231,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         accumulate_path(ctx, kust, rel, acc, true)?;
     }
     run_transformers(ctx, kust, acc)?;
+    crate::vars::bind(&mut acc.rm, &k.vars).map_err(|e| e.file(&kust.file))?;
     for v in &k.vars {
         if acc.vars.iter().any(|x| x.name == v.name) {
             return Err(Error::new(
@@ -487,6 +488,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 add(&mut specs, &tc.template_labels);
             }
         }
+        add(&mut specs, &tc.labels);
         transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
     }
     transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;

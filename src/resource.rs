@@ -111,6 +111,8 @@ pub struct Resource {
     /// A generated ConfigMap/Secret that gets a content-hash name suffix.
     pub needs_hash: bool,
     pub behavior: Behavior,
+    /// Names of the `vars` bound to this object where they were declared.
+    pub ref_vars: Vec<String>,
 }
 
 impl Resource {
@@ -123,6 +125,7 @@ impl Resource {
             suffixes: Vec::new(),
             needs_hash: false,
             behavior: Behavior::Create,
+            ref_vars: Vec::new(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {

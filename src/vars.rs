@@ -38,58 +38,64 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
     Ok(())
 }
 
-/// The value a var stands for.
+/// Bind each var to the one object its objref names, among the objects
+/// of the kustomization that declares it (kustomize's MergeVars).
+pub fn bind(rm: &mut ResMap, vars: &[Var]) -> Result<()> {
+    for v in vars {
+        let o = &v.objref;
+        let (group, version) = if !o.api_version.is_empty() {
+            let g = Gvk::from_api_version(&o.api_version, &o.kind);
+            (g.group, g.version)
+        } else {
+            (o.group.clone(), o.version.clone())
+        };
+        let ns_matters = !o.namespace.is_empty() || crate::resource::is_cluster_scoped(&o.kind);
+        let hits = rm.matching_any_id(|id| {
+            id.name == o.name
+                && id.gvk.kind == o.kind
+                && (group.is_empty() || id.gvk.group == group)
+                && (version.is_empty() || id.gvk.version == version)
+                && (!ns_matters
+                    || crate::resource::effective_ns(&o.namespace) == crate::resource::effective_ns(&id.namespace))
+        });
+        match hits.len() {
+            0 => {}
+            1 => rm.resources_mut()[hits[0]].ref_vars.push(v.name.clone()),
+            n => {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    format!("found {n} resId matches for var {} (unable to disambiguate)", v.name),
+                )
+                .hint("add `namespace` or `apiVersion` to the var's objref"))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value a var stands for: a field of the object bound to it.
 fn value_of(rm: &ResMap, v: &Var) -> Result<Value> {
-    let o = &v.objref;
-    let (group, version) = if !o.api_version.is_empty() {
-        let g = Gvk::from_api_version(&o.api_version, &o.kind);
-        (g.group, g.version)
-    } else {
-        (o.group.clone(), o.version.clone())
-    };
-    let hits = rm.matching_any_id(|id| {
-        id.name == o.name
-            && id.gvk.kind == o.kind
-            && (group.is_empty() || id.gvk.group == group)
-            && (version.is_empty() || id.gvk.version == version)
-            && (o.namespace.is_empty()
-                || crate::resource::effective_ns(&o.namespace)
-                    == crate::resource::effective_ns(&id.namespace))
-    });
     let not_found = || {
         Error::new(
             ErrorKind::Kustomization,
-            format!(
-                "var '{}' cannot be mapped to a field in the set of known resources",
-                v.name
-            ),
+            format!("var '{}' cannot be mapped to a field in the set of known resources", v.name),
         )
         .hint(format!(
             "no object {}/{} in the build has that field; check `objref` and `fieldref`",
-            o.kind, o.name
+            v.objref.kind, v.objref.name
         ))
     };
-    match hits.len() {
-        0 => Err(not_found()),
-        1 => {
-            let path = if v.fieldref.field_path.is_empty() {
-                "metadata.name"
-            } else {
-                &v.fieldref.field_path
-            };
-            fieldpath::get(&rm.get(hits[0]).obj, &fieldpath::parse(path))
-                .cloned()
-                .ok_or_else(not_found)
-        }
-        n => Err(Error::new(
-            ErrorKind::Kustomization,
-            format!(
-                "found {n} resId matches for var {} (unable to disambiguate)",
-                v.name
-            ),
-        )
-        .hint("add `namespace` or `apiVersion` to the var's objref")),
-    }
+    let r = rm
+        .resources()
+        .iter()
+        .find(|r| r.ref_vars.contains(&v.name))
+        .ok_or_else(not_found)?;
+    let path = if v.fieldref.field_path.is_empty() {
+        "metadata.name"
+    } else {
+        &v.fieldref.field_path
+    };
+    fieldpath::get(&r.obj, &fieldpath::parse(path)).cloned().ok_or_else(not_found)
 }
 
 fn substitute(node: &mut Value, values: &HashMap<String, Value>, used: &mut HashSet<String>) {
