@@ -55,7 +55,10 @@ fn smp_differential_cases() {
     names.sort();
     let (mut pass, mut fail) = (0, Vec::new());
     for dir in &names {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let schema = if dir.join("openapi.json").exists() {
             Schema::from_openapi(&read(&dir.join("openapi.json"))).expect("openapi")
         } else {

@@ -191,7 +191,6 @@ impl Schema {
         let mut conv = Converter {
             table: &mut self.extra,
             names: HashMap::new(),
-            defs,
         };
         // Pre-assign type ids so `$ref`s resolve whatever the order.
         let base = conv.table.types.len();
@@ -200,9 +199,14 @@ impl Schema {
             conv.table.push_type(TypeDef::default());
         }
         for (i, (name, def)) in defs.iter().enumerate() {
-            let td = conv.type_def(def, 0).map_err(|e| SchemaError(format!("{name}: {}", e.0)))?;
+            let td = conv
+                .type_def(def, 0)
+                .map_err(|e| SchemaError(format!("{name}: {}", e.0)))?;
             conv.table.types[base + i] = td;
-            if let Some(gvks) = def.get("x-kubernetes-group-version-kind").and_then(Value::as_array) {
+            if let Some(gvks) = def
+                .get("x-kubernetes-group-version-kind")
+                .and_then(Value::as_array)
+            {
                 for g in gvks {
                     let group = g.get("group").and_then(Value::as_str).unwrap_or("");
                     let version = g.get("version").and_then(Value::as_str).unwrap_or("");
@@ -212,7 +216,9 @@ impl Schema {
                     } else {
                         format!("{group}/{version}")
                     };
-                    conv.table.gvks.insert((api, kind.to_string()), (base + i) as u32);
+                    conv.table
+                        .gvks
+                        .insert((api, kind.to_string()), (base + i) as u32);
                 }
             }
         }
@@ -273,7 +279,11 @@ fn parse_patch_meta(text: &'static str) -> Result<Table, SchemaError> {
                     return Err(err("bad gvk"));
                 };
                 let i: u32 = i.parse().map_err(|_| err("bad type index"))?;
-                let api = if g == "-" { v.to_string() } else { format!("{g}/{v}") };
+                let api = if g == "-" {
+                    v.to_string()
+                } else {
+                    format!("{g}/{v}")
+                };
                 t.gvks.insert((api, k.to_string()), i);
             }
             Some(s) if s.starts_with('#') => {}
@@ -323,7 +333,6 @@ impl Table {
 struct Converter<'d, 't> {
     table: &'t mut Table,
     names: HashMap<&'d str, u32>,
-    defs: &'d serde_json::Map<String, Value>,
 }
 
 impl<'d> Converter<'d, '_> {
@@ -352,7 +361,6 @@ impl<'d> Converter<'d, '_> {
             let name = r.rsplit('/').next().unwrap_or(r);
             return match self.names.get(name) {
                 Some(i) => Ok(Node::Object(*i)),
-                None if self.defs.contains_key(name) => Ok(Node::Leaf),
                 // kyaml treats an unresolvable reference as "no schema".
                 None => Ok(Node::Leaf),
             };
@@ -363,19 +371,21 @@ impl<'d> Converter<'d, '_> {
                 // Lists without a strategy are replaced, as with no schema.
                 return Ok(Node::Leaf);
             };
-            let keys: Vec<Cow<'static, str>> =
-                match s.get("x-kubernetes-list-map-keys").and_then(Value::as_array) {
-                    Some(ks) => ks
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(|k| Cow::Owned(k.to_string()))
-                        .collect(),
-                    None => s
-                        .get("x-kubernetes-patch-merge-key")
-                        .and_then(Value::as_str)
-                        .map(|k| vec![Cow::Owned(k.to_string())])
-                        .unwrap_or_default(),
-                };
+            let keys: Vec<Cow<'static, str>> = match s
+                .get("x-kubernetes-list-map-keys")
+                .and_then(Value::as_array)
+            {
+                Some(ks) => ks
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|k| Cow::Owned(k.to_string()))
+                    .collect(),
+                None => s
+                    .get("x-kubernetes-patch-merge-key")
+                    .and_then(Value::as_str)
+                    .map(|k| vec![Cow::Owned(k.to_string())])
+                    .unwrap_or_default(),
+            };
             let elem = self.node(items, depth + 1)?;
             return Ok(Node::List(Box::new(ListMeta {
                 strategy: Cow::Owned(strategy.to_string()),
@@ -383,7 +393,9 @@ impl<'d> Converter<'d, '_> {
                 elem,
             })));
         }
-        if s.get("properties").is_some() || s.get("additionalProperties").is_some_and(Value::is_object) {
+        if s.get("properties").is_some()
+            || s.get("additionalProperties").is_some_and(Value::is_object)
+        {
             // Inline object type: give it its own anonymous entry.
             let td = self.type_def(s, depth)?;
             let i = self.table.types.len() as u32;
@@ -433,13 +445,21 @@ mod tests {
         let l = c.list().expect("list meta");
         assert_eq!(l.keys, vec!["name"]);
         assert!(l.is_associative());
-        let ports = c.elements().and_then(|e| e.field("ports")).and_then(|p| p.list().cloned());
+        let ports = c
+            .elements()
+            .and_then(|e| e.field("ports"))
+            .and_then(|p| p.list().cloned());
         assert_eq!(
             ports.map(|p| p.keys),
-            Some(vec![Cow::Borrowed("containerPort"), Cow::Borrowed("protocol")])
+            Some(vec![
+                Cow::Borrowed("containerPort"),
+                Cow::Borrowed("protocol")
+            ])
         );
         let fin = d.field("metadata").and_then(|m| m.field("finalizers"));
-        assert!(fin.and_then(|f| f.list()).is_some_and(|l| l.keys.is_empty()));
+        assert!(fin
+            .and_then(|f| f.list())
+            .is_some_and(|l| l.keys.is_empty()));
         assert!(s.for_type("batch/v1beta1", "CronJob").is_some());
     }
 
@@ -454,9 +474,18 @@ mod tests {
         let mut s = Schema::with_builtin();
         s.merge_openapi(&doc).expect("merge");
         let foo = s.for_type("x.io/v1", "Foo").expect("Foo");
-        let items = foo.field("spec").and_then(|x| x.field("items")).expect("items");
-        assert_eq!(items.list().map(|l| l.keys.clone()), Some(vec![Cow::Borrowed("id")]));
-        let sub = items.elements().and_then(|e| e.field("sub")).and_then(|m| m.field("any"));
+        let items = foo
+            .field("spec")
+            .and_then(|x| x.field("items"))
+            .expect("items");
+        assert_eq!(
+            items.list().map(|l| l.keys.clone()),
+            Some(vec![Cow::Borrowed("id")])
+        );
+        let sub = items
+            .elements()
+            .and_then(|e| e.field("sub"))
+            .and_then(|m| m.field("any"));
         assert!(matches!(sub.map(|x| x.node()), Some(Node::Object(_))));
         assert!(s.for_type("apps/v1", "Deployment").is_some());
         let only = Schema::from_openapi(&doc).expect("from");

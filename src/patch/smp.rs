@@ -39,7 +39,11 @@ impl fmt::Display for SmpError {
         if self.path.is_empty() {
             write!(f, "strategic merge patch: {}", self.message)
         } else {
-            write!(f, "strategic merge patch at {}: {}", self.path, self.message)
+            write!(
+                f,
+                "strategic merge patch at {}: {}",
+                self.path, self.message
+            )
         }
     }
 }
@@ -187,11 +191,9 @@ impl<'s> Walker<'s> {
         if self.path.len() > MAX_DEPTH {
             return Err(self.err(format!("nested deeper than {MAX_DEPTH} levels")));
         }
-        if origin.is_none() {
+        if origin.is_none() && dest.is_null() {
             // Nothing to apply: kustomize keeps even explicit nulls here.
-            if dest.is_null() {
-                return Ok(Out::InPlace);
-            }
+            return Ok(Out::InPlace);
         }
         let dk = kind_of(dest);
         let ok = origin.map_or(Kind::Empty, kind_of);
@@ -213,9 +215,9 @@ impl<'s> Walker<'s> {
             Kind::Map | Kind::Empty => self.walk_map(dest, origin, sch, aliased),
             Kind::List => match sch.and_then(|s| s.list()) {
                 Some(meta) if meta.is_associative() => self.walk_assoc(dest, origin, sch, aliased),
-                _ => Ok(replace_or_keep(dest, origin)),
+                _ => Ok(replace_or_keep(origin)),
             },
-            Kind::Scalar => Ok(replace_or_keep(dest, origin)),
+            Kind::Scalar => Ok(replace_or_keep(origin)),
         }
     }
 
@@ -266,7 +268,8 @@ impl<'s> Walker<'s> {
         let mut names: Vec<String> = tmap.keys().cloned().collect();
         if let Some(om) = omap {
             for k in om.keys() {
-                if !tmap.contains_key(k) && !(elided && k == PATCH_KEY) {
+                let directive_key = elided && k == PATCH_KEY;
+                if !tmap.contains_key(k) && !directive_key {
                     names.push(k.clone());
                 }
             }
@@ -308,7 +311,7 @@ impl<'s> Walker<'s> {
         aliased: bool,
     ) -> Result<Out, SmpError> {
         let Some(meta) = sch.and_then(|s| s.list()) else {
-            return Ok(replace_or_keep(dest, origin));
+            return Ok(replace_or_keep(origin));
         };
         let elem_sch = sch.and_then(|s| s.elements());
         let mut fresh: Option<Value> = None;
@@ -348,7 +351,11 @@ impl<'s> Walker<'s> {
         aliased: bool,
     ) -> Result<Vec<Value>, SmpError> {
         let primitive = keys.is_empty();
-        let keys: Vec<String> = if primitive { vec![String::new()] } else { keys.to_vec() };
+        let keys: Vec<String> = if primitive {
+            vec![String::new()]
+        } else {
+            keys.to_vec()
+        };
         // All key-value tuples, patch elements first, deduplicated.
         let mut values_list: Vec<Vec<String>> = Vec::new();
         {
@@ -444,14 +451,16 @@ impl<'s> Walker<'s> {
             if valid_keys.len() > 1 {
                 items.set(None, &valid_keys, &v).map_err(|m| self.err(m))?;
             }
-            items.set(Some(elem), &valid_keys, &v).map_err(|m| self.err(m))?;
+            items
+                .set(Some(elem), &valid_keys, &v)
+                .map_err(|m| self.err(m))?;
         }
         Ok(items.into_vec())
     }
 }
 
 /// Scalars and non-associative lists: the patch value wins when present.
-fn replace_or_keep(dest: &Value, origin: Option<&Value>) -> Out {
+fn replace_or_keep(origin: Option<&Value>) -> Out {
     match origin {
         Some(Value::Null) => Out::Clear,
         Some(o) => Out::New(o.clone()),
@@ -506,7 +515,11 @@ fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
 }
 
 /// kyaml's validateKeys: keep the keys that have a value somewhere.
-fn validate_keys(all: &[Vec<String>], values: &[String], keys: &[String]) -> (Vec<String>, Vec<String>) {
+fn validate_keys(
+    all: &[Vec<String>],
+    values: &[String],
+    keys: &[String],
+) -> (Vec<String>, Vec<String>) {
     let mut set: HashSet<&str> = HashSet::new();
     for vals in all {
         for (i, v) in vals.iter().enumerate() {
@@ -520,7 +533,11 @@ fn validate_keys(all: &[Vec<String>], values: &[String], keys: &[String]) -> (Ve
     if set.is_empty() {
         return (keys.to_vec(), values.to_vec());
     }
-    let vk = keys.iter().filter(|k| set.contains(k.as_str())).cloned().collect();
+    let vk = keys
+        .iter()
+        .filter(|k| set.contains(k.as_str()))
+        .cloned()
+        .collect();
     let vv = values
         .iter()
         .enumerate()
@@ -655,7 +672,12 @@ impl Items {
 
     /// ElementSetter: drop empty elements, replace (or with `None` delete)
     /// every element matching all key/value pairs, append when none matched.
-    fn set(&mut self, element: Option<Value>, keys: &[String], values: &[String]) -> Result<(), String> {
+    fn set(
+        &mut self,
+        element: Option<Value>,
+        keys: &[String],
+        values: &[String],
+    ) -> Result<(), String> {
         let element = element.filter(|e| !e.is_null());
         if let Some(done) = self.fast_set(&element, keys, values) {
             return Ok(done);
@@ -710,7 +732,12 @@ impl Items {
 
     /// Same result as `set` for the common case (one key, non-empty value,
     /// replacing or appending an element, no empty items), without a scan.
-    fn fast_set(&mut self, element: &Option<Value>, keys: &[String], values: &[String]) -> Option<()> {
+    fn fast_set(
+        &mut self,
+        element: &Option<Value>,
+        keys: &[String],
+        values: &[String],
+    ) -> Option<()> {
         let ([key], [value], Some(elem)) = (keys, values, element) else {
             return None;
         };
@@ -774,12 +801,17 @@ mod tests {
 
     #[test]
     fn long_list_uses_index_same_result() {
-        let envs: Vec<Value> = (0..100).map(|i| json!({"name": format!("E{i}"), "value": "x"})).collect();
+        let envs: Vec<Value> = (0..100)
+            .map(|i| json!({"name": format!("E{i}"), "value": "x"}))
+            .collect();
         let t = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "a", "env": envs}]}});
         let p = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "a", "env": [
             {"name": "E50", "value": "y"}, {"name": "NEW", "value": "z"}]}]}});
         let r = smp(t, p);
-        let env = r["spec"]["containers"][0]["env"].as_array().cloned().unwrap_or_default();
+        let env = r["spec"]["containers"][0]["env"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(env.len(), 101);
         assert_eq!(env[0], json!({"name": "E50", "value": "y"}));
         assert_eq!(env[1], json!({"name": "NEW", "value": "z"}));
