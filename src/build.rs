@@ -44,6 +44,8 @@ struct Ctx<'a> {
     /// Kustomization roots being built (outermost first), for cycle detection.
     stack: Vec<PathBuf>,
     schema: Schema,
+    /// Whether a kustomization already chose the schema (first one wins).
+    schema_set: bool,
 }
 
 struct Acc {
@@ -85,7 +87,8 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         loader,
         warnings: Vec::new(),
         stack: Vec::new(),
-        schema: Schema::builtin(),
+        schema: Schema::with_builtin(),
+        schema_set: false,
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let sort = kust.k.sort_options.clone();
@@ -177,6 +180,41 @@ fn accumulate(ctx: &mut Ctx, kust: &Kust, mut acc: Acc) -> Result<Acc> {
     r.map(|_| acc)
 }
 
+/// kustomize's `openapi:` field: a custom schema file (replacing the builtin
+/// merge keys) or a builtin version. As in kustomize, the first kustomization
+/// of the build that sets it wins (the top-level one, then bases in order).
+fn set_openapi(ctx: &mut Ctx, kust: &Kust) -> Result<()> {
+    let k = &kust.k;
+    if k.openapi.is_empty() || ctx.schema_set {
+        return Ok(());
+    }
+    let path = k.openapi.get("path").and_then(Value::as_str);
+    let version = k.openapi.get("version").and_then(Value::as_str);
+    let err = |m: String| Error::new(ErrorKind::Kustomization, m).file(&kust.file);
+    match (path, version) {
+        (Some(_), Some(_)) => {
+            return Err(err("builtin version and custom schema provided, cannot use both".into())
+                .hint("give `openapi:` either `path:` or `version:`"))
+        }
+        (Some(path), None) => {
+            let (f, bytes) = ctx.loader.read_restricted(&kust.dir, path).map_err(|e| e.listed_in(&kust.file))?;
+            let docs = load::parse_bytes(&f, &bytes)?;
+            let doc = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Null);
+            ctx.schema = Schema::from_openapi(&doc)
+                .map_err(|m| Error::new(ErrorKind::Kustomization, format!("invalid OpenAPI schema: {m}")).file(&f))?;
+        }
+        (None, Some(v)) => {
+            if v != "v1.21.2" {
+                return Err(err(format!("the specified OpenAPI version {v} is not built in"))
+                    .hint("the builtin schema is v1.21.2; give a custom schema with `openapi: {path: FILE}`"));
+            }
+        }
+        (None, None) => {}
+    }
+    ctx.schema_set = true;
+    Ok(())
+}
+
 fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
     let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
     chain.push(kust.dir.display().to_string());
@@ -193,18 +231,7 @@ fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
 
 fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let k = &kust.k;
-    if let Some(path) = k.openapi.get("path").and_then(Value::as_str) {
-        let (f, bytes) = ctx
-            .loader
-            .read_restricted(&kust.dir, path)
-            .map_err(|e| e.listed_in(&kust.file))?;
-        let docs = load::parse_bytes(&f, &bytes)?;
-        for d in docs {
-            ctx.schema
-                .merge_openapi(&d.value)
-                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
-        }
-    }
+    set_openapi(ctx, kust)?;
     // resources
     for rel in &k.resources {
         accumulate_path(ctx, kust, rel, acc, false)?;
