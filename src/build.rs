@@ -643,18 +643,7 @@ fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -
             let (parsed, label) = src_patch(ctx, &p)?;
             patches::apply(rm, &parsed, p.target.as_ref(), Default::default(), &ctx.schema, &patches::Source { label: &label })
         }
-        B::Sort { options } => {
-            let so: crate::kustomization::SortOptions = serde_json::from_value(options).unwrap_or_default();
-            if so.order != "fifo" {
-                let (first, last) = match so.legacy_sort_options {
-                    Some(l) => (l.order_first, l.order_last),
-                    None => (order::default_first(), order::default_last()),
-                };
-                order::legacy_sort(rm.resources_mut(), &first, &last);
-                rm.reindex("sorting")?;
-            }
-            Ok(())
-        }
+        B::Object(obj) => rm.append(Resource::new(obj, None)),
         B::ConfigMap { args } => crate::generators::generate_one(
             ctx.loader, &kust.dir, &kust.file, crate::generators::Kind::ConfigMap, &args, None, rm,
         ),

@@ -21,8 +21,9 @@ pub enum Builtin {
     Replicas { replica: Replica, specs: Vec<FieldSpec> },
     Image { image: Image, specs: Vec<FieldSpec> },
     Replacements { replacements: Vec<Value> },
-    Sort { options: Value },
     ConfigMap { args: Value },
+    /// An object a generator produced whole (IAMPolicyGenerator).
+    Object(Value),
     Secret { args: Value },
 }
 
@@ -45,7 +46,6 @@ struct Raw {
     replica: Replica,
     image_tag: Image,
     replacements: Vec<Value>,
-    sort_options: Value,
     unset_only: bool,
 }
 
@@ -93,12 +93,22 @@ pub fn decode(cfg: &Value) -> Result<Builtin> {
         "ReplicaCountTransformer" => Builtin::Replicas { replica: raw.replica, specs },
         "ImageTagTransformer" => Builtin::Image { image: raw.image_tag, specs },
         "ReplacementTransformer" => Builtin::Replacements { replacements: raw.replacements },
-        "SortOrderTransformer" => Builtin::Sort { options: raw.sort_options },
+        "SortOrderTransformer" | "HashTransformer" | "HelmChartInflationGenerator" => {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("unable to load builtin {kind}.builtin.[noGrp]: it cannot be configured under transformers:/generators:"),
+            )
+            .hint("use the kustomization's own field instead (sortOptions, generators' options)"))
+        }
         "ConfigMapGenerator" | "SecretGenerator" => {
             let mut args = cfg.as_object().cloned().unwrap_or_default();
             for k in ["apiVersion", "kind", "metadata"] {
                 args.remove(k);
             }
+            // Plugin configs are read leniently (as kustomize does): keep
+            // only the generator's own fields.
+            let known = ["behavior", "literals", "files", "envs", "env", "options", "type"];
+            args.retain(|k, _| known.contains(&k.as_str()) && (k != "type" || kind == "SecretGenerator"));
             args.insert("name".into(), Value::String(md_str("name")));
             if !md_str("namespace").is_empty() {
                 args.insert("namespace".into(), Value::String(md_str("namespace")));
@@ -109,6 +119,7 @@ pub fn decode(cfg: &Value) -> Result<Builtin> {
                 Builtin::Secret { args: Value::Object(args) }
             }
         }
+        "IAMPolicyGenerator" => Builtin::Object(iam_policy(cfg)?),
         other => {
             return Err(Error::new(
                 ErrorKind::Kustomization,
@@ -132,4 +143,48 @@ pub fn decode_all(cfg: &Value) -> Result<Vec<Builtin>> {
         }
     }
     decode(cfg).map(|b| vec![b])
+}
+
+/// kustomize's IAMPolicyGenerator (GKE workload identity): a ServiceAccount
+/// annotated with the Google service account it acts as.
+fn iam_policy(cfg: &Value) -> Result<Value> {
+    let s = |p: &[&str]| {
+        let mut c = cfg;
+        for k in p {
+            c = match c.get(k) {
+                Some(v) => v,
+                None => return String::new(),
+            };
+        }
+        c.as_str().unwrap_or("").to_string()
+    };
+    let cloud = s(&["cloud"]);
+    if cloud != "gke" {
+        return Err(Error::new(
+            ErrorKind::Kustomization,
+            format!("IAMPolicyGenerator: cloud `{cloud}` is not supported (only gke)"),
+        ));
+    }
+    let (ksa, gsa, project) = (
+        s(&["kubernetesService", "name"]),
+        s(&["serviceAccount", "name"]),
+        s(&["serviceAccount", "projectId"]),
+    );
+    if ksa.is_empty() || gsa.is_empty() || project.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Kustomization,
+            "IAMPolicyGenerator needs kubernetesService.name, serviceAccount.name and serviceAccount.projectId",
+        ));
+    }
+    let mut md = Map::new();
+    md.insert(
+        "annotations".into(),
+        serde_json::json!({ "iam.gke.io/gcp-service-account": format!("{gsa}@{project}.iam.gserviceaccount.com") }),
+    );
+    md.insert("name".into(), Value::String(ksa));
+    let ns = s(&["kubernetesService", "namespace"]);
+    if !ns.is_empty() {
+        md.insert("namespace".into(), Value::String(ns));
+    }
+    Ok(serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": md}))
 }
