@@ -8,6 +8,8 @@
 //! libyaml fields that influence layout: column, indent, whitespace,
 //! indention.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value};
 
 use super::parse::{go_parse_float, go_parse_int, parse_timestamp, resolve_number};
@@ -23,16 +25,10 @@ pub fn to_string(v: &Value) -> String {
         indent: -1,
         whitespace: true,
         indention: true,
-        open_ended: false,
     };
     e.node(v, Ctx::Root);
-    // Document end: libyaml writes a final line break via write_indent.
+    // Document end: libyaml finishes the last line via write_indent.
     e.write_indent();
-    if e.open_ended {
-        // A `|+` scalar at the very end makes libyaml close the stream with `...`.
-        e.write_indicator("...", true, false, false);
-        e.write_indent();
-    }
     e.out
 }
 
@@ -72,7 +68,6 @@ struct Emitter {
     indent: isize,
     whitespace: bool,
     indention: bool,
-    open_ended: bool,
 }
 
 impl Emitter {
@@ -106,7 +101,6 @@ impl Emitter {
         self.column += ind.chars().count();
         self.whitespace = is_ws;
         self.indention = self.indention && is_indention;
-        self.open_ended = false;
     }
 
     fn increase_indent(&mut self, flow: bool, indentless: bool) {
@@ -126,7 +120,10 @@ impl Emitter {
                 let s = number_text(n);
                 self.scalar(&s, Style::Plain, ctx);
             }
-            Value::String(s) => self.scalar(s, string_style(s), ctx),
+            Value::String(s) => {
+                let s = fold_nel(s);
+                self.scalar(&s, string_style(&s), ctx);
+            }
             Value::Array(a) if a.is_empty() => self.empty_flow("[", "]"),
             Value::Object(m) if m.is_empty() => self.empty_flow("{", "}"),
             Value::Array(a) => self.block_sequence(a, ctx),
@@ -154,6 +151,7 @@ impl Emitter {
         let saved = self.indent;
         self.increase_indent(false, false);
         for (k, v) in sorted_entries(m) {
+            let k = &*fold_nel(k);
             self.write_indent();
             let key_style = string_style(k);
             let a = analyze(k);
@@ -196,7 +194,7 @@ impl Emitter {
         self.increase_indent(true, false);
         let breaks = !simple_key;
         match style {
-            Style::Plain => self.write_plain(s, breaks, ctx == Ctx::Root),
+            Style::Plain => self.write_plain(s, breaks),
             Style::Single => self.write_single(s, breaks),
             Style::Double => self.write_double(s, breaks),
             Style::Literal => self.write_literal(s),
@@ -204,7 +202,7 @@ impl Emitter {
         self.indent = saved;
     }
 
-    fn write_plain(&mut self, s: &str, allow_breaks: bool, root: bool) {
+    fn write_plain(&mut self, s: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(' ');
         }
@@ -230,18 +228,30 @@ impl Emitter {
         }
         self.whitespace = false;
         self.indention = false;
-        if root {
-            self.open_ended = true;
-        }
+    }
+
+    /// libyaml's write_break: `\n` is a newline; other breaks (NEL, LS, PS)
+    /// are copied as they are but still reset the column.
+    fn write_break(&mut self, c: char) {
+        self.out.push(c);
+        self.column = 0;
     }
 
     fn write_single(&mut self, s: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
         let mut spaces = false;
+        let mut breaks = false;
         let n = s.chars().count();
         let mut it = s.chars().enumerate().peekable();
         while let Some((i, c)) = it.next() {
-            if c == ' ' {
+            if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else if c == ' ' {
                 if allow_breaks
                     && !spaces
                     && self.column > BEST_WIDTH
@@ -255,12 +265,16 @@ impl Emitter {
                 }
                 spaces = true;
             } else {
+                if breaks {
+                    self.write_indent();
+                }
                 if c == '\'' {
                     self.put('\'');
                 }
                 self.put(c);
                 self.indention = false;
                 spaces = false;
+                breaks = false;
             }
         }
         self.write_indicator("'", false, false, false);
@@ -272,9 +286,18 @@ impl Emitter {
         self.write_indicator("\"", true, false, false);
         let mut spaces = false;
         let n = s.chars().count();
+        // go-yaml v2's is_bom looks at the start of the value, not at the
+        // current character: a leading BOM makes it escape every character.
+        let escape_all = s.starts_with('\u{feff}');
         let mut it = s.chars().enumerate().peekable();
         while let Some((i, c)) = it.next() {
-            if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+            if escape_all
+                || !is_printable(c)
+                || c == '\u{feff}'
+                || is_break(c)
+                || c == '"'
+                || c == '\\'
+            {
                 self.put('\\');
                 match c {
                     '\0' => self.put('0'),
@@ -350,19 +373,17 @@ impl Emitter {
                 Some(_) => None,
             },
         };
-        let keep = chomp == Some('+');
         if let Some(c) = chomp {
             let mut buf = [0u8; 4];
             self.write_indicator(c.encode_utf8(&mut buf), false, false, false);
         }
-        self.open_ended = keep;
         self.put_break();
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
         for c in s.chars() {
             if is_break(c) {
-                self.put_break();
+                self.write_break(c);
                 self.indention = true;
                 breaks = true;
             } else {
@@ -375,6 +396,39 @@ impl Emitter {
             }
         }
     }
+}
+
+/// Go's encoding/json leaves NEL (U+0085) raw, and go-yaml v2 then reads it
+/// as a line break inside the double-quoted JSON string: a run of spaces and
+/// NELs folds to one space (one NEL) or to n-1 newlines (n NELs).
+fn fold_nel(s: &str) -> Cow<'_, str> {
+    if !s.contains('\u{85}') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let mut nels = 0;
+    let flush = |out: &mut String, run: &mut String, nels: &mut usize| {
+        match *nels {
+            0 => out.push_str(run),
+            1 => out.push(' '),
+            n => out.extend(std::iter::repeat_n('\n', n - 1)),
+        }
+        run.clear();
+        *nels = 0;
+    };
+    for c in s.chars() {
+        match c {
+            ' ' => run.push(c),
+            '\u{85}' => nels += 1,
+            _ => {
+                flush(&mut out, &mut run, &mut nels);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut out, &mut run, &mut nels);
+    Cow::Owned(out)
 }
 
 /// libyaml's `is_break` (the writer treats these as line breaks).

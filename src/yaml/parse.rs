@@ -151,6 +151,9 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let r = resolve_scalar(text, style, tag.as_ref()).map_err(|m| err_at(mark, m))?;
+                if let Value::String(s) = &r.value {
+                    check_round_trip(s).map_err(|m| err_at(mark, m))?;
+                }
                 let node = Node {
                     value: r.value,
                     is_str: r.is_str,
@@ -365,8 +368,30 @@ impl Builder {
     }
 }
 
+/// kustomize cannot print some characters: go-yaml v2 rejects raw C1
+/// controls (except NEL), DEL and U+FFFE/U+FFFF when it re-reads the JSON. Fail like it does instead of printing something.
+fn check_round_trip(s: &str) -> Result<(), String> {
+    if !s.bytes().any(|b| b == 0x7f || b >= 0xc2) {
+        return Ok(());
+    }
+    match s
+        .chars()
+        .find(|&c| matches!(c as u32, 0x7f..=0x84 | 0x86..=0x9f | 0xfffe | 0xffff))
+    {
+        Some(c) => Err(format!(
+            "character U+{:04X} cannot be printed by kustomize (control characters are not allowed)",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Turn a key node into its string, as the JSON round trip would.
 fn map_key(node: Node, root: bool) -> Result<(String, Marker, bool), YamlError> {
+    // kyaml fails to re-read its own output for a key holding NEL (observed).
+    if matches!(&node.value, Value::String(s) if s.contains('\u{85}')) {
+        return Err(err_at(node.mark, "mapping key contains U+0085 (NEL)"));
+    }
     if node.is_merge {
         return Ok((String::new(), node.mark, true));
     }
@@ -428,7 +453,7 @@ pub(crate) enum Kind {
     Int(i64),
     Uint(u64),
     Float(f64),
-    Timestamp(String),
+    Timestamp(Timestamp),
     Str,
 }
 
@@ -446,12 +471,13 @@ fn resolve_scalar(
             full = format!("{}{}", t.handle, t.suffix);
             match full.strip_prefix(YAML_TAG_PREFIX) {
                 Some(short) => short,
+                // The non-specific tag `!` resolves like no tag (observed).
+                None if full == "!" => "",
+                // Custom tags keep the text as a string.
                 None => {
-                    // Non-specific `!` means string; custom tags keep the text.
-                    let custom = full != "!";
                     return Ok(Resolved {
                         value: Value::String(text),
-                        is_str: !custom,
+                        is_str: false,
                         is_merge: false,
                         raw: None,
                     });
@@ -541,7 +567,15 @@ fn resolve_scalar(
                 ))
             }
         },
-        Kind::Timestamp(s) => Value::String(s),
+        Kind::Timestamp(ts) => {
+            // Go's Time.MarshalJSON refuses zone offsets of 24h or more.
+            if ts.offset.is_some_and(|o| o.unsigned_abs() / 3600 >= 24) {
+                return Err(format!(
+                    "timestamp `{text}`: timezone hour outside of range [0,23]"
+                ));
+            }
+            Value::String(ts.rfc3339())
+        }
     };
     Ok(Resolved {
         value,
@@ -572,7 +606,7 @@ pub(crate) fn resolve_v3(s: &str, timestamps: bool) -> Kind {
         b'0'..=b'9' | b'+' | b'-' => {
             if timestamps {
                 if let Some(ts) = parse_timestamp(s) {
-                    return Kind::Timestamp(ts.rfc3339());
+                    return Kind::Timestamp(ts);
                 }
             }
             resolve_number(s).unwrap_or(Kind::Str)
@@ -867,6 +901,10 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp> {
             _ => return None,
         };
         i += 1;
+        // A space in a Go time layout matches a run of spaces.
+        while !with_zone && b.get(i) == Some(&b' ') {
+            i += 1;
+        }
         ts.hour = num(&mut i)?;
         if ts.hour >= 24 {
             return None;
@@ -930,7 +968,9 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp> {
 
 fn days_in(month: u32, year: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -970,7 +1010,7 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
             out.push((acc >> bits) as u8);
         }
     }
-    if count % 4 != 0 || pad > 2 {
+    if !count.is_multiple_of(4) || pad > 2 {
         return None;
     }
     Some(out)
