@@ -121,3 +121,55 @@ fn live_kubectl_agrees() {
         assert!(kustomize(doc).is_none(), "kubectl accepts error case {i}");
     }
 }
+
+/// kustomize's own output (the shared krusty corpus, when present) must
+/// come back unchanged through parse -> render.
+#[test]
+fn krusty_corpus_output_is_a_fixed_point() {
+    let root = Path::new("/work/shared/corpus/krusty");
+    let Ok(dirs) = std::fs::read_dir(root) else {
+        println!("no krusty corpus at {}: skipping", root.display());
+        return;
+    };
+    let mut checked = 0;
+    for dir in dirs.flatten() {
+        let Ok(text) = std::fs::read_to_string(dir.path().join("expected.yaml")) else {
+            continue;
+        };
+        let docs = parse_stream(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.path().display()));
+        let values: Vec<_> = docs.iter().map(|d| &d.value).collect();
+        let got = kcompile::yaml::stream_to_string(&values);
+        assert_eq!(got, text, "{}", dir.path().display());
+        checked += 1;
+    }
+    println!("{checked} corpus outputs re-render identically");
+}
+
+/// Mangled inputs must give errors or output, never a panic.
+#[test]
+fn mutated_inputs_do_not_panic() {
+    let base = read("input.yaml").into_bytes();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let alphabet = b" \n\t-:?[]{}&*!|>'\"%@#,.0123456789aZ\\~<";
+    for _ in 0..300 {
+        let start = (next() as usize) % base.len();
+        let len = 1 + (next() as usize) % 3000;
+        let mut chunk = base[start..(start + len).min(base.len())].to_vec();
+        for _ in 0..(next() % 8) {
+            let at = (next() as usize) % chunk.len();
+            chunk[at] = alphabet[(next() as usize) % alphabet.len()];
+        }
+        let text = String::from_utf8_lossy(&chunk);
+        if let Ok(docs) = parse_stream(&text) {
+            for d in docs {
+                let _ = to_string(&d.value);
+            }
+        }
+    }
+}

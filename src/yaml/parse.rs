@@ -1101,6 +1101,13 @@ mod tests {
     }
 
     #[test]
+    fn deep_but_allowed_renders() {
+        let text = format!("{}1{}", "[".repeat(250), "]".repeat(250));
+        let v = one(&text);
+        assert!(crate::yaml::to_string(&v).starts_with("- - - "));
+    }
+
+    #[test]
     fn tags() {
         let v = one("a: !!str 1\nb: !!int \"12\"\nc: !!float 1\nd: !!binary aGVsbG8=\ne: !foo bar\nf: !!str\n");
         assert_eq!(
