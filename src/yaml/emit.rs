@@ -730,7 +730,6 @@ fn sorted_entries(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
     if entries.len() < 2 {
         return entries;
     }
-    // Fast path: all-ASCII keys need no char vectors.
     merge_sort(&mut entries, &mut |a, b| key_less(a.0, b.0));
     entries
 }
@@ -786,26 +785,35 @@ fn is_digit(c: char) -> bool {
 /// go-yaml v2's `keyList.Less` for two string keys: letters compare by code
 /// point, non-letters sort before letters, and digit runs compare by value.
 fn key_less(a: &str, b: &str) -> bool {
+    // ASCII keys (nearly all) compare without collecting chars.
+    if a.is_ascii() && b.is_ascii() {
+        return key_less_runes(a.as_bytes(), b.as_bytes(), |c| c as char);
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    for i in 0..ar.len().min(br.len()) {
-        if ar[i] == br[i] {
+    key_less_runes(&ar, &br, |c| c)
+}
+
+fn key_less_runes<C: Copy>(a: &[C], b: &[C], ch: impl Fn(C) -> char) -> bool {
+    for i in 0..a.len().min(b.len()) {
+        let (ai_c, bi_c) = (ch(a[i]), ch(b[i]));
+        if ai_c == bi_c {
             continue;
         }
-        let al = is_letter(ar[i]);
-        let bl = is_letter(br[i]);
+        let al = is_letter(ai_c);
+        let bl = is_letter(bi_c);
         if al && bl {
-            return ar[i] < br[i];
+            return ai_c < bi_c;
         }
         if al || bl {
             return bl;
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
+        if ai_c == '0' || bi_c == '0' {
             let mut j = i;
-            while j > 0 && is_digit(ar[j - 1]) {
+            while j > 0 && is_digit(ch(a[j - 1])) {
                 j -= 1;
-                if ar[j] != '0' {
+                if ch(a[j]) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -813,13 +821,17 @@ fn key_less(a: &str, b: &str) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && is_digit(ar[ai]) {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        while ai < a.len() && is_digit(ch(a[ai])) {
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(ch(a[ai]) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && is_digit(br[bi]) {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        while bi < b.len() && is_digit(ch(b[bi])) {
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(ch(b[bi]) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {
@@ -828,9 +840,9 @@ fn key_less(a: &str, b: &str) -> bool {
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return ai_c < bi_c;
     }
-    ar.len() < br.len()
+    a.len() < b.len()
 }
 
 #[cfg(test)]
