@@ -7,8 +7,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::{Kustomization, Patch};
 use crate::load::{self, Loader, Target};
 use crate::order;
-use crate::plugins;
 use crate::patch::schema::Schema;
+use crate::plugins;
 use crate::resmap::ResMap;
 use crate::resource::Resource;
 use crate::transform::{self, config::TransformerConfig, patches};
@@ -140,7 +140,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 
 fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
     let (file, bytes) = ctx.loader.kustomization_file(dir)?;
-    let docs = load::parse_bytes(&file, &bytes)?;
+    let docs = load::parse_kustomization(&file, &bytes)?;
     let mut docs: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
     if docs.len() > 1 {
         return Err(Error::new(
@@ -193,15 +193,29 @@ fn set_openapi(ctx: &mut Ctx, kust: &Kust) -> Result<()> {
     let err = |m: String| Error::new(ErrorKind::Kustomization, m).file(&kust.file);
     match (path, version) {
         (Some(_), Some(_)) => {
-            return Err(err("builtin version and custom schema provided, cannot use both".into())
-                .hint("give `openapi:` either `path:` or `version:`"))
+            return Err(
+                err("builtin version and custom schema provided, cannot use both".into())
+                    .hint("give `openapi:` either `path:` or `version:`"),
+            )
         }
         (Some(path), None) => {
-            let (f, bytes) = ctx.loader.read_restricted(&kust.dir, path).map_err(|e| e.listed_in(&kust.file))?;
+            let (f, bytes) = ctx
+                .loader
+                .read_restricted(&kust.dir, path)
+                .map_err(|e| e.listed_in(&kust.file))?;
             let docs = load::parse_bytes(&f, &bytes)?;
-            let doc = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Null);
-            ctx.schema = Schema::from_openapi(&doc)
-                .map_err(|m| Error::new(ErrorKind::Kustomization, format!("invalid OpenAPI schema: {m}")).file(&f))?;
+            let doc = docs
+                .into_iter()
+                .map(|d| d.value)
+                .find(|v| !v.is_null())
+                .unwrap_or(Value::Null);
+            ctx.schema = Schema::from_openapi(&doc).map_err(|m| {
+                Error::new(
+                    ErrorKind::Kustomization,
+                    format!("invalid OpenAPI schema: {m}"),
+                )
+                .file(&f)
+            })?;
         }
         (None, Some(v)) => {
             if v != "v1.21.2" {
@@ -569,14 +583,24 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
     for e in entries {
         if e.contains('\n') {
             let docs = crate::yaml::parse_stream(e).map_err(|x| {
-                Error::new(ErrorKind::Yaml, format!("invalid inline plugin config: {}", x.message)).file(&kust.file)
+                Error::new(
+                    ErrorKind::Yaml,
+                    format!("invalid inline plugin config: {}", x.message),
+                )
+                .file(&kust.file)
             })?;
             out.extend(docs.into_iter().map(|d| d.value).filter(|v| v.is_object()));
             continue;
         }
-        match ctx.loader.resolve(&kust.dir, e).map_err(|x| x.listed_in(&kust.file))? {
+        match ctx
+            .loader
+            .resolve(&kust.dir, e)
+            .map_err(|x| x.listed_in(&kust.file))?
+        {
             Target::File(f) => {
-                ctx.loader.restrict(&kust.dir, &f, e).map_err(|x| x.listed_in(&kust.file))?;
+                ctx.loader
+                    .restrict(&kust.dir, &f, e)
+                    .map_err(|x| x.listed_in(&kust.file))?;
                 let bytes = load::read_file(&f)?;
                 for d in ctx.loader.parse_file(&f, &bytes)?.iter() {
                     if d.value.is_object() {
@@ -603,7 +627,11 @@ fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -
         Ok((parse_patch(&text, &label)?, label))
     };
     match b {
-        B::Namespace { namespace, specs, unset_only } => transform::namespace(rm, &namespace, &specs, unset_only),
+        B::Namespace {
+            namespace,
+            specs,
+            unset_only,
+        } => transform::namespace(rm, &namespace, &specs, unset_only),
         B::Prefix { prefix, specs } => transform::prefix_suffix(rm, &prefix, true, &specs),
         B::Suffix { suffix, specs } => transform::prefix_suffix(rm, &suffix, false, &specs),
         B::Labels { labels, specs } => transform::add_entries(rm, &labels, &specs),
@@ -613,42 +641,103 @@ fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -
         B::Replacements { replacements } => {
             crate::replacements::run(ctx.loader, &kust.dir, &kust.file, &replacements, rm)
         }
-        B::Patch { path, patch, target, options } => {
-            let p = Patch { path, patch, target, options };
+        B::Patch {
+            path,
+            patch,
+            target,
+            options,
+        } => {
+            let p = Patch {
+                path,
+                patch,
+                target,
+                options,
+            };
             let (parsed, label) = src_patch(ctx, &p)?;
             let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
             let opts = patches::Opts {
                 allow_name_change: opt("allowNameChange"),
                 allow_kind_change: opt("allowKindChange"),
             };
-            patches::apply(rm, &parsed, p.target.as_ref(), opts, &ctx.schema, &patches::Source { label: &label })
+            patches::apply(
+                rm,
+                &parsed,
+                p.target.as_ref(),
+                opts,
+                &ctx.schema,
+                &patches::Source { label: &label },
+            )
         }
-        B::PatchSm { paths, patches: inline } => {
+        B::PatchSm {
+            paths,
+            patches: inline,
+        } => {
             let mut texts: Vec<(String, String)> = Vec::new();
             for p in &paths {
-                let (f, bytes) = ctx.loader.read_restricted(&kust.dir, p).map_err(|e| e.listed_in(&kust.file))?;
-                texts.push((String::from_utf8_lossy(&bytes).into_owned(), f.display().to_string()));
+                let (f, bytes) = ctx
+                    .loader
+                    .read_restricted(&kust.dir, p)
+                    .map_err(|e| e.listed_in(&kust.file))?;
+                texts.push((
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    f.display().to_string(),
+                ));
             }
             if !inline.trim().is_empty() {
                 texts.push((inline, format!("{} (inline patch)", kust.file.display())));
             }
             for (text, label) in texts {
                 let parsed = parse_patch(&text, &label)?;
-                patches::apply(rm, &parsed, None, Default::default(), &ctx.schema, &patches::Source { label: &label })?;
+                patches::apply(
+                    rm,
+                    &parsed,
+                    None,
+                    Default::default(),
+                    &ctx.schema,
+                    &patches::Source { label: &label },
+                )?;
             }
             Ok(())
         }
-        B::Json6902 { target, path, json_op } => {
-            let p = Patch { path, patch: json_op, target, options: Default::default() };
+        B::Json6902 {
+            target,
+            path,
+            json_op,
+        } => {
+            let p = Patch {
+                path,
+                patch: json_op,
+                target,
+                options: Default::default(),
+            };
             let (parsed, label) = src_patch(ctx, &p)?;
-            patches::apply(rm, &parsed, p.target.as_ref(), Default::default(), &ctx.schema, &patches::Source { label: &label })
+            patches::apply(
+                rm,
+                &parsed,
+                p.target.as_ref(),
+                Default::default(),
+                &ctx.schema,
+                &patches::Source { label: &label },
+            )
         }
         B::Object(obj) => rm.append(Resource::new(obj, None)),
         B::ConfigMap { args } => crate::generators::generate_one(
-            ctx.loader, &kust.dir, &kust.file, crate::generators::Kind::ConfigMap, &args, None, rm,
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            crate::generators::Kind::ConfigMap,
+            &args,
+            None,
+            rm,
         ),
         B::Secret { args } => crate::generators::generate_one(
-            ctx.loader, &kust.dir, &kust.file, crate::generators::Kind::Secret, &args, None, rm,
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            crate::generators::Kind::Secret,
+            &args,
+            None,
+            rm,
         ),
     }
 }

@@ -18,7 +18,13 @@ pub enum Kind {
     Secret,
 }
 
-pub fn run(loader: &Loader, dir: &Path, file: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<()> {
+pub fn run(
+    loader: &Loader,
+    dir: &Path,
+    file: &Path,
+    k: &Kustomization,
+    rm: &mut ResMap,
+) -> Result<()> {
     let global = match &k.generator_options {
         Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(file))?),
         None => None,
@@ -129,7 +135,12 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        if let Some(new) = r.obj.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_object) {
+        if let Some(new) = r
+            .obj
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_object)
+        {
             for (k, v) in new {
                 merged.insert(k.clone(), v.clone());
             }
@@ -148,7 +159,11 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
     }
     r.set_name(old.name());
     let ns = old.namespace().to_string();
-    if let Some(md) = r.map_mut().get_mut("metadata").and_then(Value::as_object_mut) {
+    if let Some(md) = r
+        .map_mut()
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+    {
         if ns.is_empty() {
             md.remove("namespace");
         } else {

@@ -10,21 +10,61 @@ use serde_json::{Map, Value};
 
 /// One configured builtin, decoded from its config object.
 pub enum Builtin {
-    Namespace { namespace: String, specs: Vec<FieldSpec>, unset_only: bool },
-    Prefix { prefix: String, specs: Vec<FieldSpec> },
-    Suffix { suffix: String, specs: Vec<FieldSpec> },
-    Labels { labels: Map<String, Value>, specs: Vec<FieldSpec> },
-    Annotations { annotations: Map<String, Value>, specs: Vec<FieldSpec> },
-    Patch { path: String, patch: String, target: Option<Selector>, options: Map<String, Value> },
-    PatchSm { paths: Vec<String>, patches: String },
-    Json6902 { target: Option<Selector>, path: String, json_op: String },
-    Replicas { replica: Replica, specs: Vec<FieldSpec> },
-    Image { image: Image, specs: Vec<FieldSpec> },
-    Replacements { replacements: Vec<Value> },
-    ConfigMap { args: Value },
+    Namespace {
+        namespace: String,
+        specs: Vec<FieldSpec>,
+        unset_only: bool,
+    },
+    Prefix {
+        prefix: String,
+        specs: Vec<FieldSpec>,
+    },
+    Suffix {
+        suffix: String,
+        specs: Vec<FieldSpec>,
+    },
+    Labels {
+        labels: Map<String, Value>,
+        specs: Vec<FieldSpec>,
+    },
+    Annotations {
+        annotations: Map<String, Value>,
+        specs: Vec<FieldSpec>,
+    },
+    Patch {
+        path: String,
+        patch: String,
+        target: Option<Selector>,
+        options: Map<String, Value>,
+    },
+    PatchSm {
+        paths: Vec<String>,
+        patches: String,
+    },
+    Json6902 {
+        target: Option<Selector>,
+        path: String,
+        json_op: String,
+    },
+    Replicas {
+        replica: Replica,
+        specs: Vec<FieldSpec>,
+    },
+    Image {
+        image: Image,
+        specs: Vec<FieldSpec>,
+    },
+    Replacements {
+        replacements: Vec<Value>,
+    },
+    ConfigMap {
+        args: Value,
+    },
     /// An object a generator produced whole (IAMPolicyGenerator).
     Object(Value),
-    Secret { args: Value },
+    Secret {
+        args: Value,
+    },
 }
 
 #[derive(Deserialize, Default)]
@@ -60,10 +100,23 @@ pub fn decode(cfg: &Value) -> Result<Builtin> {
         .hint("kcompile runs kustomize's builtin transformers and generators only (apiVersion: builtin)"));
     }
     let raw: Raw = serde_json::from_value(cfg.clone()).map_err(|e| {
-        Error::new(ErrorKind::Kustomization, format!("invalid {kind} config: {e}"))
+        Error::new(
+            ErrorKind::Kustomization,
+            format!("invalid {kind} config: {e}"),
+        )
     })?;
-    let specs: Vec<FieldSpec> = raw.field_specs.iter().filter_map(FieldSpec::from_value).collect();
-    let md_str = |k: &str| raw.metadata.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let specs: Vec<FieldSpec> = raw
+        .field_specs
+        .iter()
+        .filter_map(FieldSpec::from_value)
+        .collect();
+    let md_str = |k: &str| {
+        raw.metadata
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     Ok(match kind {
         "NamespaceTransformer" => Builtin::Namespace {
             namespace: md_str("namespace"),
@@ -135,10 +188,20 @@ pub fn decode_all(cfg: &Value) -> Result<Vec<Builtin>> {
     if kind == "PrefixSuffixTransformer" {
         let raw: Raw = serde_json::from_value(cfg.clone()).unwrap_or_default();
         if !raw.prefix.is_empty() && !raw.suffix.is_empty() {
-            let specs: Vec<FieldSpec> = raw.field_specs.iter().filter_map(FieldSpec::from_value).collect();
+            let specs: Vec<FieldSpec> = raw
+                .field_specs
+                .iter()
+                .filter_map(FieldSpec::from_value)
+                .collect();
             return Ok(vec![
-                Builtin::Prefix { prefix: raw.prefix, specs: specs.clone() },
-                Builtin::Suffix { suffix: raw.suffix, specs },
+                Builtin::Prefix {
+                    prefix: raw.prefix,
+                    specs: specs.clone(),
+                },
+                Builtin::Suffix {
+                    suffix: raw.suffix,
+                    specs,
+                },
             ]);
         }
     }

@@ -56,7 +56,8 @@ pub fn bind(rm: &mut ResMap, vars: &[Var]) -> Result<()> {
                 && (group.is_empty() || id.gvk.group == group)
                 && (version.is_empty() || id.gvk.version == version)
                 && (!ns_matters
-                    || crate::resource::effective_ns(&o.namespace) == crate::resource::effective_ns(&id.namespace))
+                    || crate::resource::effective_ns(&o.namespace)
+                        == crate::resource::effective_ns(&id.namespace))
         });
         match hits.len() {
             0 => {}
@@ -64,7 +65,10 @@ pub fn bind(rm: &mut ResMap, vars: &[Var]) -> Result<()> {
             n => {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
-                    format!("found {n} resId matches for var {} (unable to disambiguate)", v.name),
+                    format!(
+                        "found {n} resId matches for var {} (unable to disambiguate)",
+                        v.name
+                    ),
                 )
                 .hint("add `namespace` or `apiVersion` to the var's objref"))
             }
@@ -78,7 +82,10 @@ fn value_of(rm: &ResMap, v: &Var) -> Result<Value> {
     let not_found = || {
         Error::new(
             ErrorKind::Kustomization,
-            format!("var '{}' cannot be mapped to a field in the set of known resources", v.name),
+            format!(
+                "var '{}' cannot be mapped to a field in the set of known resources",
+                v.name
+            ),
         )
         .hint(format!(
             "no object {}/{} in the build has that field; check `objref` and `fieldref`",
@@ -95,7 +102,9 @@ fn value_of(rm: &ResMap, v: &Var) -> Result<Value> {
     } else {
         &v.fieldref.field_path
     };
-    fieldpath::get(&r.obj, &fieldpath::parse(path)).cloned().ok_or_else(not_found)
+    fieldpath::get(&r.obj, &fieldpath::parse(path))
+        .cloned()
+        .ok_or_else(not_found)
 }
 
 fn substitute(node: &mut Value, values: &HashMap<String, Value>, used: &mut HashSet<String>) {

@@ -68,7 +68,10 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: boo
                 .entry("metadata")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Some(m) = md.as_object_mut() {
-                let has = m.get("namespace").and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+                let has = m
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty());
                 if !(unset_only && has) {
                     m.insert("namespace".into(), Value::String(ns.to_string()));
                 }

@@ -44,9 +44,23 @@ const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// Parse a multi-document stream. Empty documents come back as `Value::Null`.
 pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
+    parse_with(text, false)
+}
+
+/// As `parse_stream`, but a repeated mapping key replaces the earlier one
+/// instead of being an error: kustomize reads kustomization files this way
+/// (through go-yaml v2).
+pub fn parse_stream_lenient(text: &str) -> Result<Vec<Document>, YamlError> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, lenient: bool) -> Result<Vec<Document>, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new_from_str(text);
-    let mut b = Builder::default();
+    let mut b = Builder {
+        lenient,
+        ..Builder::default()
+    };
     let mut docs = Vec::new();
     let mut doc_line = 1;
     let mut content_line: Option<usize> = None;
@@ -138,6 +152,8 @@ struct Builder {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
     root: Option<Value>,
+    /// Later duplicate keys win instead of failing.
+    lenient: bool,
 }
 
 impl Builder {
@@ -354,7 +370,7 @@ impl Builder {
                     *merge = Some(node.value);
                     return Ok(());
                 }
-                if map.contains_key(&k) {
+                if map.contains_key(&k) && !self.lenient {
                     return Err(err_at(kmark, format!("mapping key {k:?} already defined")));
                 }
                 // kustomize drops a quoted `"<<"` entry (observed with kubectl).
