@@ -13,6 +13,7 @@ pub enum ExitStatus {
     /// Done; nothing differs.
     Success,
     /// Done; differences found (diff, --check).
+    #[allow(dead_code)]
     Failure,
     /// Could not do the job.
     Error,
