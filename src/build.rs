@@ -46,6 +46,9 @@ struct Ctx<'a> {
     schema: Schema,
     /// Whether a kustomization already chose the schema (first one wins).
     schema_set: bool,
+    /// `buildMetadata: [originAnnotations]` of the top-level kustomization
+    /// (kustomize applies the top-level setting to the whole build).
+    origin: bool,
 }
 
 struct Acc {
@@ -69,6 +72,21 @@ struct Kust {
     dir: PathBuf,
     file: PathBuf,
     k: Kustomization,
+    /// This kustomization's directory as reached from the top-level one
+    /// (`../base`), for origin annotations.
+    origin_path: String,
+}
+
+impl Kust {
+    /// The kustomization file as origin annotations name it.
+    fn origin_file(&self) -> String {
+        let name = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crate::provenance::join(&self.origin_path, &name)
+    }
 }
 
 /// Build the kustomization in `dir`.
@@ -89,8 +107,28 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         stack: Vec::new(),
         schema: Schema::with_builtin(),
         schema_set: false,
+        origin: false,
     };
     let kust = load_kust(&mut ctx, &dir)?;
+    let meta = &kust.k.build_metadata;
+    for m in meta {
+        if ![
+            "originAnnotations",
+            "transformerAnnotations",
+            "managedByLabel",
+        ]
+        .contains(&m.as_str())
+        {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("unknown buildMetadata option `{m}`"),
+            )
+            .file(&kust.file)
+            .hint("buildMetadata accepts originAnnotations, transformerAnnotations and managedByLabel"));
+        }
+    }
+    ctx.origin = meta.iter().any(|m| m == "originAnnotations");
+    let managed_by = meta.iter().any(|m| m == "managedByLabel");
     let sort = kust.k.sort_options.clone();
     if let Some(s) = &sort {
         let ok = match s.order.as_str() {
@@ -120,6 +158,16 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     });
 
     let mut resources = acc.rm.into_vec();
+    if managed_by {
+        for r in &mut resources {
+            crate::provenance::set_meta_entry(
+                &mut r.obj,
+                "labels",
+                crate::provenance::MANAGED_BY_LABEL,
+                crate::provenance::MANAGED_BY_VALUE.to_string(),
+            );
+        }
+    }
     let (first, last, legacy) = match (opts.reorder, &sort) {
         (Reorder::None, _) => (vec![], vec![], false),
         (Reorder::Auto, Some(s)) if s.order == "fifo" => (vec![], vec![], false),
@@ -157,6 +205,7 @@ fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
         dir: dir.to_path_buf(),
         file,
         k,
+        origin_path: String::new(),
     })
 }
 
@@ -262,10 +311,32 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             acc.tc.merge(&tc);
         }
     }
-    crate::generators::run(ctx.loader, &kust.dir, &kust.file, k, &mut acc.rm)?;
-    for cfg in plugin_configs(ctx, kust, &k.generators)? {
+    let configured_in = ctx.origin.then(|| kust.origin_file());
+    crate::generators::run(
+        ctx.loader,
+        &kust.dir,
+        &kust.file,
+        k,
+        configured_in.as_deref(),
+        &mut acc.rm,
+    )?;
+    for (cfg, from) in plugin_configs(ctx, kust, &k.generators)? {
+        let prov = ctx.origin.then(|| crate::provenance::Provenance {
+            configured_in: Some(from),
+            configured_by: Some((
+                cfg.get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                cfg.get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Value::as_str)
+                    .map(String::from),
+            )),
+            ..Default::default()
+        });
         for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
-            run_builtin(ctx, kust, acc, b)?;
+            run_builtin(ctx, kust, acc, b, prov.clone())?;
         }
     }
     for rel in &k.components {
@@ -307,7 +378,14 @@ fn accumulate_path(
                 .map_err(|e| e.listed_in(&kust.file))?;
             let bytes = load::read_file(&f)?;
             let docs = ctx.loader.parse_file(&f, &bytes)?;
-            for r in load::resources_from_docs(&f, &docs)? {
+            let prov = ctx.origin.then(|| crate::provenance::Provenance {
+                path: Some(crate::provenance::join(&kust.origin_path, rel)),
+                ..Default::default()
+            });
+            for mut r in load::resources_from_docs(&f, &docs)? {
+                if let Some(p) = &prov {
+                    p.annotate(&mut r.obj);
+                }
                 acc.rm.append(r)?;
             }
             Ok(())
@@ -337,7 +415,8 @@ fn accumulate_path(
                 .file(&kust.file)
                 .hint("a kustomization must not include itself or a directory above it"));
             }
-            let sub = load_kust(ctx, &d)?;
+            let mut sub = load_kust(ctx, &d)?;
+            sub.origin_path = crate::provenance::join(&kust.origin_path, rel);
             if component && !sub.k.is_component() {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
@@ -568,9 +647,9 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &mut acc.rm,
         )?;
     }
-    for cfg in plugin_configs(ctx, kust, &k.transformers)? {
+    for (cfg, _) in plugin_configs(ctx, kust, &k.transformers)? {
         for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
-            run_builtin(ctx, kust, acc, b)?;
+            run_builtin(ctx, kust, acc, b, None)?;
         }
     }
     Ok(())
@@ -578,7 +657,8 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
 
 /// The config objects named by `transformers:` / `generators:` entries:
 /// inline YAML, files, or kustomization directories.
-fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<Value>> {
+/// Each config comes with the path origin annotations name it by.
+fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<(Value, String)>> {
     let mut out = Vec::new();
     for e in entries {
         if e.contains('\n') {
@@ -589,7 +669,13 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                 )
                 .file(&kust.file)
             })?;
-            out.extend(docs.into_iter().map(|d| d.value).filter(|v| v.is_object()));
+            let here = kust.origin_file();
+            out.extend(
+                docs.into_iter()
+                    .map(|d| d.value)
+                    .filter(|v| v.is_object())
+                    .map(|v| (v, here.clone())),
+            );
             continue;
         }
         match ctx
@@ -602,16 +688,26 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                     .restrict(&kust.dir, &f, e)
                     .map_err(|x| x.listed_in(&kust.file))?;
                 let bytes = load::read_file(&f)?;
+                let here = crate::provenance::join(&kust.origin_path, e);
                 for d in ctx.loader.parse_file(&f, &bytes)?.iter() {
                     if d.value.is_object() {
-                        out.push(d.value.clone());
+                        out.push((d.value.clone(), here.clone()));
                     }
                 }
             }
             Target::Dir(d) => {
-                let sub = load_kust(ctx, &d)?;
+                let mut sub = load_kust(ctx, &d)?;
+                sub.origin_path = crate::provenance::join(&kust.origin_path, e);
                 let sub_acc = accumulate(ctx, &sub, Acc::new())?;
-                out.extend(sub_acc.rm.into_vec().into_iter().map(|r| r.obj));
+                for r in sub_acc.rm.into_vec() {
+                    let here = r
+                        .origin
+                        .as_ref()
+                        .and_then(|o| o.file.strip_prefix(&d).ok())
+                        .map(|p| crate::provenance::join(&sub.origin_path, &p.to_string_lossy()))
+                        .unwrap_or_else(|| sub.origin_file());
+                    out.push((r.obj, here));
+                }
             }
         }
     }
@@ -619,7 +715,13 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
 }
 
 /// Run one builtin plugin configured under `transformers:`/`generators:`.
-fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -> Result<()> {
+fn run_builtin(
+    ctx: &mut Ctx,
+    kust: &Kust,
+    acc: &mut Acc,
+    b: plugins::Builtin,
+    prov: Option<crate::provenance::Provenance>,
+) -> Result<()> {
     use plugins::Builtin as B;
     let rm = &mut acc.rm;
     let src_patch = |ctx: &Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
@@ -720,7 +822,12 @@ fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -
                 &patches::Source { label: &label },
             )
         }
-        B::Object(obj) => rm.append(Resource::new(obj, None)),
+        B::Object(mut obj) => {
+            if let Some(p) = &prov {
+                p.annotate(&mut obj);
+            }
+            rm.append(Resource::new(obj, None))
+        }
         B::ConfigMap { args } => crate::generators::generate_one(
             ctx.loader,
             &kust.dir,
@@ -728,6 +835,7 @@ fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -
             crate::generators::Kind::ConfigMap,
             &args,
             None,
+            prov,
             rm,
         ),
         B::Secret { args } => crate::generators::generate_one(
@@ -737,6 +845,7 @@ fn run_builtin(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc, b: plugins::Builtin) -
             crate::generators::Kind::Secret,
             &args,
             None,
+            prov,
             rm,
         ),
     }

@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::generate::{self, GeneratorArgs, GeneratorOptions};
 use crate::kustomization::Kustomization;
 use crate::load::Loader;
+use crate::provenance::Provenance;
 use crate::resmap::ResMap;
 use crate::resource::{Behavior, Origin, Resource};
 use serde_json::{Map, Value};
@@ -18,22 +19,50 @@ pub enum Kind {
     Secret,
 }
 
+/// Run the kustomization's generators; `configured_in` (the kustomization
+/// file's origin path) is given when origin annotations are on.
 pub fn run(
     loader: &Loader,
     dir: &Path,
     file: &Path,
     k: &Kustomization,
+    configured_in: Option<&str>,
     rm: &mut ResMap,
 ) -> Result<()> {
+    let prov = |kind: &str| {
+        configured_in.map(|c| Provenance {
+            configured_in: Some(c.to_string()),
+            configured_by: Some((kind.to_string(), None)),
+            ..Default::default()
+        })
+    };
     let global = match &k.generator_options {
         Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(file))?),
         None => None,
     };
     for v in &k.config_map_generator {
-        generate_one(loader, dir, file, Kind::ConfigMap, v, global.as_ref(), rm)?;
+        generate_one(
+            loader,
+            dir,
+            file,
+            Kind::ConfigMap,
+            v,
+            global.as_ref(),
+            prov("ConfigMapGenerator"),
+            rm,
+        )?;
     }
     for v in &k.secret_generator {
-        generate_one(loader, dir, file, Kind::Secret, v, global.as_ref(), rm)?;
+        generate_one(
+            loader,
+            dir,
+            file,
+            Kind::Secret,
+            v,
+            global.as_ref(),
+            prov("SecretGenerator"),
+            rm,
+        )?;
     }
     Ok(())
 }
@@ -47,6 +76,7 @@ pub fn generate_one(
     kind: Kind,
     v: &Value,
     global: Option<&GeneratorOptions>,
+    prov: Option<Provenance>,
     rm: &mut ResMap,
 ) -> Result<()> {
     let mut read = |rel: &str| -> Result<Vec<u8>> {
@@ -66,8 +96,12 @@ pub fn generate_one(
         }
     }
     .map_err(|e| e.file(file))?;
+    let mut obj = g.obj;
+    if let Some(p) = prov {
+        p.annotate(&mut obj);
+    }
     let mut r = Resource::new(
-        g.obj,
+        obj,
         Some(Origin {
             file: file.to_path_buf(),
             line: 0,

@@ -16,6 +16,7 @@ pub mod load;
 pub mod order;
 pub mod patch;
 pub mod plugins;
+pub mod provenance;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;
