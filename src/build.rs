@@ -168,14 +168,16 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
             );
         }
     }
-    let (first, last, legacy) = match (opts.reorder, &sort) {
-        (Reorder::None, _) => (vec![], vec![], false),
-        (Reorder::Auto, Some(s)) if s.order == "fifo" => (vec![], vec![], false),
-        (Reorder::Auto, Some(s)) if s.order == "legacy" => match &s.legacy_sort_options {
+    // A kustomization's sortOptions decides over the command-line flag, as
+    // in kustomize.
+    let (first, last, legacy) = match (&sort, opts.reorder) {
+        (Some(s), _) if s.order == "fifo" => (vec![], vec![], false),
+        (Some(s), _) => match &s.legacy_sort_options {
             Some(l) => (l.order_first.clone(), l.order_last.clone(), true),
             None => (order::default_first(), order::default_last(), true),
         },
-        _ => (order::default_first(), order::default_last(), true),
+        (None, Reorder::None) => (vec![], vec![], false),
+        (None, _) => (order::default_first(), order::default_last(), true),
     };
     if legacy {
         order::legacy_sort(&mut resources, &first, &last);

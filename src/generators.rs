@@ -207,8 +207,10 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
     r.prev_ids = old.prev_ids.clone();
     r.prefixes = old.prefixes.clone();
     r.suffixes = old.suffixes.clone();
-    r.needs_hash = old.needs_hash;
-    r.behavior = old.behavior;
+    r.ref_vars = old.ref_vars.clone();
+    // Hashed only when both want it: merging onto a plain object keeps its
+    // plain name, and an overlay may turn the hash off.
+    r.needs_hash = old.needs_hash && r.needs_hash;
 }
 
 fn merge_map_from(new: &mut Value, old: &Value, key: &str) {

@@ -160,11 +160,14 @@ pub fn decode(cfg: &Value) -> Result<Builtin> {
             }
             // Plugin configs are read leniently (as kustomize does): keep
             // only the generator's own fields.
-            let known = ["behavior", "literals", "files", "envs", "env", "options", "type"];
+            let known = ["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type"];
             args.retain(|k, _| known.contains(&k.as_str()) && (k != "type" || kind == "SecretGenerator"));
-            args.insert("name".into(), Value::String(md_str("name")));
-            if !md_str("namespace").is_empty() {
-                args.insert("namespace".into(), Value::String(md_str("namespace")));
+            // The config's own `name`/`namespace` win over its metadata's.
+            for k in ["name", "namespace"] {
+                let empty = args.get(k).and_then(Value::as_str).is_none_or(str::is_empty);
+                if empty && !md_str(k).is_empty() {
+                    args.insert(k.into(), Value::String(md_str(k)));
+                }
             }
             if kind == "ConfigMapGenerator" {
                 Builtin::ConfigMap { args: Value::Object(args) }
