@@ -49,7 +49,8 @@ pub fn bind(rm: &mut ResMap, vars: &[Var]) -> Result<()> {
         } else {
             (o.group.clone(), o.version.clone())
         };
-        let ns_matters = !o.namespace.is_empty() || crate::resource::is_cluster_scoped(&o.kind);
+        let ns_matters =
+            !o.namespace.is_empty() || crate::resource::is_cluster_scoped(&group, &o.kind);
         let hits = rm.matching_any_id(|id| {
             id.name == o.name
                 && id.gvk.kind == o.kind

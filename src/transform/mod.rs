@@ -11,7 +11,7 @@ pub mod select;
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::{Image, Replica};
 use crate::resmap::ResMap;
-use crate::resource::{is_cluster_scoped, Resource};
+use crate::resource::Resource;
 use fieldspec::{walk, Create, FieldSpec};
 use serde_json::{Map, Value};
 
@@ -61,8 +61,9 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: boo
             continue;
         }
         r.store_prev_id();
-        let kind = r.kind().to_string();
-        if !is_cluster_scoped(&kind) {
+        let gvk = r.gvk();
+        let kind = gvk.kind.clone();
+        if !gvk.is_cluster_scoped() {
             let md = r
                 .map_mut()
                 .entry("metadata")
@@ -91,8 +92,13 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: boo
                 }
             }
         }
+        // The spec renaming a Namespace object applies to the core
+        // Namespace only, not to a kind of that name in another API group.
         let own: Vec<FieldSpec> = specs
             .iter()
+            .filter(|fs| {
+                !(fs.kind == "Namespace" && fs.path == "metadata/name" && !gvk.group.is_empty())
+            })
             .filter(|fs| {
                 !(is_binding
                     && fs.path == "subjects"

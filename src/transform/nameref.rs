@@ -7,7 +7,7 @@ use super::config::NameBackRef;
 use super::fieldspec::{walk, Create, GvkSel};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resmap::ResMap;
-use crate::resource::{is_cluster_scoped, ResId, Resource};
+use crate::resource::{ResId, Resource};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -131,8 +131,8 @@ impl<'a> Referrer<'a> {
     /// kustomize's SubsetThatCouldBeReferencedByResource.
     fn could_reference(&self, t: &Cand) -> bool {
         let me = &self.cand.cur;
-        is_cluster_scoped(&me.gvk.kind)
-            || is_cluster_scoped(&t.cur.gvk.kind)
+        me.gvk.is_cluster_scoped()
+            || t.cur.gvk.is_cluster_scoped()
             || me.ns_eq(&t.cur)
             || self.rb_namespaces.contains(&t.cur.namespace)
     }
@@ -140,8 +140,8 @@ impl<'a> Referrer<'a> {
     /// kustomize's sameCurrentNamespaceAsReferrer.
     fn same_namespace(&self, t: &Cand) -> bool {
         let me = &self.cand.cur;
-        is_cluster_scoped(&me.gvk.kind)
-            || is_cluster_scoped(&t.cur.gvk.kind)
+        me.gvk.is_cluster_scoped()
+            || t.cur.gvk.is_cluster_scoped()
             || t.cur.gvk.kind == "ServiceAccount"
             || me.ns_eq(&t.cur)
     }
