@@ -66,6 +66,10 @@ impl Failure {
             kube::Error::RustlsTls(e) => Failure::Tls(chain(&e)),
             other => {
                 let text = chain(&other);
+                let text = text
+                    .strip_prefix("ServiceError: ")
+                    .unwrap_or(&text)
+                    .to_string();
                 let lower = text.to_lowercase();
                 match io_kind(&other) {
                     Some(std::io::ErrorKind::TimedOut) => Failure::Timeout(Duration::ZERO),

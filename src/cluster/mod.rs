@@ -237,8 +237,8 @@ impl Cluster {
                 };
                 let target = Target {
                     verb: "get",
-                    resource: format!("discovery for {av}"),
-                    object: format!("API group version {av}"),
+                    resource: path.clone(),
+                    object: format!("discovery of apiVersion {av}"),
                 };
                 let req = http::Request::get(path).body(Vec::new());
                 let r = match req {
