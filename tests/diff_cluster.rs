@@ -277,13 +277,14 @@ fn objects_in_a_missing_namespace_are_to_be_created() {
     });
     let r = diff(&s, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout
+            .matches("in namespace spark-new (to be created)")
+            .count(),
+        4
+    );
     for kind in ["Deployment", "Service", "Secret", "ConfigMap"] {
-        assert!(
-            r.stdout
-                .contains(&format!("in namespace spark-new (to be created)")),
-            "{}",
-            r.stdout
-        );
+        assert!(r.stdout.contains(&format!("=== {kind}/")), "{}", r.stdout);
         assert!(
             r.stdout.contains(&format!("+kind: {kind}")),
             "{kind}\n{}",

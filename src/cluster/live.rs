@@ -222,7 +222,8 @@ pub async fn fetch(
     }
 
     // The rest: one LIST per kind+namespace where cheaper, else GETs.
-    let mut missing: BTreeMap<(String, String, String), Vec<&(Kind, Value)>> = BTreeMap::new();
+    type Scope = (String, String, String);
+    let mut missing: BTreeMap<Scope, Vec<&(Kind, Value)>> = BTreeMap::new();
     for kd in &desired {
         let (k, d) = kd;
         if pending.contains(&(k.api_version(), k.kind.clone())) || live.contains_key(&key(d)) {
