@@ -100,7 +100,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
             _ => return Err(bad()),
         };
         rest = &rest[u_end..];
-        total += Duration::from_secs_f64(n * unit);
+        let part = Duration::try_from_secs_f64(n * unit).map_err(|_| bad())?;
+        total = total.checked_add(part).ok_or_else(bad)?;
     }
     if total.is_zero() {
         return Err("the request timeout must be more than 0".into());
@@ -453,5 +454,6 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("abc").is_err());
         assert!(parse_duration("1x").is_err());
+        assert!(parse_duration("99999999999999999999999999h").is_err());
     }
 }
