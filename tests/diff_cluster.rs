@@ -393,6 +393,23 @@ fn refused_dry_run_falls_back_to_client_side() {
 }
 
 #[test]
+fn other_dry_run_errors_report_the_status() {
+    let s = setup(&APP);
+    s.api.state.lock().unwrap().dry_run_error = Some(409);
+    let r = diff(&s, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("409 Conflict"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("conflict with \"helm\": .spec.replicas"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(" in namespace spark-b"), "{}", r.stderr);
+    assert!(r.stderr.contains(CONTEXT), "{}", r.stderr);
+    assert_no_secret(&r);
+}
+
+#[test]
 fn unreachable_server_names_server_and_context() {
     let tmp = tempfile::tempdir().unwrap();
     let port = closed_port();

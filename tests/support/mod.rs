@@ -699,6 +699,7 @@ fn route(
             if let Some(code) = state.dry_run_error {
                 let (reason, msg) = match code {
                     403 => ("Forbidden", format!("{group_res} \"{name}\" is forbidden: User \"tester\" cannot patch resource \"{plural}\" in API group \"\" in the namespace \"{ns}\"")),
+                    409 => ("Conflict", "Apply failed with 1 conflict: conflict with \"helm\": .spec.replicas".to_string()),
                     405 => ("MethodNotAllowed", "the server does not allow this method on the requested resource".to_string()),
                     _ => ("UnsupportedMediaType", "the body of the request was in an unknown format".to_string()),
                 };
