@@ -47,6 +47,8 @@ struct Cli {
 enum Cmd {
     /// Print the compiled YAML stream of an overlay (the default command).
     Build(BuildArgs),
+    /// Compare an overlay with the live cluster (or a second overlay).
+    Diff(crate::cli_diff::DiffArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -77,6 +79,7 @@ pub fn main() -> i32 {
     };
     let status = match cli.cmd {
         Some(Cmd::Build(b)) => run_build(&b),
+        Some(Cmd::Diff(d)) => crate::cli_diff::run(&d),
         None => run_build(&cli.build),
     };
     status.code()

@@ -6,6 +6,8 @@
 //! outcomes to exit codes.
 
 pub mod build;
+pub mod cluster;
+pub mod diff;
 pub mod error;
 pub mod fieldpath;
 pub mod fieldspecs;
