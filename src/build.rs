@@ -78,6 +78,13 @@ struct Kust {
 }
 
 impl Kust {
+    fn site<'a>(&'a self, loader: &'a Loader) -> crate::generators::Site<'a> {
+        crate::generators::Site {
+            loader,
+            dir: &self.dir,
+            file: &self.file,
+        }
+    }
     /// The kustomization file as origin annotations name it.
     fn origin_file(&self) -> String {
         let name = self
@@ -315,9 +322,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     }
     let configured_in = ctx.origin.then(|| kust.origin_file());
     crate::generators::run(
-        ctx.loader,
-        &kust.dir,
-        &kust.file,
+        kust.site(ctx.loader),
         k,
         configured_in.as_deref(),
         &mut acc.rm,
@@ -831,9 +836,7 @@ fn run_builtin(
             rm.append(Resource::new(obj, None))
         }
         B::ConfigMap { args } => crate::generators::generate_one(
-            ctx.loader,
-            &kust.dir,
-            &kust.file,
+            kust.site(ctx.loader),
             crate::generators::Kind::ConfigMap,
             &args,
             None,
@@ -841,9 +844,7 @@ fn run_builtin(
             rm,
         ),
         B::Secret { args } => crate::generators::generate_one(
-            ctx.loader,
-            &kust.dir,
-            &kust.file,
+            kust.site(ctx.loader),
             crate::generators::Kind::Secret,
             &args,
             None,
