@@ -317,7 +317,9 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         for d in load::parse_bytes(&f, &bytes)? {
             let tc = TransformerConfig::from_value(&d.value)
                 .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
-            acc.tc.merge(&tc);
+            acc.tc
+                .merge(&tc)
+                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
         }
     }
     let configured_in = ctx.origin.then(|| kust.origin_file());
@@ -450,7 +452,9 @@ fn accumulate_path(
             } else {
                 let sub_acc = accumulate(ctx, &sub, Acc::new())?;
                 acc.rm.append_all(sub_acc.rm)?;
-                acc.tc.merge(&sub_acc.tc);
+                acc.tc
+                    .merge(&sub_acc.tc)
+                    .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&sub.file))?;
                 for v in sub_acc.vars {
                     if acc.vars.iter().any(|x| x.name == v.name) {
                         return Err(Error::new(
