@@ -7,7 +7,7 @@ use super::config::NameBackRef;
 use super::fieldspec::{walk, Create, GvkSel};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resmap::ResMap;
-use crate::resource::{ResId, Resource};
+use crate::resource::{effective_ns, ResId, Resource};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -218,16 +218,21 @@ fn set_mapping(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resu
     let pool = match m.get("namespace").and_then(Value::as_str) {
         None => all,
         Some(ns) => {
+            // Grouped by effective namespace ("" is "default"); cluster-scoped
+            // objects belong to no group.
+            let in_ns = |n: &str, c: &Cand| {
+                !c.cur.gvk.is_cluster_scoped() && effective_ns(n) == effective_ns(ns)
+            };
             let by_org: Vec<usize> = all
                 .iter()
                 .copied()
-                .filter(|&i| ctx.cands[i].org_ns == ns)
+                .filter(|&i| in_ns(&ctx.cands[i].org_ns, &ctx.cands[i]))
                 .collect();
             if !by_org.is_empty() {
                 by_org
             } else {
                 all.into_iter()
-                    .filter(|&i| ctx.cands[i].cur.namespace == ns)
+                    .filter(|&i| in_ns(&ctx.cands[i].cur.namespace, &ctx.cands[i]))
                     .collect()
             }
         }
