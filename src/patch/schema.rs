@@ -66,6 +66,8 @@ struct Table {
     roots: Vec<Node>,
     /// Keyed by (apiVersion, kind), like kyaml.
     gvks: HashMap<(String, String), u32>,
+    /// Type index by definition name (built-in table only).
+    names: HashMap<&'static str, u32>,
 }
 
 /// Error reading a schema document.
@@ -191,6 +193,7 @@ impl Schema {
         let mut conv = Converter {
             table: &mut self.extra,
             names: HashMap::new(),
+            imported: HashMap::new(),
         };
         // Pre-assign type ids so `$ref`s resolve whatever the order.
         let base = conv.table.types.len();
@@ -260,7 +263,12 @@ fn parse_patch_meta(text: &'static str) -> Result<Table, SchemaError> {
         let err = |m: &str| SchemaError(format!("patch-meta line {}: {m}", n + 1));
         let mut parts = line.split_ascii_whitespace();
         match parts.next() {
-            Some("T") => t.push_type(TypeDef::default()),
+            Some("T") => {
+                if let Some(name) = parts.next() {
+                    t.names.insert(name, t.types.len() as u32);
+                }
+                t.push_type(TypeDef::default())
+            }
             Some("F") => {
                 let (Some(name), Some(node)) = (parts.next(), parts.next()) else {
                     return Err(err("bad field"));
@@ -333,9 +341,43 @@ impl Table {
 struct Converter<'d, 't> {
     table: &'t mut Table,
     names: HashMap<&'d str, u32>,
+    /// Built-in types copied in for references the document leaves open.
+    imported: HashMap<u32, u32>,
 }
 
 impl<'d> Converter<'d, '_> {
+    /// Copy built-in type `bi` (and what it reaches) into the table.
+    fn import(&mut self, bi: u32) -> u32 {
+        if let Some(&i) = self.imported.get(&bi) {
+            return i;
+        }
+        let i = self.table.types.len() as u32;
+        self.imported.insert(bi, i);
+        self.table.push_type(TypeDef::default());
+        let src = &builtin_table().types[bi as usize];
+        let mut td = TypeDef::default();
+        for (name, node) in &src.fields {
+            let n = self.import_node(node);
+            td.fields.push((name.clone(), n));
+        }
+        td.additional = src.additional.as_ref().map(|n| self.import_node(n));
+        self.table.types[i as usize] = td;
+        i
+    }
+
+    fn import_node(&mut self, n: &Node) -> Node {
+        match n {
+            Node::Leaf => Node::Leaf,
+            Node::Object(bi) => Node::Object(self.import(*bi)),
+            Node::Map(inner) => Node::Map(Box::new(self.import_node(inner))),
+            Node::List(l) => Node::List(Box::new(ListMeta {
+                strategy: l.strategy.clone(),
+                keys: l.keys.clone(),
+                elem: self.import_node(&l.elem),
+            })),
+        }
+    }
+
     fn type_def(&mut self, def: &'d Value, depth: usize) -> Result<TypeDef, SchemaError> {
         let mut td = TypeDef::default();
         if let Some(props) = def.get("properties").and_then(Value::as_object) {
@@ -361,8 +403,14 @@ impl<'d> Converter<'d, '_> {
             let name = r.rsplit('/').next().unwrap_or(r);
             return match self.names.get(name) {
                 Some(i) => Ok(Node::Object(*i)),
-                // kyaml treats an unresolvable reference as "no schema".
-                None => Ok(Node::Leaf),
+                // A definition the document refers to but does not hold
+                // (e.g. io.k8s.api.core.v1.PodTemplateSpec in a CRD's
+                // schema) comes from the built-in Kubernetes definitions, as
+                // in kustomize; unknown everywhere means "no schema".
+                None => match builtin_table().names.get(name) {
+                    Some(&bi) => Ok(Node::Object(self.import(bi))),
+                    None => Ok(Node::Leaf),
+                },
             };
         }
         if let Some(items) = s.get("items").filter(|v| v.is_object()) {
