@@ -424,7 +424,7 @@ fn accumulate_path(
                 .file(&kust.file)
                 .hint("a kustomization must not include itself or a directory above it"));
             }
-            let mut sub = load_kust(ctx, &d)?;
+            let mut sub = load_kust(ctx, &d).map_err(|e| e.listed_in(&kust.file))?;
             sub.origin_path = crate::provenance::join(&kust.origin_path, rel);
             if component && !sub.k.is_component() {
                 return Err(Error::new(
