@@ -839,22 +839,9 @@ fn run_builtin(
             }
             rm.append(Resource::new(obj, None))
         }
-        B::ConfigMap { args } => crate::generators::generate_one(
-            kust.site(ctx.loader),
-            crate::generators::Kind::ConfigMap,
-            &args,
-            None,
-            prov,
-            rm,
-        ),
-        B::Secret { args } => crate::generators::generate_one(
-            kust.site(ctx.loader),
-            crate::generators::Kind::Secret,
-            &args,
-            None,
-            prov,
-            rm,
-        ),
+        B::Generator { kind, args } => {
+            crate::generators::generate_one(kust.site(ctx.loader), kind, &args, None, prov, rm)
+        }
     }
 }
 

@@ -193,18 +193,7 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
         }
     }
     r.set_name(old.name());
-    let ns = old.namespace().to_string();
-    if let Some(md) = r
-        .map_mut()
-        .get_mut("metadata")
-        .and_then(Value::as_object_mut)
-    {
-        if ns.is_empty() {
-            md.remove("namespace");
-        } else {
-            md.insert("namespace".into(), Value::String(ns));
-        }
-    }
+    r.set_namespace(old.namespace());
     r.prev_ids = old.prev_ids.clone();
     r.prefixes = old.prefixes.clone();
     r.suffixes = old.suffixes.clone();

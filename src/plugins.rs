@@ -57,14 +57,13 @@ pub enum Builtin {
     Replacements {
         replacements: Vec<Value>,
     },
-    ConfigMap {
+    /// ConfigMapGenerator / SecretGenerator with the entry's arguments.
+    Generator {
+        kind: crate::generators::Kind,
         args: Value,
     },
     /// An object a generator produced whole (IAMPolicyGenerator).
     Object(Value),
-    Secret {
-        args: Value,
-    },
 }
 
 #[derive(Deserialize, Default)]
@@ -169,11 +168,12 @@ pub fn decode(cfg: &Value) -> Result<Builtin> {
                     args.insert(k.into(), Value::String(md_str(k)));
                 }
             }
-            if kind == "ConfigMapGenerator" {
-                Builtin::ConfigMap { args: Value::Object(args) }
+            let kind = if kind == "ConfigMapGenerator" {
+                crate::generators::Kind::ConfigMap
             } else {
-                Builtin::Secret { args: Value::Object(args) }
-            }
+                crate::generators::Kind::Secret
+            };
+            Builtin::Generator { kind, args: Value::Object(args) }
         }
         "IAMPolicyGenerator" => Builtin::Object(iam_policy(cfg)?),
         other => {
@@ -214,16 +214,7 @@ pub fn decode_all(cfg: &Value) -> Result<Vec<Builtin>> {
 /// kustomize's IAMPolicyGenerator (GKE workload identity): a ServiceAccount
 /// annotated with the Google service account it acts as.
 fn iam_policy(cfg: &Value) -> Result<Value> {
-    let s = |p: &[&str]| {
-        let mut c = cfg;
-        for k in p {
-            c = match c.get(k) {
-                Some(v) => v,
-                None => return String::new(),
-            };
-        }
-        c.as_str().unwrap_or("").to_string()
-    };
+    let s = |p: &[&str]| crate::resource::str_at(cfg, p).to_string();
     let cloud = s(&["cloud"]);
     if cloud != "gke" {
         return Err(Error::new(

@@ -79,6 +79,18 @@ impl fmt::Display for ResId {
     }
 }
 
+/// The string at a path of nested maps ("" when absent or not a string).
+pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        match cur.get(p) {
+            Some(next) => cur = next,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or("")
+}
+
 /// Where a resource came from, for errors and provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Origin {
@@ -170,14 +182,21 @@ impl Resource {
         self.obj.as_object().expect("resource is an object")
     }
     fn str_at(&self, path: &[&str]) -> &str {
-        let mut cur = &self.obj;
-        for p in path {
-            match cur.get(p) {
-                Some(v) => cur = v,
-                None => return "",
+        str_at(&self.obj, path)
+    }
+    /// Set `metadata.namespace`, or remove it when `ns` is empty.
+    pub fn set_namespace(&mut self, ns: &str) {
+        if let Some(md) = self
+            .map_mut()
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+        {
+            if ns.is_empty() {
+                md.remove("namespace");
+            } else {
+                md.insert("namespace".into(), Value::String(ns.to_string()));
             }
         }
-        cur.as_str().unwrap_or("")
     }
     pub fn kind(&self) -> &str {
         self.str_at(&["kind"])

@@ -174,10 +174,9 @@ fn set(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Result<(), S
     }
 }
 
-fn set_scalar(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Result<(), String> {
-    let Some(old) = v.as_str() else { return Ok(()) };
-    let pool: Vec<usize> = ctx
-        .by_prev_name
+/// Candidates once named `old` that the referrer could refer to.
+fn reachable(ctx: &Ctx, me: &Referrer, old: &str) -> Vec<usize> {
+    ctx.by_prev_name
         .get(old)
         .map(|l| {
             l.iter()
@@ -185,7 +184,12 @@ fn set_scalar(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resul
                 .filter(|&i| me.could_reference(&ctx.cands[i]))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn set_scalar(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Result<(), String> {
+    let Some(old) = v.as_str() else { return Ok(()) };
+    let pool = reachable(ctx, me, old);
     if let Some(i) = select(ctx, me, target, old, pool, false)? {
         let new = &ctx.cands[i].cur.name;
         if new != old {
@@ -205,16 +209,7 @@ fn set_mapping(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resu
         }
         return Err("path config error; no 'name' field in node".into());
     };
-    let all: Vec<usize> = ctx
-        .by_prev_name
-        .get(old.as_str())
-        .map(|l| {
-            l.iter()
-                .copied()
-                .filter(|&i| me.could_reference(&ctx.cands[i]))
-                .collect()
-        })
-        .unwrap_or_default();
+    let all = reachable(ctx, me, &old);
     let pool = match m.get("namespace").and_then(Value::as_str) {
         None => all,
         Some(ns) => {

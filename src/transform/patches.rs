@@ -104,16 +104,7 @@ pub fn apply(
 
 /// The one resource a target-less strategic merge patch names.
 fn find_by_patch_id(rm: &ResMap, p: &Value, src: &Source) -> Result<usize> {
-    let s = |path: &[&str]| {
-        let mut c = p;
-        for k in path {
-            c = match c.get(k) {
-                Some(v) => v,
-                None => return String::new(),
-            };
-        }
-        c.as_str().unwrap_or("").to_string()
-    };
+    let s = |path: &[&str]| crate::resource::str_at(p, path).to_string();
     let id = ResId {
         gvk: Gvk::from_api_version(&s(&["apiVersion"]), &s(&["kind"])),
         namespace: s(&["metadata", "namespace"]),
@@ -167,17 +158,7 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
     if !opts.allow_name_change {
         r.set_name(&name);
     }
-    if let Some(md) = r
-        .map_mut()
-        .get_mut("metadata")
-        .and_then(Value::as_object_mut)
-    {
-        if ns.is_empty() {
-            md.remove("namespace");
-        } else {
-            md.insert("namespace".into(), Value::String(ns));
-        }
-    }
+    r.set_namespace(&ns);
     Ok(false)
 }
 
