@@ -322,6 +322,23 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
         }
     }
+    for rel in &k.crds {
+        let (f, bytes) = ctx
+            .loader
+            .read_restricted(&kust.dir, rel)
+            .map_err(|e| e.listed_in(&kust.file))?;
+        for d in load::parse_bytes(&f, &bytes)? {
+            crate::crds::config_from_definitions(&d.value)
+                .and_then(|tc| acc.tc.merge(&tc))
+                .map_err(|m| {
+                    Error::new(
+                        ErrorKind::Kustomization,
+                        format!("unable to parse open API definition: {m}"),
+                    )
+                    .file(&f)
+                })?;
+        }
+    }
     let configured_in = ctx.origin.then(|| kust.origin_file());
     crate::generators::run(
         kust.site(ctx.loader),

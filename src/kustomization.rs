@@ -233,36 +233,34 @@ impl Kustomization {
             .hint("check the field's type against the kustomize documentation")
         })?;
         let mut warnings = Vec::new();
+        // kustomize's warnings, word for word and in its order.
         let deprecated = [
+            (!k.bases.is_empty(), "bases", "resources", ""),
+            (!k.common_labels.is_empty(), "commonLabels", "labels", ""),
+            (!k.image_tags.is_empty(), "imageTags", "images", ""),
             (
-                !k.bases.is_empty(),
-                "'bases' is deprecated. Please use 'resources' instead.",
-            ),
-            (
-                !k.common_labels.is_empty(),
-                "'commonLabels' is deprecated. Please use 'labels' instead.",
+                !k.patches_json6902.is_empty(),
+                "patchesJson6902",
+                "patches",
+                "",
             ),
             (
                 !k.patches_strategic_merge.is_empty(),
-                "'patchesStrategicMerge' is deprecated. Please use 'patches' instead.",
-            ),
-            (
-                !k.patches_json6902.is_empty(),
-                "'patchesJson6902' is deprecated. Please use 'patches' instead.",
+                "patchesStrategicMerge",
+                "patches",
+                "",
             ),
             (
                 !k.vars.is_empty(),
-                "'vars' is deprecated. Please use 'replacements' instead.",
-            ),
-            (
-                !k.image_tags.is_empty(),
-                "'imageTags' is deprecated. Please use 'images' instead.",
+                "vars",
+                "replacements",
+                "[EXPERIMENTAL] ",
             ),
         ];
-        for (on, msg) in deprecated {
+        for (on, old, new, note) in deprecated {
             if on {
                 warnings.push(format!(
-                    "Warning: {msg} [Run 'kustomize edit fix' to update your Kustomization automatically.]"
+                    "# Warning: '{old}' is deprecated. Please use '{new}' instead. {note}Run 'kustomize edit fix' to update your Kustomization automatically."
                 ));
             }
         }

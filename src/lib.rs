@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod cluster;
+pub mod crds;
 pub mod diff;
 pub mod error;
 pub mod fieldpath;

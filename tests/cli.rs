@@ -229,3 +229,37 @@ fn deprecated_fields_warn_on_stderr() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("'patchesStrategicMerge' is deprecated"));
     assert!(String::from_utf8_lossy(&out.stdout).contains("replicas: 4"));
 }
+
+#[test]
+fn crds_field_adds_name_references_and_label_fields() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "crds:\n- crd.json\nresources:\n- r.yaml\nnamePrefix: p-\nlabels:\n- pairs: {app: x}\n  includeSelectors: true\n",
+    );
+    write(
+        t.path(),
+        "k/crd.json",
+        r#"{"example.com/v1.Bee": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {},
+             "spec": {"$ref": "example.com/v1.BeeSpec"}}}},
+            "example.com/v1.BeeSpec": {"Schema": {"properties": {
+             "secretRef": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "Secret"},
+             "selector": {"x-kubernetes-label-selector": ""}}}}}"#,
+    );
+    write(
+        t.path(),
+        "k/r.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n---\napiVersion: example.com/v1\nkind: Bee\nmetadata:\n  name: b\nspec:\n  secretRef:\n    name: s\n  selector: {}\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("  secretRef:\n    name: p-s\n"), "{s}");
+    assert!(s.contains("  selector:\n    app: x\n"), "{s}");
+    assert_reparses(&out.stdout);
+}
