@@ -49,6 +49,8 @@ struct Ctx<'a> {
     /// `buildMetadata: [originAnnotations]` of the top-level kustomization
     /// (kustomize applies the top-level setting to the whole build).
     origin: bool,
+    /// `buildMetadata: [transformerAnnotations]`.
+    transformations: bool,
 }
 
 struct Acc {
@@ -115,6 +117,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         schema: Schema::with_builtin(),
         schema_set: false,
         origin: false,
+        transformations: false,
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let meta = &kust.k.build_metadata;
@@ -135,6 +138,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         }
     }
     ctx.origin = meta.iter().any(|m| m == "originAnnotations");
+    ctx.transformations = meta.iter().any(|m| m == "transformerAnnotations");
     let managed_by = meta.iter().any(|m| m == "managedByLabel");
     let sort = kust.k.sort_options.clone();
     if let Some(s) = &sort {
@@ -165,6 +169,17 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     });
 
     let mut resources = acc.rm.into_vec();
+    for r in &mut resources {
+        if !r.transformations.is_empty() {
+            let text = crate::provenance::transformations_text(&r.transformations);
+            crate::provenance::set_meta_entry(
+                &mut r.obj,
+                "annotations",
+                crate::provenance::TRANSFORMATIONS_ANNOTATION,
+                text,
+            );
+        }
+    }
     if managed_by {
         for r in &mut resources {
             crate::provenance::set_meta_entry(
@@ -539,6 +554,21 @@ fn parse_patch(text: &str, label: &str) -> Result<patches::Parsed> {
 fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let k = &kust.k;
     let tc = acc.tc.clone();
+    // Record a builtin transformer run on every object present now.
+    let on = ctx.transformations;
+    let here = kust.origin_file();
+    let mark = |acc: &mut Acc, kind: &str| {
+        if on {
+            for r in acc.rm.resources_mut() {
+                r.transformations
+                    .push(crate::provenance::Provenance::transformer(
+                        here.clone(),
+                        kind,
+                        None,
+                    ));
+            }
+        }
+    };
     // patchesStrategicMerge: each entry a file, or inline YAML.
     for entry in &k.patches_strategic_merge {
         let (text, label) = match ctx.loader.resolve(&kust.dir, entry) {
@@ -584,6 +614,9 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &patches::Source { label: &label },
         )?;
     }
+    if !k.patches_strategic_merge.is_empty() {
+        mark(acc, "PatchStrategicMergeTransformer");
+    }
     for p in &k.patches {
         let (text, label) = patch_text(ctx, kust, p)?;
         let parsed = parse_patch(&text, &label)?;
@@ -600,10 +633,20 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &ctx.schema,
             &patches::Source { label: &label },
         )?;
+        mark(acc, "PatchTransformer");
     }
-    transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace, false)?;
-    transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
-    transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
+    if !k.namespace.is_empty() {
+        transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace, false)?;
+        mark(acc, "NamespaceTransformer");
+    }
+    if !k.name_prefix.is_empty() {
+        transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
+        mark(acc, "PrefixTransformer");
+    }
+    if !k.name_suffix.is_empty() {
+        transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
+        mark(acc, "SuffixTransformer");
+    }
     for l in &k.labels {
         let mut specs: Vec<transform::fieldspec::FieldSpec> = l
             .fields
@@ -638,9 +681,16 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
         add(&mut specs, &tc.labels);
         transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
+        mark(acc, "LabelTransformer");
     }
-    transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
-    transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
+    if !k.labels.is_empty() || !k.common_labels.is_empty() {
+        transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
+        mark(acc, "LabelTransformer");
+    }
+    if !k.common_annotations.is_empty() {
+        transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
+        mark(acc, "AnnotationsTransformer");
+    }
     for p in &k.patches_json6902 {
         let (text, label) = patch_text(ctx, kust, p)?;
         let parsed = parse_patch(&text, &label)?;
@@ -659,12 +709,15 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &ctx.schema,
             &patches::Source { label: &label },
         )?;
+        mark(acc, "PatchJson6902Transformer");
     }
     for r in &k.replicas {
         transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.listed_in(&kust.file))?;
+        mark(acc, "ReplicaCountTransformer");
     }
     for img in &k.images {
         transform::images(&mut acc.rm, img, &tc.images)?;
+        mark(acc, "ImageTagTransformer");
     }
     if !k.replacements.is_empty() {
         crate::replacements::run(
@@ -674,10 +727,31 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &k.replacements,
             &mut acc.rm,
         )?;
+        mark(acc, "ReplacementTransformer");
     }
-    for (cfg, _) in plugin_configs(ctx, kust, &k.transformers)? {
+    for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
+        let kind = cfg
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let name = cfg
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .map(String::from);
         for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
             run_builtin(ctx, kust, acc, b, None)?;
+            if ctx.transformations {
+                for r in acc.rm.resources_mut() {
+                    r.transformations
+                        .push(crate::provenance::Provenance::transformer(
+                            from.clone(),
+                            &kind,
+                            name.clone(),
+                        ));
+                }
+            }
         }
     }
     Ok(())

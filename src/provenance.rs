@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+pub const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The value kustomize v5.5 writes for `managedByLabel`, kept for output
 /// compatibility with `kubectl kustomize`.
@@ -45,10 +46,32 @@ impl Provenance {
         s
     }
 
+    /// A builtin transformer configured in a kustomization file.
+    pub fn transformer(configured_in: String, kind: &str, name: Option<String>) -> Provenance {
+        Provenance {
+            configured_in: Some(configured_in),
+            configured_by: Some((kind.to_string(), name)),
+            ..Default::default()
+        }
+    }
+
     /// Set the origin annotation on an object.
     pub fn annotate(&self, obj: &mut Value) {
         set_meta_entry(obj, "annotations", ORIGIN_ANNOTATION, self.text());
     }
+}
+
+/// The transformations annotation: a YAML list of provenances.
+pub fn transformations_text(list: &[Provenance]) -> String {
+    let mut s = String::new();
+    for p in list {
+        for (i, line) in p.text().lines().enumerate() {
+            s.push_str(if i == 0 { "- " } else { "  " });
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    s
 }
 
 /// Set `metadata.<field>.<key>` to a string, creating maps as needed.

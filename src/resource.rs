@@ -125,6 +125,9 @@ pub struct Resource {
     pub behavior: Behavior,
     /// Names of the `vars` bound to this object where they were declared.
     pub ref_vars: Vec<String>,
+    /// Transformers that ran over this object (`buildMetadata:
+    /// [transformerAnnotations]`).
+    pub transformations: Vec<crate::provenance::Provenance>,
 }
 
 impl Resource {
@@ -138,6 +141,7 @@ impl Resource {
             needs_hash: false,
             behavior: Behavior::Create,
             ref_vars: Vec::new(),
+            transformations: Vec::new(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {
