@@ -6,6 +6,7 @@
 //! outcomes to exit codes.
 
 pub mod build;
+pub mod clusters;
 pub mod error;
 pub mod fieldspecs;
 pub mod generate;
@@ -14,10 +15,12 @@ pub mod kustomization;
 pub mod load;
 pub mod order;
 pub mod patch;
+pub mod render;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;
 pub mod transform;
+pub mod validate;
 pub mod vars;
 pub mod yaml;
 
