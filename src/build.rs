@@ -8,6 +8,7 @@ use crate::kustomization::{Kustomization, Patch};
 use crate::load::{self, Loader, Target};
 use crate::order;
 use crate::patch::schema::Schema;
+use crate::plugins;
 use crate::resmap::ResMap;
 use crate::resource::Resource;
 use crate::transform::{self, config::TransformerConfig, patches};
@@ -43,6 +44,11 @@ struct Ctx<'a> {
     /// Kustomization roots being built (outermost first), for cycle detection.
     stack: Vec<PathBuf>,
     schema: Schema,
+    /// Whether a kustomization already chose the schema (first one wins).
+    schema_set: bool,
+    /// `buildMetadata: [originAnnotations]` of the top-level kustomization
+    /// (kustomize applies the top-level setting to the whole build).
+    origin: bool,
 }
 
 struct Acc {
@@ -66,6 +72,21 @@ struct Kust {
     dir: PathBuf,
     file: PathBuf,
     k: Kustomization,
+    /// This kustomization's directory as reached from the top-level one
+    /// (`../base`), for origin annotations.
+    origin_path: String,
+}
+
+impl Kust {
+    /// The kustomization file as origin annotations name it.
+    fn origin_file(&self) -> String {
+        let name = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crate::provenance::join(&self.origin_path, &name)
+    }
 }
 
 /// Build the kustomization in `dir`.
@@ -84,10 +105,46 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         loader,
         warnings: Vec::new(),
         stack: Vec::new(),
-        schema: Schema::builtin(),
+        schema: Schema::with_builtin(),
+        schema_set: false,
+        origin: false,
     };
     let kust = load_kust(&mut ctx, &dir)?;
+    let meta = &kust.k.build_metadata;
+    for m in meta {
+        if ![
+            "originAnnotations",
+            "transformerAnnotations",
+            "managedByLabel",
+        ]
+        .contains(&m.as_str())
+        {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("unknown buildMetadata option `{m}`"),
+            )
+            .file(&kust.file)
+            .hint("buildMetadata accepts originAnnotations, transformerAnnotations and managedByLabel"));
+        }
+    }
+    ctx.origin = meta.iter().any(|m| m == "originAnnotations");
+    let managed_by = meta.iter().any(|m| m == "managedByLabel");
     let sort = kust.k.sort_options.clone();
+    if let Some(s) = &sort {
+        let ok = match s.order.as_str() {
+            "legacy" => true,
+            "fifo" => s.legacy_sort_options.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                "the field 'sortOptions.order' must be one of [fifo, legacy]; legacySortOptions may only be given with order: legacy",
+            )
+            .file(&kust.file)
+            .hint("write `sortOptions: {order: legacy}` (optionally with legacySortOptions) or `sortOptions: {order: fifo}`"));
+        }
+    }
     let mut acc = accumulate(&mut ctx, &kust, Acc::new())?;
 
     hash_names(&mut acc.rm)?;
@@ -101,14 +158,26 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     });
 
     let mut resources = acc.rm.into_vec();
-    let (first, last, legacy) = match (opts.reorder, &sort) {
-        (Reorder::None, _) => (vec![], vec![], false),
-        (Reorder::Auto, Some(s)) if s.order == "fifo" => (vec![], vec![], false),
-        (Reorder::Auto, Some(s)) if s.order == "legacy" => match &s.legacy_sort_options {
+    if managed_by {
+        for r in &mut resources {
+            crate::provenance::set_meta_entry(
+                &mut r.obj,
+                "labels",
+                crate::provenance::MANAGED_BY_LABEL,
+                crate::provenance::MANAGED_BY_VALUE.to_string(),
+            );
+        }
+    }
+    // A kustomization's sortOptions decides over the command-line flag, as
+    // in kustomize.
+    let (first, last, legacy) = match (&sort, opts.reorder) {
+        (Some(s), _) if s.order == "fifo" => (vec![], vec![], false),
+        (Some(s), _) => match &s.legacy_sort_options {
             Some(l) => (l.order_first.clone(), l.order_last.clone(), true),
             None => (order::default_first(), order::default_last(), true),
         },
-        _ => (order::default_first(), order::default_last(), true),
+        (None, Reorder::None) => (vec![], vec![], false),
+        (None, _) => (order::default_first(), order::default_last(), true),
     };
     if legacy {
         order::legacy_sort(&mut resources, &first, &last);
@@ -121,7 +190,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 
 fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
     let (file, bytes) = ctx.loader.kustomization_file(dir)?;
-    let docs = load::parse_bytes(&file, &bytes)?;
+    let docs = load::parse_kustomization(&file, &bytes)?;
     let mut docs: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
     if docs.len() > 1 {
         return Err(Error::new(
@@ -138,6 +207,7 @@ fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
         dir: dir.to_path_buf(),
         file,
         k,
+        origin_path: String::new(),
     })
 }
 
@@ -161,6 +231,55 @@ fn accumulate(ctx: &mut Ctx, kust: &Kust, mut acc: Acc) -> Result<Acc> {
     r.map(|_| acc)
 }
 
+/// kustomize's `openapi:` field: a custom schema file (replacing the builtin
+/// merge keys) or a builtin version. As in kustomize, the first kustomization
+/// of the build that sets it wins (the top-level one, then bases in order).
+fn set_openapi(ctx: &mut Ctx, kust: &Kust) -> Result<()> {
+    let k = &kust.k;
+    if k.openapi.is_empty() || ctx.schema_set {
+        return Ok(());
+    }
+    let path = k.openapi.get("path").and_then(Value::as_str);
+    let version = k.openapi.get("version").and_then(Value::as_str);
+    let err = |m: String| Error::new(ErrorKind::Kustomization, m).file(&kust.file);
+    match (path, version) {
+        (Some(_), Some(_)) => {
+            return Err(
+                err("builtin version and custom schema provided, cannot use both".into())
+                    .hint("give `openapi:` either `path:` or `version:`"),
+            )
+        }
+        (Some(path), None) => {
+            let (f, bytes) = ctx
+                .loader
+                .read_restricted(&kust.dir, path)
+                .map_err(|e| e.listed_in(&kust.file))?;
+            let docs = load::parse_bytes(&f, &bytes)?;
+            let doc = docs
+                .into_iter()
+                .map(|d| d.value)
+                .find(|v| !v.is_null())
+                .unwrap_or(Value::Null);
+            ctx.schema = Schema::from_openapi(&doc).map_err(|m| {
+                Error::new(
+                    ErrorKind::Kustomization,
+                    format!("invalid OpenAPI schema: {m}"),
+                )
+                .file(&f)
+            })?;
+        }
+        (None, Some(v)) => {
+            if v != "v1.21.2" {
+                return Err(err(format!("the specified OpenAPI version {v} is not built in"))
+                    .hint("the builtin schema is v1.21.2; give a custom schema with `openapi: {path: FILE}`"));
+            }
+        }
+        (None, None) => {}
+    }
+    ctx.schema_set = true;
+    Ok(())
+}
+
 fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
     let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
     chain.push(kust.dir.display().to_string());
@@ -177,18 +296,7 @@ fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
 
 fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let k = &kust.k;
-    if let Some(path) = k.openapi.get("path").and_then(Value::as_str) {
-        let (f, bytes) = ctx
-            .loader
-            .read_restricted(&kust.dir, path)
-            .map_err(|e| e.file(&kust.file))?;
-        let docs = load::parse_bytes(&f, &bytes)?;
-        for d in docs {
-            ctx.schema
-                .merge_openapi(&d.value)
-                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
-        }
-    }
+    set_openapi(ctx, kust)?;
     // resources
     for rel in &k.resources {
         accumulate_path(ctx, kust, rel, acc, false)?;
@@ -198,18 +306,46 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let (f, bytes) = ctx
             .loader
             .read_restricted(&kust.dir, rel)
-            .map_err(|e| e.file(&kust.file))?;
+            .map_err(|e| e.listed_in(&kust.file))?;
         for d in load::parse_bytes(&f, &bytes)? {
             let tc = TransformerConfig::from_value(&d.value)
                 .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
             acc.tc.merge(&tc);
         }
     }
-    crate::generators::run(ctx.loader, &kust.dir, &kust.file, k, &mut acc.rm)?;
+    let configured_in = ctx.origin.then(|| kust.origin_file());
+    crate::generators::run(
+        ctx.loader,
+        &kust.dir,
+        &kust.file,
+        k,
+        configured_in.as_deref(),
+        &mut acc.rm,
+    )?;
+    for (cfg, from) in plugin_configs(ctx, kust, &k.generators)? {
+        let prov = ctx.origin.then(|| crate::provenance::Provenance {
+            configured_in: Some(from),
+            configured_by: Some((
+                cfg.get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                cfg.get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Value::as_str)
+                    .map(String::from),
+            )),
+            ..Default::default()
+        });
+        for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
+            run_builtin(ctx, kust, acc, b, prov.clone())?;
+        }
+    }
     for rel in &k.components {
         accumulate_path(ctx, kust, rel, acc, true)?;
     }
     run_transformers(ctx, kust, acc)?;
+    crate::vars::bind(&mut acc.rm, &k.vars).map_err(|e| e.file(&kust.file))?;
     for v in &k.vars {
         if acc.vars.iter().any(|x| x.name == v.name) {
             return Err(Error::new(
@@ -236,15 +372,22 @@ fn accumulate_path(
     let target = ctx
         .loader
         .resolve(&kust.dir, rel)
-        .map_err(|e| e.file(&kust.file))?;
+        .map_err(|e| e.listed_in(&kust.file))?;
     match target {
         Target::File(f) if !component => {
             ctx.loader
                 .restrict(&kust.dir, &f, rel)
-                .map_err(|e| e.file(&kust.file))?;
+                .map_err(|e| e.listed_in(&kust.file))?;
             let bytes = load::read_file(&f)?;
             let docs = ctx.loader.parse_file(&f, &bytes)?;
-            for r in load::resources_from_docs(&f, &docs)? {
+            let prov = ctx.origin.then(|| crate::provenance::Provenance {
+                path: Some(crate::provenance::join(&kust.origin_path, rel)),
+                ..Default::default()
+            });
+            for mut r in load::resources_from_docs(&f, &docs)? {
+                if let Some(p) = &prov {
+                    p.annotate(&mut r.obj);
+                }
                 acc.rm.append(r)?;
             }
             Ok(())
@@ -274,7 +417,8 @@ fn accumulate_path(
                 .file(&kust.file)
                 .hint("a kustomization must not include itself or a directory above it"));
             }
-            let sub = load_kust(ctx, &d)?;
+            let mut sub = load_kust(ctx, &d)?;
+            sub.origin_path = crate::provenance::join(&kust.origin_path, rel);
             if component && !sub.k.is_component() {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
@@ -338,7 +482,7 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
             let (f, bytes) = ctx
                 .loader
                 .read_restricted(&kust.dir, &p.path)
-                .map_err(|e| e.file(&kust.file))?;
+                .map_err(|e| e.listed_in(&kust.file))?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 Error::new(ErrorKind::Yaml, "patch file is not valid UTF-8").file(&f)
             })?;
@@ -375,7 +519,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             Ok(Target::File(f)) => {
                 ctx.loader
                     .restrict(&kust.dir, &f, entry)
-                    .map_err(|e| e.file(&kust.file))?;
+                    .map_err(|e| e.listed_in(&kust.file))?;
                 let bytes = load::read_file(&f)?;
                 (
                     String::from_utf8_lossy(&bytes).into_owned(),
@@ -394,7 +538,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 .file(&kust.file)
                 .resource(d.display().to_string()))
             }
-            Err(e) => return Err(e.file(&kust.file)),
+            Err(e) => return Err(e.listed_in(&kust.file)),
         };
         let parsed = parse_patch(&text, &label)?;
         if let patches::Parsed::Json(_) = parsed {
@@ -431,7 +575,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &patches::Source { label: &label },
         )?;
     }
-    transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace)?;
+    transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace, false)?;
     transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
     transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
     for l in &k.labels {
@@ -466,6 +610,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 add(&mut specs, &tc.template_labels);
             }
         }
+        add(&mut specs, &tc.labels);
         transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
     }
     transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
@@ -490,7 +635,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         )?;
     }
     for r in &k.replicas {
-        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.file(&kust.file))?;
+        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.listed_in(&kust.file))?;
     }
     for img in &k.images {
         transform::images(&mut acc.rm, img, &tc.images)?;
@@ -504,7 +649,208 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &mut acc.rm,
         )?;
     }
+    for (cfg, _) in plugin_configs(ctx, kust, &k.transformers)? {
+        for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
+            run_builtin(ctx, kust, acc, b, None)?;
+        }
+    }
     Ok(())
+}
+
+/// The config objects named by `transformers:` / `generators:` entries:
+/// inline YAML, files, or kustomization directories.
+/// Each config comes with the path origin annotations name it by.
+fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<(Value, String)>> {
+    let mut out = Vec::new();
+    for e in entries {
+        if e.contains('\n') {
+            let docs = crate::yaml::parse_stream(e).map_err(|x| {
+                Error::new(
+                    ErrorKind::Yaml,
+                    format!("invalid inline plugin config: {}", x.message),
+                )
+                .file(&kust.file)
+            })?;
+            let here = kust.origin_file();
+            out.extend(
+                docs.into_iter()
+                    .map(|d| d.value)
+                    .filter(|v| v.is_object())
+                    .map(|v| (v, here.clone())),
+            );
+            continue;
+        }
+        match ctx
+            .loader
+            .resolve(&kust.dir, e)
+            .map_err(|x| x.listed_in(&kust.file))?
+        {
+            Target::File(f) => {
+                ctx.loader
+                    .restrict(&kust.dir, &f, e)
+                    .map_err(|x| x.listed_in(&kust.file))?;
+                let bytes = load::read_file(&f)?;
+                let here = crate::provenance::join(&kust.origin_path, e);
+                for d in ctx.loader.parse_file(&f, &bytes)?.iter() {
+                    if d.value.is_object() {
+                        out.push((d.value.clone(), here.clone()));
+                    }
+                }
+            }
+            Target::Dir(d) => {
+                let mut sub = load_kust(ctx, &d)?;
+                sub.origin_path = crate::provenance::join(&kust.origin_path, e);
+                let sub_acc = accumulate(ctx, &sub, Acc::new())?;
+                for r in sub_acc.rm.into_vec() {
+                    let here = r
+                        .origin
+                        .as_ref()
+                        .and_then(|o| o.file.strip_prefix(&d).ok())
+                        .map(|p| crate::provenance::join(&sub.origin_path, &p.to_string_lossy()))
+                        .unwrap_or_else(|| sub.origin_file());
+                    out.push((r.obj, here));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Run one builtin plugin configured under `transformers:`/`generators:`.
+fn run_builtin(
+    ctx: &mut Ctx,
+    kust: &Kust,
+    acc: &mut Acc,
+    b: plugins::Builtin,
+    prov: Option<crate::provenance::Provenance>,
+) -> Result<()> {
+    use plugins::Builtin as B;
+    let rm = &mut acc.rm;
+    let src_patch = |ctx: &Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
+        let (text, label) = patch_text(ctx, kust, p)?;
+        Ok((parse_patch(&text, &label)?, label))
+    };
+    match b {
+        B::Namespace {
+            namespace,
+            specs,
+            unset_only,
+        } => transform::namespace(rm, &namespace, &specs, unset_only),
+        B::Prefix { prefix, specs } => transform::prefix_suffix(rm, &prefix, true, &specs),
+        B::Suffix { suffix, specs } => transform::prefix_suffix(rm, &suffix, false, &specs),
+        B::Labels { labels, specs } => transform::add_entries(rm, &labels, &specs),
+        B::Annotations { annotations, specs } => transform::add_entries(rm, &annotations, &specs),
+        B::Replicas { replica, specs } => transform::replicas(rm, &replica, &specs),
+        B::Image { image, specs } => transform::images(rm, &image, &specs),
+        B::Replacements { replacements } => {
+            crate::replacements::run(ctx.loader, &kust.dir, &kust.file, &replacements, rm)
+        }
+        B::Patch {
+            path,
+            patch,
+            target,
+            options,
+        } => {
+            let p = Patch {
+                path,
+                patch,
+                target,
+                options,
+            };
+            let (parsed, label) = src_patch(ctx, &p)?;
+            let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
+            let opts = patches::Opts {
+                allow_name_change: opt("allowNameChange"),
+                allow_kind_change: opt("allowKindChange"),
+            };
+            patches::apply(
+                rm,
+                &parsed,
+                p.target.as_ref(),
+                opts,
+                &ctx.schema,
+                &patches::Source { label: &label },
+            )
+        }
+        B::PatchSm {
+            paths,
+            patches: inline,
+        } => {
+            let mut texts: Vec<(String, String)> = Vec::new();
+            for p in &paths {
+                let (f, bytes) = ctx
+                    .loader
+                    .read_restricted(&kust.dir, p)
+                    .map_err(|e| e.listed_in(&kust.file))?;
+                texts.push((
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    f.display().to_string(),
+                ));
+            }
+            if !inline.trim().is_empty() {
+                texts.push((inline, format!("{} (inline patch)", kust.file.display())));
+            }
+            for (text, label) in texts {
+                let parsed = parse_patch(&text, &label)?;
+                patches::apply(
+                    rm,
+                    &parsed,
+                    None,
+                    Default::default(),
+                    &ctx.schema,
+                    &patches::Source { label: &label },
+                )?;
+            }
+            Ok(())
+        }
+        B::Json6902 {
+            target,
+            path,
+            json_op,
+        } => {
+            let p = Patch {
+                path,
+                patch: json_op,
+                target,
+                options: Default::default(),
+            };
+            let (parsed, label) = src_patch(ctx, &p)?;
+            patches::apply(
+                rm,
+                &parsed,
+                p.target.as_ref(),
+                Default::default(),
+                &ctx.schema,
+                &patches::Source { label: &label },
+            )
+        }
+        B::Object(mut obj) => {
+            if let Some(p) = &prov {
+                p.annotate(&mut obj);
+            }
+            rm.append(Resource::new(obj, None))
+        }
+        B::ConfigMap { args } => crate::generators::generate_one(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            crate::generators::Kind::ConfigMap,
+            &args,
+            None,
+            prov,
+            rm,
+        ),
+        B::Secret { args } => crate::generators::generate_one(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            crate::generators::Kind::Secret,
+            &args,
+            None,
+            prov,
+            rm,
+        ),
+    }
 }
 
 /// Append content hashes to generated names (kustomize's HashTransformer).

@@ -17,6 +17,7 @@ pub enum ExitStatus {
     /// Done; nothing differs.
     Success,
     /// Done; differences found (diff, --check).
+    #[allow(dead_code)]
     Failure,
     /// Could not do the job.
     Error,
@@ -50,6 +51,8 @@ struct Cli {
 enum Cmd {
     /// Print the compiled YAML stream of an overlay (the default command).
     Build(BuildArgs),
+    /// Compare an overlay with the live cluster (or a second overlay).
+    Diff(crate::cli_diff::DiffArgs),
     /// Compile overlays and check them against the Kubernetes schemas and lints.
     Validate(ValidateArgs),
 }
@@ -84,6 +87,7 @@ pub fn main() -> i32 {
     };
     let status = match cli.cmd {
         Some(Cmd::Build(b)) => run_build(&b),
+        Some(Cmd::Diff(d)) => crate::cli_diff::run(&d),
         Some(Cmd::Validate(v)) => gitops::run_validate(&v),
         None => run_build(&cli.build),
     };

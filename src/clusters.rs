@@ -317,7 +317,7 @@ fn claims(resources: &[Resource]) -> Claims {
         let kind = r.kind();
         if kind == "Namespace" {
             c.namespaces.insert(r.name().to_string());
-        } else if is_cluster_scoped(kind) {
+        } else if is_cluster_scoped(&r.gvk().group, kind) {
             c.objects.insert((kind.to_string(), r.name().to_string()));
         } else {
             c.namespaces.insert(effective_ns(r.namespace()).to_string());

@@ -17,8 +17,13 @@ pub enum ErrorKind {
     Validation,
 }
 
+/// Boxed so `Result<T, Error>` stays small on the hot path.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+/// What an error says; reached through `Error`'s `Deref`.
+#[derive(Debug, Clone)]
+pub struct Details {
     pub kind: ErrorKind,
     pub file: Option<PathBuf>,
     /// 1-based line and column, where the parser knows them.
@@ -31,14 +36,14 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Details {
             kind,
             file: None,
             pos: None,
             resource: None,
             message: message.into(),
             hint: None,
-        }
+        }))
     }
     pub fn file(mut self, f: impl Into<PathBuf>) -> Self {
         if self.file.is_none() {
@@ -56,11 +61,35 @@ impl Error {
         }
         self
     }
+    /// Name the kustomization file that referred to the failing path, when
+    /// the error already names the path itself.
+    pub fn listed_in(mut self, f: &std::path::Path) -> Self {
+        match &self.file {
+            Some(existing) if existing != f => {
+                self.message = format!("{} (listed in {})", self.message, f.display());
+            }
+            _ => self.file = Some(f.to_path_buf()),
+        }
+        self
+    }
     pub fn hint(mut self, h: impl Into<String>) -> Self {
         if self.hint.is_none() {
             self.hint = Some(h.into());
         }
         self
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
     }
 }
 

@@ -4,49 +4,19 @@
 use crate::transform::config::TransformerConfig;
 use std::sync::OnceLock;
 
-/// TEMPORARY minimal set until the full data lands.
-const DATA: &[&str] = &[r#"
-namePrefix:
-- path: metadata/name
-nameSuffix:
-- path: metadata/name
-namespace:
-- path: metadata/namespace
-  create: true
-commonLabels:
-- path: metadata/labels
-  create: true
-- path: spec/selector
-  create: true
-  version: v1
-  kind: Service
-- path: spec/selector/matchLabels
-  create: true
-  kind: Deployment
-- path: spec/template/metadata/labels
-  create: true
-  kind: Deployment
-commonAnnotations:
-- path: metadata/annotations
-  create: true
-- path: spec/template/metadata/annotations
-  create: true
-  kind: Deployment
-replicas:
-- path: spec/replicas
-  create: true
-  kind: Deployment
-nameReference:
-- kind: ConfigMap
-  version: v1
-  fieldSpecs:
-  - path: spec/template/spec/volumes/configMap/name
-    kind: Deployment
-  - path: spec/template/spec/containers/envFrom/configMapRef/name
-    kind: Deployment
-  - path: spec/template/spec/containers/env/valueFrom/configMapKeyRef/name
-    kind: Deployment
-"#];
+/// One file per transformer, in kustomize's configurations format.
+const DATA: &[&str] = &[
+    include_str!("fieldspecs/nameprefix.yaml"),
+    include_str!("fieldspecs/namesuffix.yaml"),
+    include_str!("fieldspecs/namespace.yaml"),
+    include_str!("fieldspecs/commonlabels.yaml"),
+    include_str!("fieldspecs/templatelabels.yaml"),
+    include_str!("fieldspecs/commonannotations.yaml"),
+    include_str!("fieldspecs/images.yaml"),
+    include_str!("fieldspecs/replicas.yaml"),
+    include_str!("fieldspecs/varreference.yaml"),
+    include_str!("fieldspecs/namereference.yaml"),
+];
 
 pub fn default_config() -> &'static TransformerConfig {
     static CFG: OnceLock<TransformerConfig> = OnceLock::new();

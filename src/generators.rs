@@ -1,17 +1,229 @@
 //! Running configMapGenerator / secretGenerator for one kustomization and
-//! absorbing the results (create / merge / replace).
-use crate::error::Result;
+//! absorbing the results into the accumulated resources (create / merge /
+//! replace, as kustomize's AbsorbAll).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::generate::{self, GeneratorArgs, GeneratorOptions};
 use crate::kustomization::Kustomization;
 use crate::load::Loader;
+use crate::provenance::Provenance;
 use crate::resmap::ResMap;
+use crate::resource::{Behavior, Origin, Resource};
+use serde_json::{Map, Value};
 use std::path::Path;
 
+/// Which generator an entry is for.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    ConfigMap,
+    Secret,
+}
+
+/// Run the kustomization's generators; `configured_in` (the kustomization
+/// file's origin path) is given when origin annotations are on.
 pub fn run(
-    _loader: &Loader,
-    _dir: &Path,
-    _file: &Path,
-    _k: &Kustomization,
-    _rm: &mut ResMap,
+    loader: &Loader,
+    dir: &Path,
+    file: &Path,
+    k: &Kustomization,
+    configured_in: Option<&str>,
+    rm: &mut ResMap,
 ) -> Result<()> {
+    let prov = |kind: &str| {
+        configured_in.map(|c| Provenance {
+            configured_in: Some(c.to_string()),
+            configured_by: Some((kind.to_string(), None)),
+            ..Default::default()
+        })
+    };
+    let global = match &k.generator_options {
+        Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(file))?),
+        None => None,
+    };
+    for v in &k.config_map_generator {
+        generate_one(
+            loader,
+            dir,
+            file,
+            Kind::ConfigMap,
+            v,
+            global.as_ref(),
+            prov("ConfigMapGenerator"),
+            rm,
+        )?;
+    }
+    for v in &k.secret_generator {
+        generate_one(
+            loader,
+            dir,
+            file,
+            Kind::Secret,
+            v,
+            global.as_ref(),
+            prov("SecretGenerator"),
+            rm,
+        )?;
+    }
     Ok(())
+}
+
+/// Run one generator entry (from the kustomization's lists or from a
+/// builtin generator config) and absorb the result.
+pub fn generate_one(
+    loader: &Loader,
+    dir: &Path,
+    file: &Path,
+    kind: Kind,
+    v: &Value,
+    global: Option<&GeneratorOptions>,
+    prov: Option<Provenance>,
+    rm: &mut ResMap,
+) -> Result<()> {
+    let mut read = |rel: &str| -> Result<Vec<u8>> {
+        loader
+            .read_restricted(dir, rel)
+            .map(|(_, b)| b)
+            .map_err(|e| e.listed_in(file))
+    };
+    let g = match kind {
+        Kind::ConfigMap => {
+            let args = GeneratorArgs::configmap_from_value(v).map_err(|e| e.file(file))?;
+            generate::generate_configmap(&args, global, &mut read)
+        }
+        Kind::Secret => {
+            let args = GeneratorArgs::secret_from_value(v).map_err(|e| e.file(file))?;
+            generate::generate_secret(&args, global, &mut read)
+        }
+    }
+    .map_err(|e| e.file(file))?;
+    let mut obj = g.obj;
+    if let Some(p) = prov {
+        p.annotate(&mut obj);
+    }
+    let mut r = Resource::new(
+        obj,
+        Some(Origin {
+            file: file.to_path_buf(),
+            line: 0,
+        }),
+    );
+    r.needs_hash = g.needs_hash;
+    r.behavior = match g.behavior {
+        generate::Behavior::Merge => Behavior::Merge,
+        generate::Behavior::Replace => Behavior::Replace,
+        _ => Behavior::Create,
+    };
+    absorb(rm, r).map_err(|e| e.file(file))
+}
+
+/// Add a generated object, or merge/replace an existing one of the same id.
+pub fn absorb(rm: &mut ResMap, mut r: Resource) -> Result<()> {
+    let id = r.id();
+    let hits = rm.matching_any_id(|x| x.equals(&id));
+    match hits.len() {
+        0 => match r.behavior {
+            Behavior::Create => rm.append(r),
+            _ => Err(Error::new(
+                ErrorKind::Kustomization,
+                format!("id {id} does not exist; cannot merge or replace"),
+            )
+            .hint("`behavior: merge` and `behavior: replace` need a generated object of the same name in a base; use `behavior: create` for a new one")),
+        },
+        1 => {
+            let i = hits[0];
+            let old = rm.get(i).clone();
+            match r.behavior {
+                Behavior::Create => {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!("id {id} exists; behavior must be merge or replace"),
+                    )
+                    .hint("set `behavior: merge` or `behavior: replace` on the generator that redefines it"))
+                }
+                Behavior::Merge => {
+                    for key in ["data", "binaryData"] {
+                        merge_map_from(&mut r.obj, &old.obj, key);
+                    }
+                }
+                Behavior::Replace => {}
+            }
+            copy_meta_from(&mut r, &old);
+            rm.replace(i, r);
+            Ok(())
+        }
+        _ => Err(Error::new(
+            ErrorKind::Conflict,
+            format!("found multiple objects that could accept merge of {id}"),
+        )),
+    }
+}
+
+/// kustomize's CopyMergeMetaDataFieldsFrom: labels and annotations merged
+/// (the new ones win), name, namespace and build state taken from the old.
+fn copy_meta_from(r: &mut Resource, old: &Resource) {
+    for key in ["labels", "annotations"] {
+        let mut merged: Map<String, Value> = old
+            .obj
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(new) = r
+            .obj
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_object)
+        {
+            for (k, v) in new {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        let md = r
+            .map_mut()
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(md) = md.as_object_mut() {
+            if merged.is_empty() {
+                md.remove(key);
+            } else {
+                md.insert(key.to_string(), Value::Object(merged));
+            }
+        }
+    }
+    r.set_name(old.name());
+    let ns = old.namespace().to_string();
+    if let Some(md) = r
+        .map_mut()
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+    {
+        if ns.is_empty() {
+            md.remove("namespace");
+        } else {
+            md.insert("namespace".into(), Value::String(ns));
+        }
+    }
+    r.prev_ids = old.prev_ids.clone();
+    r.prefixes = old.prefixes.clone();
+    r.suffixes = old.suffixes.clone();
+    r.ref_vars = old.ref_vars.clone();
+    // Hashed only when both want it: merging onto a plain object keeps its
+    // plain name, and an overlay may turn the hash off.
+    r.needs_hash = old.needs_hash && r.needs_hash;
+}
+
+fn merge_map_from(new: &mut Value, old: &Value, key: &str) {
+    let Some(old_map) = old.get(key).and_then(Value::as_object) else {
+        return;
+    };
+    let mut merged = old_map.clone();
+    if let Some(n) = new.get(key).and_then(Value::as_object) {
+        for (k, v) in n {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(m) = new.as_object_mut() {
+        m.insert(key.to_string(), Value::Object(merged));
+    }
 }

@@ -147,12 +147,16 @@ pub struct VarRef {
     pub kind: String,
     pub name: String,
     pub namespace: String,
+    #[serde(alias = "apiversion", alias = "APIVersion")]
     pub api_version: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FieldRef {
+    /// Go's JSON decoding matches field names case-insensitively; kustomize
+    /// examples write `fieldpath`.
+    #[serde(alias = "fieldpath", alias = "FieldPath")]
     pub field_path: String,
 }
 
@@ -179,7 +183,17 @@ impl Kustomization {
     /// Returns the kustomization and the deprecation warnings to print.
     pub fn from_value(v: Value, file: &Path) -> Result<(Kustomization, Vec<String>)> {
         let map = match v {
-            Value::Object(m) => m,
+            // Go's JSON decoding matches field names case-insensitively.
+            Value::Object(m) => m
+                .into_iter()
+                .map(|(k, v)| {
+                    let canon = KNOWN_FIELDS
+                        .iter()
+                        .find(|f| f.eq_ignore_ascii_case(&k))
+                        .map_or(k, |f| f.to_string());
+                    (canon, v)
+                })
+                .collect(),
             Value::Null => Map::new(),
             other => {
                 return Err(Error::new(

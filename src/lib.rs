@@ -6,8 +6,11 @@
 //! outcomes to exit codes.
 
 pub mod build;
+pub mod cluster;
 pub mod clusters;
+pub mod diff;
 pub mod error;
+pub mod fieldpath;
 pub mod fieldspecs;
 pub mod generate;
 pub mod generators;
@@ -15,6 +18,8 @@ pub mod kustomization;
 pub mod load;
 pub mod order;
 pub mod patch;
+pub mod plugins;
+pub mod provenance;
 pub mod render;
 pub mod replacements;
 pub mod resmap;

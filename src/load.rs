@@ -151,6 +151,20 @@ impl Loader {
 
 /// Parse bytes as a YAML stream, reporting errors against `path`.
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<yaml::Document>> {
+    parse_bytes_with(path, bytes, yaml::parse_stream)
+}
+
+/// Parse a kustomization file: repeated keys are allowed, the last one
+/// wins, as kustomize reads it.
+pub fn parse_kustomization(path: &Path, bytes: &[u8]) -> Result<Vec<yaml::Document>> {
+    parse_bytes_with(path, bytes, yaml::parse_stream_lenient)
+}
+
+fn parse_bytes_with(
+    path: &Path,
+    bytes: &[u8],
+    parse: fn(&str) -> Result<Vec<yaml::Document>, yaml::YamlError>,
+) -> Result<Vec<yaml::Document>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Error::new(
             ErrorKind::Yaml,
@@ -159,7 +173,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<yaml::Document>> {
         .file(path)
         .hint("Kubernetes manifests must be UTF-8 YAML; binary files belong in a generator's `files:`")
     })?;
-    yaml::parse_stream(text).map_err(|e| {
+    parse(text).map_err(|e| {
         Error::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.message))
             .file(path)
             .pos(e.line, e.col)

@@ -1,5 +1,6 @@
 //! The `kcompile` binary: a thin layer over the library.
 mod cli;
+mod cli_diff;
 
 fn main() {
     std::process::exit(cli::main());

@@ -37,7 +37,7 @@ pub const KUSTOMIZATION: &str = "kustomization.yaml";
 /// The one file of `--layout single`.
 pub const SINGLE: &str = "all.yaml";
 /// Longest path component written (bytes), well below common 255-byte limits.
-const MAX_COMPONENT: usize = 120;
+const MAX_COMPONENT: usize = 100;
 
 /// How objects are laid out in the folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,7 +55,7 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// Escape one path component: lowercase; `[a-z0-9.-]` kept; every other byte
 /// (including `/`, `\`, NUL, control characters, `_`, `%`, non-ASCII) becomes
 /// `%XX`; a leading `.` becomes `%2e` (so never `.`, `..` or a hidden file);
-/// components longer than 120 bytes are cut and given a hash of the original.
+/// components longer than 100 bytes are cut and given a hash of the original.
 pub fn escape_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, b) in s.bytes().enumerate() {
@@ -92,7 +92,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The folder (relative to the target) an object's file goes in.
 fn object_dir(r: &Resource) -> String {
-    if is_cluster_scoped(r.kind()) {
+    if is_cluster_scoped(&r.gvk().group, r.kind()) {
         "_cluster".to_string()
     } else if r.namespace().is_empty() {
         "_default".to_string()

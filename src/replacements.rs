@@ -1,16 +1,310 @@
-//! `replacements`: copy a field from a source object into target fields.
-use crate::error::Result;
-use crate::load::Loader;
+//! `replacements`: copy a field of one source object into fields of target
+//! objects (kustomize's ReplacementTransformer).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fieldpath::{self, scalar_text};
+use crate::load::{self, Loader};
 use crate::resmap::ResMap;
+use crate::resource::{ResId, Resource};
+use crate::transform::select::LabelSelector;
+use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct IdSel {
+    group: String,
+    version: String,
+    kind: String,
+    name: String,
+    namespace: String,
+    label_selector: String,
+    annotation_selector: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct Source {
+    group: String,
+    version: String,
+    kind: String,
+    name: String,
+    namespace: String,
+    field_path: String,
+    options: Option<Options>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct Options {
+    delimiter: String,
+    index: i64,
+    create: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct Target {
+    select: Option<IdSel>,
+    reject: Vec<IdSel>,
+    field_paths: Vec<String>,
+    options: Option<Options>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct Replacement {
+    path: String,
+    source: Option<Source>,
+    targets: Vec<Target>,
+}
+
+fn err(file: &Path, msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Kustomization, msg).file(file)
+}
+
+/// Does id match the selector (empty fields match anything)?
+fn id_selected(id: &ResId, group: &str, version: &str, kind: &str, name: &str, ns: &str) -> bool {
+    (name.is_empty() || name == id.name)
+        && (ns.is_empty()
+            || crate::resource::effective_ns(ns) == crate::resource::effective_ns(&id.namespace))
+        && (group.is_empty() || group == id.gvk.group)
+        && (version.is_empty() || version == id.gvk.version)
+        && (kind.is_empty() || kind == id.gvk.kind)
+}
+
+fn all_ids(r: &Resource) -> Vec<ResId> {
+    let mut ids = vec![r.id()];
+    ids.extend(r.prev_ids.iter().cloned());
+    ids
+}
+
+impl IdSel {
+    fn selects(&self, r: &Resource) -> Result<bool> {
+        for (sel, labels) in [
+            (&self.label_selector, r.labels()),
+            (&self.annotation_selector, r.annotations()),
+        ] {
+            if let Some(ls) = LabelSelector::parse_opt(sel)? {
+                if !ls.matches(labels) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(all_ids(r).iter().any(|id| {
+            id_selected(
+                id,
+                &self.group,
+                &self.version,
+                &self.kind,
+                &self.name,
+                &self.namespace,
+            )
+        }))
+    }
+}
+
 pub fn run(
-    _loader: &Loader,
-    _dir: &Path,
-    _file: &Path,
-    _r: &[Value],
-    _rm: &mut ResMap,
+    loader: &Loader,
+    dir: &Path,
+    file: &Path,
+    entries: &[Value],
+    rm: &mut ResMap,
 ) -> Result<()> {
+    let mut all: Vec<Replacement> = Vec::new();
+    for e in entries {
+        let r: Replacement = serde_json::from_value(e.clone())
+            .map_err(|x| err(file, format!("invalid replacement: {x}")))?;
+        if r.path.is_empty() {
+            all.push(r);
+            continue;
+        }
+        let (f, bytes) = loader
+            .read_restricted(dir, &r.path)
+            .map_err(|e| e.listed_in(file))?;
+        for d in load::parse_bytes(&f, &bytes)? {
+            let items = match d.value {
+                Value::Array(a) => a,
+                Value::Null => vec![],
+                other => vec![other],
+            };
+            for it in items {
+                all.push(
+                    serde_json::from_value(it)
+                        .map_err(|x| err(&f, format!("invalid replacement: {x}")))?,
+                );
+            }
+        }
+    }
+    for r in &all {
+        apply(r, rm, file)?;
+    }
+    Ok(())
+}
+
+fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
+    let Some(src) = &r.source else {
+        return Err(err(
+            file,
+            "replacements must specify a source and at least one target",
+        ));
+    };
+    if r.targets.is_empty() {
+        return Err(err(
+            file,
+            "replacements must specify a source and at least one target",
+        ));
+    }
+    let sel_text = format!("{}/{}", src.kind, src.name);
+    let mut found: Option<usize> = None;
+    for (i, res) in rm.resources().iter().enumerate() {
+        if all_ids(res).iter().any(|id| {
+            id_selected(
+                id,
+                &src.group,
+                &src.version,
+                &src.kind,
+                &src.name,
+                &src.namespace,
+            )
+        }) {
+            if found.is_some() {
+                return Err(err(
+                    file,
+                    format!("multiple matches for replacement source selector {sel_text}"),
+                )
+                .hint("add `namespace`, `group` or `version` to the source to pick one object"));
+            }
+            found = Some(i);
+        }
+    }
+    let Some(si) = found else {
+        return Err(err(
+            file,
+            format!("nothing selected by replacement source {sel_text}"),
+        ));
+    };
+    let fp = if src.field_path.is_empty() {
+        "metadata.name"
+    } else {
+        &src.field_path
+    };
+    let source_res = rm.get(si);
+    let mut value = fieldpath::get(&source_res.obj, &fieldpath::parse(fp))
+        .cloned()
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| {
+            err(
+                file,
+                format!("fieldPath `{fp}` is missing for replacement source {sel_text}"),
+            )
+            .resource(source_res.describe())
+        })?;
+    if let Some(o) = src.options.as_ref().filter(|o| !o.delimiter.is_empty()) {
+        let text = scalar_text(&value)
+            .ok_or_else(|| err(file, "delimiter option can only be used with scalar nodes"))?;
+        let parts: Vec<&str> = text.split(o.delimiter.as_str()).collect();
+        if o.index < 0 || o.index as usize >= parts.len() {
+            return Err(err(
+                file,
+                format!(
+                    "options.index {} is out of bounds for value {text}",
+                    o.index
+                ),
+            ));
+        }
+        value = Value::String(parts[o.index as usize].to_string());
+    }
+    for t in &r.targets {
+        let Some(select) = &t.select else {
+            return Err(err(file, "target must specify resources to select"));
+        };
+        let paths: Vec<String> = if t.field_paths.is_empty() {
+            vec!["metadata.name".into()]
+        } else {
+            t.field_paths.clone()
+        };
+        let opts = t.options.clone().unwrap_or_default();
+        for i in 0..rm.len() {
+            let res = rm.get(i);
+            if !select.selects(res)? {
+                continue;
+            }
+            let mut rejected = false;
+            for rj in &t.reject {
+                if rj.selects(res)? {
+                    rejected = true;
+                }
+            }
+            if rejected {
+                continue;
+            }
+            let desc = res.describe();
+            let res = &mut rm.resources_mut()[i];
+            for p in &paths {
+                let create = opts.create.then_some(&value);
+                let n = fieldpath::visit(
+                    &mut res.obj,
+                    &fieldpath::parse(p),
+                    create,
+                    &mut |t, created| set_value(t, &value, &opts, created),
+                )
+                .map_err(|m| err(file, m).resource(desc.clone()))?;
+                if n == 0 {
+                    let what = if opts.create {
+                        "find or create"
+                    } else {
+                        "find"
+                    };
+                    return Err(err(
+                        file,
+                        format!("unable to {what} field \"{p}\" in replacement target"),
+                    )
+                    .resource(desc)
+                    .hint("check the fieldPath, or set `options: {create: true}` on the target"));
+                }
+            }
+        }
+    }
+    rm.reindex("a replacement")
+}
+
+fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result<(), String> {
+    let mut value = value.clone();
+    if !o.delimiter.is_empty() {
+        let cur = scalar_text(t).ok_or("delimiter option can only be used with scalar nodes")?;
+        let mut parts: Vec<String> = cur.split(o.delimiter.as_str()).map(String::from).collect();
+        let v = scalar_text(&value).unwrap_or_default();
+        if o.index < 0 {
+            parts.insert(0, v);
+        } else if o.index as usize >= parts.len() {
+            parts.push(v);
+        } else {
+            parts[o.index as usize] = v;
+        }
+        value = Value::String(parts.join(&o.delimiter));
+    }
+    if created {
+        *t = value;
+        return Ok(());
+    }
+    // A scalar target keeps its type: only the text is copied.
+    match (&*t, scalar_text(&value)) {
+        (Value::String(_), Some(text)) => *t = Value::String(text),
+        (Value::Number(_), Some(text)) => {
+            *t = serde_json::from_str::<serde_json::Number>(&text)
+                .map(Value::Number)
+                .unwrap_or(Value::String(text));
+        }
+        (Value::Bool(_), Some(text)) => {
+            *t = match text.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::String(text),
+            };
+        }
+        _ => *t = value,
+    }
     Ok(())
 }

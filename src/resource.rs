@@ -111,6 +111,8 @@ pub struct Resource {
     /// A generated ConfigMap/Secret that gets a content-hash name suffix.
     pub needs_hash: bool,
     pub behavior: Behavior,
+    /// Names of the `vars` bound to this object where they were declared.
+    pub ref_vars: Vec<String>,
 }
 
 impl Resource {
@@ -123,6 +125,7 @@ impl Resource {
             suffixes: Vec::new(),
             needs_hash: false,
             behavior: Behavior::Create,
+            ref_vars: Vec::new(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {
@@ -200,48 +203,73 @@ impl Resource {
     }
 }
 
-/// Kinds that live outside namespaces (the built-in Kubernetes API; custom
-/// resources are assumed namespaced, as kustomize assumes).
-pub fn is_cluster_scoped(kind: &str) -> bool {
-    matches!(
-        kind,
-        "APIService"
-            | "CSIDriver"
-            | "CSINode"
-            | "CertificateSigningRequest"
-            | "ClusterRole"
-            | "ClusterRoleBinding"
-            | "ClusterTrustBundle"
-            | "ComponentStatus"
-            | "CustomResourceDefinition"
-            | "FlowSchema"
-            | "IngressClass"
-            | "IPAddress"
-            | "MutatingAdmissionPolicy"
-            | "MutatingAdmissionPolicyBinding"
-            | "MutatingWebhookConfiguration"
-            | "Namespace"
-            | "Node"
-            | "PersistentVolume"
-            | "PodSecurityPolicy"
-            | "PriorityClass"
-            | "PriorityLevelConfiguration"
-            | "RuntimeClass"
-            | "SelfSubjectAccessReview"
-            | "SelfSubjectReview"
-            | "SelfSubjectRulesReview"
-            | "ServiceCIDR"
-            | "StorageClass"
-            | "StorageVersion"
-            | "StorageVersionMigration"
-            | "SubjectAccessReview"
-            | "TokenReview"
-            | "ValidatingAdmissionPolicy"
-            | "ValidatingAdmissionPolicyBinding"
-            | "ValidatingWebhookConfiguration"
-            | "VolumeAttachment"
-            | "VolumeAttributesClass"
-            | "DeviceClass"
-            | "ResourceSlice"
-    )
+/// Built-in kinds that live outside namespaces, with their API group.
+/// Custom resources (and a built-in kind name in another group, such as a
+/// `Namespace` of some operator's API) are assumed namespaced, as kustomize
+/// assumes.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "ComponentStatus"),
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingAdmissionPolicyBinding",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("authentication.k8s.io", "SelfSubjectReview"),
+    ("authentication.k8s.io", "TokenReview"),
+    ("authorization.k8s.io", "SelfSubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview"),
+    ("authorization.k8s.io", "SubjectAccessReview"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("certificates.k8s.io", "ClusterTrustBundle"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("internal.apiserver.k8s.io", "StorageVersion"),
+    ("networking.k8s.io", "IngressClass"),
+    ("networking.k8s.io", "IPAddress"),
+    ("networking.k8s.io", "ServiceCIDR"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("policy", "PodSecurityPolicy"),
+    ("extensions", "PodSecurityPolicy"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("resource.k8s.io", "DeviceClass"),
+    ("resource.k8s.io", "ResourceSlice"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("storage.k8s.io", "VolumeAttributesClass"),
+    ("storagemigration.k8s.io", "StorageVersionMigration"),
+];
+
+/// Whether objects of this group and kind live outside namespaces.
+pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(g, k)| *k == kind && *g == group)
+}
+
+impl Gvk {
+    pub fn is_cluster_scoped(&self) -> bool {
+        is_cluster_scoped(&self.group, &self.kind)
+    }
 }

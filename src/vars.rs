@@ -1,9 +1,206 @@
-//! The legacy `vars`: `$(VAR)` substitution.
-use crate::error::Result;
+//! The legacy `vars`: `$(VAR)` in the fields kustomize allows (its
+//! varReference field specs) is replaced by a field of a named object.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fieldpath::{self, scalar_text};
 use crate::kustomization::Var;
 use crate::resmap::ResMap;
-use crate::transform::fieldspec::FieldSpec;
+use crate::resource::Gvk;
+use crate::transform::fieldspec::{walk, Create, FieldSpec};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 
-pub fn resolve(_rm: &mut ResMap, _vars: &[Var], _specs: &[FieldSpec]) -> Result<()> {
+pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()> {
+    if vars.is_empty() {
+        return Ok(());
+    }
+    let mut values: HashMap<String, Value> = HashMap::new();
+    for v in vars {
+        values.insert(v.name.clone(), value_of(rm, v)?);
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    for r in rm.resources_mut() {
+        let gvk = r.gvk();
+        for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
+            let res = walk(&mut r.obj, &fs.segments(), Create::No, &mut |node| {
+                substitute(node, &values, &mut used);
+                Ok(())
+            });
+            if let Err(m) = res {
+                return Err(Error::new(
+                    ErrorKind::Resource,
+                    format!("substituting vars in `{}`: {m}", fs.path),
+                )
+                .resource(r.describe()));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Bind each var to the one object its objref names, among the objects
+/// of the kustomization that declares it (kustomize's MergeVars).
+pub fn bind(rm: &mut ResMap, vars: &[Var]) -> Result<()> {
+    for v in vars {
+        let o = &v.objref;
+        let (group, version) = if !o.api_version.is_empty() {
+            let g = Gvk::from_api_version(&o.api_version, &o.kind);
+            (g.group, g.version)
+        } else {
+            (o.group.clone(), o.version.clone())
+        };
+        let ns_matters =
+            !o.namespace.is_empty() || crate::resource::is_cluster_scoped(&group, &o.kind);
+        let hits = rm.matching_any_id(|id| {
+            id.name == o.name
+                && id.gvk.kind == o.kind
+                && (group.is_empty() || id.gvk.group == group)
+                && (version.is_empty() || id.gvk.version == version)
+                && (!ns_matters
+                    || crate::resource::effective_ns(&o.namespace)
+                        == crate::resource::effective_ns(&id.namespace))
+        });
+        match hits.len() {
+            0 => {}
+            1 => rm.resources_mut()[hits[0]].ref_vars.push(v.name.clone()),
+            n => {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    format!(
+                        "found {n} resId matches for var {} (unable to disambiguate)",
+                        v.name
+                    ),
+                )
+                .hint("add `namespace` or `apiVersion` to the var's objref"))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value a var stands for: a field of the object bound to it.
+fn value_of(rm: &ResMap, v: &Var) -> Result<Value> {
+    let not_found = || {
+        Error::new(
+            ErrorKind::Kustomization,
+            format!(
+                "var '{}' cannot be mapped to a field in the set of known resources",
+                v.name
+            ),
+        )
+        .hint(format!(
+            "no object {}/{} in the build has that field; check `objref` and `fieldref`",
+            v.objref.kind, v.objref.name
+        ))
+    };
+    let r = rm
+        .resources()
+        .iter()
+        .find(|r| r.ref_vars.contains(&v.name))
+        .ok_or_else(not_found)?;
+    let path = if v.fieldref.field_path.is_empty() {
+        "metadata.name"
+    } else {
+        &v.fieldref.field_path
+    };
+    fieldpath::get(&r.obj, &fieldpath::parse(path))
+        .cloned()
+        .ok_or_else(not_found)
+}
+
+fn substitute(node: &mut Value, values: &HashMap<String, Value>, used: &mut HashSet<String>) {
+    match node {
+        Value::String(s) => {
+            if let Some(v) = expand(s, values, used) {
+                *node = v;
+            }
+        }
+        Value::Array(items) => {
+            for i in items.iter_mut().filter(|i| i.is_string()) {
+                substitute(i, values, used);
+            }
+        }
+        Value::Object(m) => {
+            for (_, i) in m.iter_mut().filter(|(_, i)| i.is_string()) {
+                substitute(i, values, used);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Kubernetes' `$(VAR)` expansion (`$$` escapes a dollar); `None` when the
+/// text has no `$`. A string that is exactly `$(VAR)` takes the var's type.
+fn expand(
+    input: &str,
+    values: &HashMap<String, Value>,
+    used: &mut HashSet<String>,
+) -> Option<Value> {
+    if !input.contains('$') {
+        return None;
+    }
+    let b = input.as_bytes();
+    let mut out = String::new();
+    let mut checkpoint = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && i + 1 < b.len() {
+            out.push_str(&input[checkpoint..i]);
+            let rest = &input[i + 1..];
+            let advance;
+            if rest.starts_with('$') {
+                out.push('$');
+                advance = 1;
+            } else if rest.starts_with('(') {
+                match rest.find(')') {
+                    Some(close) => {
+                        let name = &rest[1..close];
+                        match values.get(name) {
+                            Some(v) => {
+                                used.insert(name.to_string());
+                                if input.len() == name.len() + 3 {
+                                    return Some(v.clone());
+                                }
+                                out.push_str(&scalar_text(v).unwrap_or_else(|| v.to_string()));
+                            }
+                            None => out.push_str(&format!("$({name})")),
+                        }
+                        advance = close + 1;
+                    }
+                    None => {
+                        out.push_str("$(");
+                        advance = 1;
+                    }
+                }
+            } else {
+                out.push('$');
+                out.push_str(&rest[..rest.chars().next().map_or(0, char::len_utf8)]);
+                advance = rest.chars().next().map_or(0, char::len_utf8);
+            }
+            i += advance + 1;
+            checkpoint = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&input[checkpoint.min(input.len())..]);
+    Some(Value::String(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    #[test]
+    fn expands() {
+        let mut m = HashMap::new();
+        m.insert("A".to_string(), json!("x"));
+        m.insert("N".to_string(), json!(3));
+        let mut u = HashSet::new();
+        assert_eq!(expand("a-$(A)-b", &m, &mut u), Some(json!("a-x-b")));
+        assert_eq!(expand("$(N)", &m, &mut u), Some(json!(3)));
+        assert_eq!(expand("$$(A)", &m, &mut u), Some(json!("$(A)")));
+        assert_eq!(expand("$(B)", &m, &mut u), Some(json!("$(B)")));
+        assert_eq!(expand("plain", &m, &mut u), None);
+    }
 }

@@ -11,7 +11,7 @@ pub mod select;
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::{Image, Replica};
 use crate::resmap::ResMap;
-use crate::resource::{is_cluster_scoped, Resource};
+use crate::resource::Resource;
 use fieldspec::{walk, Create, FieldSpec};
 use serde_json::{Map, Value};
 
@@ -41,7 +41,7 @@ fn apply_specs(
 }
 
 /// kustomize's NamespaceTransformer.
-pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
+pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: bool) -> Result<()> {
     if ns.is_empty() {
         return Ok(());
     }
@@ -51,7 +51,9 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
         .cloned()
         .collect();
     let set = &mut |v: &mut Value| {
-        *v = Value::String(ns.to_string());
+        if !(unset_only && v.as_str().is_some_and(|s| !s.is_empty())) {
+            *v = Value::String(ns.to_string());
+        }
         Ok(())
     };
     for r in rm.resources_mut() {
@@ -59,14 +61,21 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
             continue;
         }
         r.store_prev_id();
-        let kind = r.kind().to_string();
-        if !is_cluster_scoped(&kind) {
+        let gvk = r.gvk();
+        let kind = gvk.kind.clone();
+        if !gvk.is_cluster_scoped() {
             let md = r
                 .map_mut()
                 .entry("metadata")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Some(m) = md.as_object_mut() {
-                m.insert("namespace".into(), Value::String(ns.to_string()));
+                let has = m
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty());
+                if !(unset_only && has) {
+                    m.insert("namespace".into(), Value::String(ns.to_string()));
+                }
             }
         }
         let is_binding = kind == "RoleBinding" || kind == "ClusterRoleBinding";
@@ -83,8 +92,13 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<()> {
                 }
             }
         }
+        // The spec renaming a Namespace object applies to the core
+        // Namespace only, not to a kind of that name in another API group.
         let own: Vec<FieldSpec> = specs
             .iter()
+            .filter(|fs| {
+                !(fs.kind == "Namespace" && fs.path == "metadata/name" && !gvk.group.is_empty())
+            })
             .filter(|fs| {
                 !(is_binding
                     && fs.path == "subjects"

@@ -7,7 +7,7 @@ use super::config::NameBackRef;
 use super::fieldspec::{walk, Create, GvkSel};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resmap::ResMap;
-use crate::resource::{is_cluster_scoped, ResId, Resource};
+use crate::resource::{ResId, Resource};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -54,7 +54,7 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
         let org_gvk = r.org_id().gvk;
         for br in backrefs {
             for fs in br.referrers.iter().filter(|fs| fs.selects(&org_gvk)) {
-                let referrer = Referrer::new(r, &cands[ri], &fs.path);
+                let referrer = Referrer::new(r, &cands[ri], &fs.path)?;
                 let segs = fs.segments();
                 let res = walk(&mut r.obj, &segs, Create::No, &mut |v| {
                     set(&ctx, &referrer, &br.target, v)
@@ -80,7 +80,7 @@ struct Referrer<'a> {
 }
 
 impl<'a> Referrer<'a> {
-    fn new(r: &Resource, cand: &'a Cand, path: &str) -> Referrer<'a> {
+    fn new(r: &Resource, cand: &'a Cand, path: &str) -> Result<Referrer<'a>> {
         let role_ref = if path.ends_with("roleRef/name") {
             r.obj.get("roleRef").and_then(|rr| {
                 let g = rr.get("apiGroup")?.as_str()?;
@@ -104,24 +104,35 @@ impl<'a> Referrer<'a> {
                 .flatten()
             {
                 if s.get("kind").and_then(Value::as_str) == Some("ServiceAccount") {
-                    if let Some(ns) = s.get("namespace").and_then(Value::as_str) {
-                        rb_namespaces.insert(ns.to_string());
+                    match s.get("namespace") {
+                        Some(Value::String(ns)) => {
+                            rb_namespaces.insert(ns.to_string());
+                        }
+                        Some(_) => {
+                            return Err(Error::new(
+                                ErrorKind::Resource,
+                                "Invalid Input: namespace is blank for resource: a ServiceAccount subject has an empty `namespace:`",
+                            )
+                            .resource(r.describe())
+                            .hint("give the subject a namespace, or remove the empty `namespace:` line"))
+                        }
+                        None => {}
                     }
                 }
             }
         }
-        Referrer {
+        Ok(Referrer {
             cand,
             role_ref,
             rb_namespaces,
-        }
+        })
     }
 
     /// kustomize's SubsetThatCouldBeReferencedByResource.
     fn could_reference(&self, t: &Cand) -> bool {
         let me = &self.cand.cur;
-        is_cluster_scoped(&me.gvk.kind)
-            || is_cluster_scoped(&t.cur.gvk.kind)
+        me.gvk.is_cluster_scoped()
+            || t.cur.gvk.is_cluster_scoped()
             || me.ns_eq(&t.cur)
             || self.rb_namespaces.contains(&t.cur.namespace)
     }
@@ -129,8 +140,8 @@ impl<'a> Referrer<'a> {
     /// kustomize's sameCurrentNamespaceAsReferrer.
     fn same_namespace(&self, t: &Cand) -> bool {
         let me = &self.cand.cur;
-        is_cluster_scoped(&me.gvk.kind)
-            || is_cluster_scoped(&t.cur.gvk.kind)
+        me.gvk.is_cluster_scoped()
+            || t.cur.gvk.is_cluster_scoped()
             || t.cur.gvk.kind == "ServiceAccount"
             || me.ns_eq(&t.cur)
     }

@@ -4,7 +4,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::Selector;
 use crate::resmap::ResMap;
-use crate::resource::{effective_ns, is_cluster_scoped, ResId, Resource};
+use crate::resource::{effective_ns, ResId, Resource};
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -44,7 +44,7 @@ impl Compiled {
     }
 
     fn ns_of(id: &ResId) -> &str {
-        if is_cluster_scoped(&id.gvk.kind) {
+        if id.gvk.is_cluster_scoped() {
             ""
         } else {
             effective_ns(&id.namespace)

@@ -440,7 +440,7 @@ pub fn show(v: &Value) -> String {
             let cut: String = s.chars().take(60).collect();
             let mut q = serde_json::to_string(&cut).unwrap_or_default();
             if cut.len() < s.len() {
-                q.insert_str(q.len() - 1, "…");
+                q.insert(q.len() - 1, '…');
             }
             q
         }

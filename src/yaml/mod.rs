@@ -8,4 +8,4 @@ mod emit;
 mod parse;
 
 pub use emit::{stream_to_string, to_string};
-pub use parse::{parse_stream, Document, YamlError};
+pub use parse::{parse_stream, parse_stream_lenient, Document, YamlError};

@@ -1,0 +1,231 @@
+//! The real binary on temporary trees: stdout, stderr and exit status.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kcompile(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run kcompile")
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+const DEPLOY: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.0
+";
+
+/// Expect exit 2, empty stdout and every fragment on stderr.
+fn assert_error(out: &Output, fragments: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout must be empty on error");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "stderr lacks {f:?}:\n{stderr}");
+    }
+}
+
+/// Render, re-parse, re-render: the text must be identical.
+fn assert_reparses(stdout: &[u8]) {
+    let text = std::str::from_utf8(stdout).unwrap();
+    let docs: Vec<serde_json::Value> = kcompile::yaml::parse_stream(text)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect();
+    let refs: Vec<&serde_json::Value> = docs.iter().collect();
+    assert_eq!(kcompile::yaml::stream_to_string(&refs), text);
+}
+
+#[test]
+fn builds_and_applies_overlay_fields() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "base/kustomization.yaml",
+        "resources:\n- deploy.yaml\n",
+    );
+    write(t.path(), "base/deploy.yaml", DEPLOY);
+    write(
+        t.path(),
+        "overlay/kustomization.yaml",
+        "resources:\n- ../base\nnamespace: spark-b\nnamePrefix: b-\nreplicas:\n- name: web\n  count: 3\nimages:\n- name: nginx\n  newTag: \"2.0\"\n",
+    );
+    let out = kcompile(&["overlay"], t.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("name: b-web"), "{s}");
+    assert!(s.contains("namespace: spark-b"));
+    assert!(s.contains("replicas: 3"));
+    assert!(s.contains("image: nginx:2.0"));
+    assert_reparses(&out.stdout);
+    // `build` is the same command.
+    let again = kcompile(&["build", "overlay"], t.path());
+    assert_eq!(again.stdout, out.stdout);
+}
+
+#[test]
+fn missing_resource_file() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "resources:\n- nope.yaml\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert_error(&out, &["kustomization.yaml", "nope.yaml", "no such file"]);
+}
+
+#[test]
+fn malformed_yaml_names_file_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "k/kustomization.yaml", "resources:\n- bad.yaml\n");
+    write(
+        t.path(),
+        "k/bad.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: [\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert_error(&out, &["bad.yaml:", "invalid YAML"]);
+}
+
+#[test]
+fn unknown_field_suggests() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "replica:\n- name: web\n  count: 2\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert_error(
+        &out,
+        &[
+            "kustomization.yaml",
+            "unknown field `replica`",
+            "did you mean `replicas`?",
+        ],
+    );
+}
+
+#[test]
+fn patch_without_target_match() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "resources:\n- d.yaml\npatches:\n- path: p.yaml\n",
+    );
+    write(t.path(), "k/d.yaml", DEPLOY);
+    write(
+        t.path(),
+        "k/p.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  replicas: 2\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert_error(
+        &out,
+        &[
+            "p.yaml",
+            "Deployment/other",
+            "failed to find unique target for patch",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_resource_id() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "resources:\n- a.yaml\n- b.yaml\n",
+    );
+    write(t.path(), "k/a.yaml", DEPLOY);
+    write(t.path(), "k/b.yaml", DEPLOY);
+    let out = kcompile(&["k"], t.path());
+    assert_error(
+        &out,
+        &[
+            "Deployment/web",
+            "a.yaml",
+            "b.yaml",
+            "already registered id",
+        ],
+    );
+}
+
+#[test]
+fn kustomization_cycle() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "a/kustomization.yaml", "resources:\n- ../b\n");
+    write(t.path(), "b/kustomization.yaml", "resources:\n- ../a\n");
+    let out = kcompile(&["a"], t.path());
+    assert_error(&out, &["cycle detected"]);
+}
+
+#[test]
+fn file_outside_root_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "secret.yaml", DEPLOY);
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "resources:\n- ../secret.yaml\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert_error(
+        &out,
+        &["security", "is not in or below", "kustomization.yaml"],
+    );
+}
+
+#[test]
+fn no_kustomization_in_directory() {
+    let t = tempfile::tempdir().unwrap();
+    fs::create_dir_all(t.path().join("empty")).unwrap();
+    let out = kcompile(&["empty"], t.path());
+    assert_error(&out, &["unable to find one of 'kustomization.yaml'"]);
+}
+
+#[test]
+fn deprecated_fields_warn_on_stderr() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "k/kustomization.yaml",
+        "resources:\n- d.yaml\npatchesStrategicMerge:\n- p.yaml\n",
+    );
+    write(t.path(), "k/d.yaml", DEPLOY);
+    write(
+        t.path(),
+        "k/p.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n",
+    );
+    let out = kcompile(&["k"], t.path());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'patchesStrategicMerge' is deprecated"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("replicas: 4"));
+}
