@@ -126,7 +126,7 @@ fn print_report(r: &Report, strict: bool, label: Option<&str>) -> bool {
     if failed {
         let lints = if strict { r.warnings.len() } else { 0 };
         eprint(&format!(
-            "{pre}error: validation failed ({} schema error(s), {} lint finding(s) under --strict); nothing written",
+            "{pre}error: validation failed ({} schema error(s), {} lint finding(s) under --strict)",
             r.errors.len(),
             lints
         ));

@@ -299,3 +299,25 @@ fn config_errors_suggest_fields() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("no kcompile.yaml found"), "{}", err(&o));
 }
+
+#[test]
+fn repository_clusters_compile_side_by_side_without_collisions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = kcompile(root, &["build", "--config", "kcompile.yaml", "--strict"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("# cluster: cluster-a (overlays/cluster-a)"));
+    assert!(out.contains("# cluster: cluster-b (overlays/cluster-b)"));
+    // The same overlay twice on one context collides everywhere.
+    let t = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        "clusters:\n- name: a\n  overlay: {0}/overlays/cluster-a\n  context: m\n- name: a2\n  overlay: {0}/overlays/cluster-a\n  context: m\n",
+        root.display()
+    );
+    write(t.path(), &[("kcompile.yaml", &cfg)]);
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(e.contains("both use namespace `spark-a`"), "{e}");
+    assert!(e.contains("both pin nodePort 30077"), "{e}");
+}

@@ -418,3 +418,52 @@ fn bundled_schemas_decode_and_know_common_kinds() {
         );
     }
 }
+
+#[test]
+fn argocd_plugin_and_doc_examples_are_valid_yaml() {
+    let cmp = repo_file("docs/argocd-cmp.yaml");
+    let docs = kcompile::yaml::parse_stream(&cmp).unwrap();
+    assert_eq!(docs.len(), 1);
+    let p = &docs[0].value;
+    assert_eq!(p["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(p["kind"], "ConfigManagementPlugin");
+    assert_eq!(p["metadata"]["name"], "kcompile");
+    let gen = p["spec"]["generate"]["args"][0].as_str().unwrap();
+    assert!(gen.starts_with("kcompile build ."), "{gen}");
+    assert!(p["spec"]["init"]["command"].is_array());
+
+    // Every ```yaml block of docs/gitops.md parses.
+    let md = repo_file("docs/gitops.md");
+    let mut blocks = 0;
+    let mut rest = md.as_str();
+    while let Some(i) = rest.find("```yaml\n") {
+        // Fences inside list items are indented; strip the fence's indent.
+        let indent = rest[..i].len() - rest[..i].trim_end_matches(' ').len();
+        let pad = " ".repeat(indent);
+        let body = &rest[i + 8..];
+        let end = body.find("```").unwrap();
+        let block: String = body[..end]
+            .lines()
+            .map(|l| format!("{}\n", l.strip_prefix(pad.as_str()).unwrap_or(l)))
+            .collect();
+        kcompile::yaml::parse_stream(&block)
+            .unwrap_or_else(|e| panic!("docs/gitops.md block {blocks}: {e}\n{block}"));
+        blocks += 1;
+        rest = &body[end + 3..];
+    }
+    assert!(blocks >= 6, "{blocks}");
+}
+
+#[test]
+fn documented_kcompile_yaml_example_loads() {
+    let md = repo_file("docs/gitops.md");
+    let start = md
+        .find("# yaml-language-server: $schema=schemas/kcompile.schema.json")
+        .unwrap();
+    let block = &md[start..start + md[start..].find("```").unwrap()];
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("kcompile.yaml"), block).unwrap();
+    let cfg = kcompile::clusters::load(&t.path().join("kcompile.yaml")).unwrap();
+    assert_eq!(cfg.clusters.len(), 2);
+    assert_eq!(cfg.kubernetes_version.as_deref(), Some("1.37"));
+}
