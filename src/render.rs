@@ -7,8 +7,9 @@
 //!   namespace under `_default/`), or one `all.yaml`; plus a sorted
 //!   `kustomization.yaml` listing them and the marker file `.kcompile`.
 //! - [`write`] swaps the planned files in atomically: everything is written
-//!   into a temporary folder beside the target, which is renamed over the
-//!   target only when all of it succeeded. Files of objects that no longer
+//!   into a temporary folder beside the target, which is exchanged with the
+//!   target (one `renameat2(RENAME_EXCHANGE)` on Linux; two renames
+//!   elsewhere) only when all of it succeeded. Files of objects that no longer
 //!   exist disappear with the old folder. An identical folder is not touched
 //!   at all; files whose bytes did not change are hard-linked from the old
 //!   folder, so their mtimes stay.
@@ -376,6 +377,12 @@ pub fn write(target: &Path, files: &Files, force: bool) -> Result<WriteSummary> 
     }
     if let Some(ex) = &ex {
         summary.removed = ex.files.keys().filter(|k| !files.contains_key(*k)).count();
+        if exchange(&tmp, target) {
+            // `tmp` now holds the old folder.
+            let _ = fs::remove_dir_all(&tmp);
+            sync_dir(&parent);
+            return Ok(summary);
+        }
         let old = make_temp_name(&parent, &name.to_string_lossy(), "old");
         if let Err(e) = fs::rename(target, &old) {
             let _ = fs::remove_dir_all(&tmp);
@@ -457,6 +464,39 @@ fn make_temp_dir(parent: &Path, name: &str, what: &str) -> Result<PathBuf> {
     Err(Error::new(ErrorKind::Io, "cannot create a temporary folder").file(parent))
 }
 
+/// Swap two folders in one atomic step (Linux `renameat2(RENAME_EXCHANGE)`).
+/// False when the system or file system cannot; the caller then falls back
+/// to two renames (a moment in which the target is absent).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(ca), Ok(cb)) = (
+        CString::new(a.as_os_str().as_bytes()),
+        CString::new(b.as_os_str().as_bytes()),
+    ) else {
+        return false;
+    };
+    // SAFETY: both pointers are valid NUL-terminated paths for the call's
+    // duration; the syscall neither retains nor writes through them.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    rc == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> bool {
+    false
+}
+
 fn sync_dir(dir: &Path) {
     if let Ok(f) = fs::File::open(dir) {
         let _ = f.sync_all();
@@ -477,5 +517,20 @@ mod tests {
         let long = escape_component(&"x".repeat(1000));
         assert!(long.len() <= MAX_COMPONENT, "{}", long.len());
         assert_ne!(long, escape_component(&"x".repeat(999)));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchanges_folders_atomically() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = (t.path().join("a"), t.path().join("b"));
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(a.join("x"), "a").unwrap();
+        fs::write(b.join("x"), "b").unwrap();
+        assert!(exchange(&a, &b));
+        assert_eq!(fs::read_to_string(a.join("x")).unwrap(), "b");
+        assert_eq!(fs::read_to_string(b.join("x")).unwrap(), "a");
+        assert!(!exchange(&a, &t.path().join("missing")));
     }
 }
