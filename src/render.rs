@@ -365,6 +365,7 @@ pub fn write(target: &Path, files: &Files, force: bool) -> Result<WriteSummary> 
             });
         }
     }
+    remove_stale_temp_dirs(&parent, &name.to_string_lossy());
     let tmp = make_temp_dir(&parent, &name.to_string_lossy(), "tmp")?;
     let mut summary = WriteSummary {
         changed: true,
@@ -450,6 +451,33 @@ fn make_temp_name(parent: &Path, name: &str, what: &str) -> PathBuf {
         ".{name}.kcompile-{what}-{}-{nanos}",
         std::process::id()
     ))
+}
+
+/// Remove `.NAME.kcompile-{tmp,old}-PID-…` folders left by a kcompile that
+/// died mid-write (its PID no longer running; Linux only, where /proc says).
+fn remove_stale_temp_dirs(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rd) = fs::read_dir(parent) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = f
+            .strip_prefix(&format!(".{name}.kcompile-tmp-"))
+            .or_else(|| f.strip_prefix(&format!(".{name}.kcompile-old-")))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let is_dir = fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir());
+        if is_dir && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 fn make_temp_dir(parent: &Path, name: &str, what: &str) -> Result<PathBuf> {

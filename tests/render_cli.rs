@@ -244,6 +244,24 @@ fn failed_compile_or_validation_leaves_the_folder_byte_identical() {
 }
 
 #[test]
+fn removes_temporary_folders_left_by_a_dead_run() {
+    let t = lab();
+    // PID 0x7fffffff is never a running process.
+    let stale = t.path().join("rendered/.b.kcompile-tmp-2147483647-1");
+    write(
+        t.path(),
+        &[("rendered/.b.kcompile-tmp-2147483647-1/x.yaml", "x")],
+    );
+    let unrelated = t.path().join("rendered/.other");
+    fs::create_dir_all(&unrelated).unwrap();
+    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
+        .status
+        .success());
+    assert!(!stale.exists());
+    assert!(unrelated.exists());
+}
+
+#[test]
 fn removes_files_of_objects_that_no_longer_exist() {
     let t = lab();
     let out = t.path().join("rendered/b");
