@@ -78,6 +78,13 @@ struct Kust {
 }
 
 impl Kust {
+    fn site<'a>(&'a self, loader: &'a Loader) -> crate::generators::Site<'a> {
+        crate::generators::Site {
+            loader,
+            dir: &self.dir,
+            file: &self.file,
+        }
+    }
     /// The kustomization file as origin annotations name it.
     fn origin_file(&self) -> String {
         let name = self
@@ -310,14 +317,14 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         for d in load::parse_bytes(&f, &bytes)? {
             let tc = TransformerConfig::from_value(&d.value)
                 .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
-            acc.tc.merge(&tc);
+            acc.tc
+                .merge(&tc)
+                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
         }
     }
     let configured_in = ctx.origin.then(|| kust.origin_file());
     crate::generators::run(
-        ctx.loader,
-        &kust.dir,
-        &kust.file,
+        kust.site(ctx.loader),
         k,
         configured_in.as_deref(),
         &mut acc.rm,
@@ -445,7 +452,9 @@ fn accumulate_path(
             } else {
                 let sub_acc = accumulate(ctx, &sub, Acc::new())?;
                 acc.rm.append_all(sub_acc.rm)?;
-                acc.tc.merge(&sub_acc.tc);
+                acc.tc
+                    .merge(&sub_acc.tc)
+                    .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&sub.file))?;
                 for v in sub_acc.vars {
                     if acc.vars.iter().any(|x| x.name == v.name) {
                         return Err(Error::new(
@@ -831,9 +840,7 @@ fn run_builtin(
             rm.append(Resource::new(obj, None))
         }
         B::ConfigMap { args } => crate::generators::generate_one(
-            ctx.loader,
-            &kust.dir,
-            &kust.file,
+            kust.site(ctx.loader),
             crate::generators::Kind::ConfigMap,
             &args,
             None,
@@ -841,9 +848,7 @@ fn run_builtin(
             rm,
         ),
         B::Secret { args } => crate::generators::generate_one(
-            ctx.loader,
-            &kust.dir,
-            &kust.file,
+            kust.site(ctx.loader),
             crate::generators::Kind::Secret,
             &args,
             None,

@@ -17,7 +17,6 @@ pub enum ExitStatus {
     /// Done; nothing differs.
     Success,
     /// Done; differences found (diff, --check).
-    #[allow(dead_code)]
     Failure,
     /// Could not do the job.
     Error,

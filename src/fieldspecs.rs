@@ -26,7 +26,7 @@ pub fn default_config() -> &'static TransformerConfig {
             for d in crate::yaml::parse_stream(text).expect("embedded field specs are valid YAML") {
                 let part = TransformerConfig::from_value(&d.value)
                     .expect("embedded field specs are valid");
-                tc.merge(&part);
+                tc.merge(&part).expect("embedded field specs merge");
             }
         }
         tc

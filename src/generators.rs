@@ -12,6 +12,15 @@ use crate::resource::{Behavior, Origin, Resource};
 use serde_json::{Map, Value};
 use std::path::Path;
 
+/// Where a generator entry was written: the kustomization's directory and
+/// file, and the loader that reads what it names.
+#[derive(Clone, Copy)]
+pub struct Site<'a> {
+    pub loader: &'a Loader,
+    pub dir: &'a Path,
+    pub file: &'a Path,
+}
+
 /// Which generator an entry is for.
 #[derive(Clone, Copy)]
 pub enum Kind {
@@ -22,9 +31,7 @@ pub enum Kind {
 /// Run the kustomization's generators; `configured_in` (the kustomization
 /// file's origin path) is given when origin annotations are on.
 pub fn run(
-    loader: &Loader,
-    dir: &Path,
-    file: &Path,
+    site: Site,
     k: &Kustomization,
     configured_in: Option<&str>,
     rm: &mut ResMap,
@@ -37,14 +44,12 @@ pub fn run(
         })
     };
     let global = match &k.generator_options {
-        Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(file))?),
+        Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(site.file))?),
         None => None,
     };
     for v in &k.config_map_generator {
         generate_one(
-            loader,
-            dir,
-            file,
+            site,
             Kind::ConfigMap,
             v,
             global.as_ref(),
@@ -54,9 +59,7 @@ pub fn run(
     }
     for v in &k.secret_generator {
         generate_one(
-            loader,
-            dir,
-            file,
+            site,
             Kind::Secret,
             v,
             global.as_ref(),
@@ -70,9 +73,7 @@ pub fn run(
 /// Run one generator entry (from the kustomization's lists or from a
 /// builtin generator config) and absorb the result.
 pub fn generate_one(
-    loader: &Loader,
-    dir: &Path,
-    file: &Path,
+    site: Site,
     kind: Kind,
     v: &Value,
     global: Option<&GeneratorOptions>,
@@ -80,22 +81,22 @@ pub fn generate_one(
     rm: &mut ResMap,
 ) -> Result<()> {
     let mut read = |rel: &str| -> Result<Vec<u8>> {
-        loader
-            .read_restricted(dir, rel)
+        site.loader
+            .read_restricted(site.dir, rel)
             .map(|(_, b)| b)
-            .map_err(|e| e.listed_in(file))
+            .map_err(|e| e.listed_in(site.file))
     };
     let g = match kind {
         Kind::ConfigMap => {
-            let args = GeneratorArgs::configmap_from_value(v).map_err(|e| e.file(file))?;
+            let args = GeneratorArgs::configmap_from_value(v).map_err(|e| e.file(site.file))?;
             generate::generate_configmap(&args, global, &mut read)
         }
         Kind::Secret => {
-            let args = GeneratorArgs::secret_from_value(v).map_err(|e| e.file(file))?;
+            let args = GeneratorArgs::secret_from_value(v).map_err(|e| e.file(site.file))?;
             generate::generate_secret(&args, global, &mut read)
         }
     }
-    .map_err(|e| e.file(file))?;
+    .map_err(|e| e.file(site.file))?;
     let mut obj = g.obj;
     if let Some(p) = prov {
         p.annotate(&mut obj);
@@ -103,7 +104,7 @@ pub fn generate_one(
     let mut r = Resource::new(
         obj,
         Some(Origin {
-            file: file.to_path_buf(),
+            file: site.file.to_path_buf(),
             line: 0,
         }),
     );
@@ -113,7 +114,7 @@ pub fn generate_one(
         generate::Behavior::Replace => Behavior::Replace,
         _ => Behavior::Create,
     };
-    absorb(rm, r).map_err(|e| e.file(file))
+    absorb(rm, r).map_err(|e| e.file(site.file))
 }
 
 /// Add a generated object, or merge/replace an existing one of the same id.

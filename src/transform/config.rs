@@ -80,12 +80,12 @@ impl TransformerConfig {
                         .flatten()
                         .filter_map(FieldSpec::from_value)
                         .collect();
-                    tc.merge_backref(NameBackRef { target, referrers });
+                    tc.merge_backref(NameBackRef { target, referrers })?;
                 }
             } else if let Some(list) = tc.list_mut(k) {
                 for fs in val.as_array().into_iter().flatten() {
                     if let Some(fs) = FieldSpec::from_value(fs) {
-                        push_unique(list, fs);
+                        push_unique(list, fs)?;
                     }
                 }
             } else {
@@ -98,44 +98,84 @@ impl TransformerConfig {
         Ok(tc)
     }
 
-    fn merge_backref(&mut self, br: NameBackRef) {
+    fn merge_backref(&mut self, br: NameBackRef) -> Result<(), String> {
         if let Some(existing) = self
             .name_reference
             .iter_mut()
             .find(|e| e.target == br.target)
         {
             for fs in br.referrers {
-                push_unique(&mut existing.referrers, fs);
+                push_unique(&mut existing.referrers, fs)?;
             }
         } else {
             self.name_reference.push(br);
         }
+        Ok(())
     }
 
-    /// Merge another configuration into this one (kustomize's MergeConfig).
-    pub fn merge(&mut self, other: &TransformerConfig) {
+    fn list(&self, key: &str) -> &[FieldSpec] {
+        match key {
+            "namePrefix" => &self.name_prefix,
+            "nameSuffix" => &self.name_suffix,
+            "namespace" => &self.namespace,
+            "commonLabels" => &self.common_labels,
+            "labels" => &self.labels,
+            "templateLabels" => &self.template_labels,
+            "commonAnnotations" => &self.common_annotations,
+            "images" => &self.images,
+            "replicas" => &self.replicas,
+            "varReference" => &self.var_reference,
+            _ => &[],
+        }
+    }
+
+    /// Merge a newly read configuration into the accumulated one, as
+    /// kustomize's MergeConfig does: the new field specs come first, and an
+    /// accumulated spec is dropped when a new one for the same path already
+    /// covers it (so a custom `namePrefix: [{kind: ConfigMap, path:
+    /// metadata/name}]` narrows the default to ConfigMaps). A covered spec
+    /// that differs in `create` is a conflict.
+    pub fn merge(&mut self, incoming: &TransformerConfig) -> Result<(), String> {
+        let mut result = incoming.clone();
         for key in LISTS {
-            let add: Vec<FieldSpec> = other.clone().list_mut(key).cloned().unwrap_or_default();
-            if let Some(list) = self.list_mut(key) {
-                for fs in add {
-                    push_unique(list, fs);
-                }
+            let existing = self.list(key).to_vec();
+            let Some(list) = result.list_mut(key) else {
+                continue;
+            };
+            for fs in existing {
+                push_unique(list, fs)
+                    .map_err(|m| format!("failed to merge {key} field spec: {m}"))?;
             }
         }
-        for br in &other.name_reference {
-            self.merge_backref(br.clone());
+        for br in std::mem::take(&mut self.name_reference) {
+            result.merge_backref(br)?;
         }
+        *self = result;
+        Ok(())
     }
 }
 
-fn push_unique(list: &mut Vec<FieldSpec>, fs: FieldSpec) {
-    if let Some(e) = list
-        .iter_mut()
-        .find(|e| e.path == fs.path && e.gvk() == fs.gvk())
+/// `x` is selected by `sel` (empty parts of `sel` match anything).
+fn selected_by(x: &GvkSel, sel: &GvkSel) -> bool {
+    (sel.group.is_empty() || sel.group == x.group)
+        && (sel.version.is_empty() || sel.version == x.version)
+        && (sel.kind.is_empty() || sel.kind == x.kind)
+}
+
+/// Add `fs` unless a spec for the same path already covers it.
+fn push_unique(list: &mut Vec<FieldSpec>, fs: FieldSpec) -> Result<(), String> {
+    match list
+        .iter()
+        .find(|e| e.path == fs.path && selected_by(&e.gvk(), &fs.gvk()))
     {
-        // The same field: creating wins, as the more general request.
-        e.create |= fs.create;
-    } else {
-        list.push(fs);
+        Some(e) if e.create != fs.create => Err(format!(
+            "conflicting fieldspecs for `{}` (create: {} and create: {})",
+            fs.path, e.create, fs.create
+        )),
+        Some(_) => Ok(()),
+        None => {
+            list.push(fs);
+            Ok(())
+        }
     }
 }

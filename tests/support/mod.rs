@@ -843,7 +843,7 @@ pub fn changed_lines(diff: &str) -> Vec<String> {
                 && !l.starts_with("+++")
                 && !l.starts_with("---")
         })
-        .map(|l| format!("{}{}", &l[..1], l[1..].trim().replace('"', "")))
+        .map(|l| format!("{}{}", &l[..1], l[1..].trim().replace(['"', '\''], "")))
         .collect()
 }
 
