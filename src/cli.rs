@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 #[path = "cli_gitops.rs"]
 mod gitops;
-pub use gitops::{GitopsArgs, ValidateArgs};
+pub use gitops::{validate_before_use, GitopsArgs, ValOpts, ValidateArgs};
 
 /// Outcome of a command, mapped to the exit code in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -134,6 +134,18 @@ fn print_report(r: &Report, strict: bool, label: Option<&str>) -> bool {
     failed
 }
 
+/// Validate a build before it is used (by `diff`): prints the findings;
+/// false when the build must not be used.
+pub fn validate_before_use(out: &build::Output, v: &ValOpts) -> bool {
+    match validate::validate(&out.resources, &vopts(v, None)) {
+        Ok(r) => !print_report(&r, v.strict, None),
+        Err(e) => {
+            super::report(&e);
+            false
+        }
+    }
+}
+
 fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus> {
     let file = match explicit {
         Some(f) => Some(f.to_path_buf()),

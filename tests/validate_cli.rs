@@ -467,3 +467,55 @@ fn documented_kcompile_yaml_example_loads() {
     assert_eq!(cfg.clusters.len(), 2);
     assert_eq!(cfg.kubernetes_version.as_deref(), Some("1.37"));
 }
+
+#[test]
+fn secret_values_never_appear_in_findings() {
+    let docs = "apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+stringData:
+  password: 12345678
+  nested: {token: hunter2}
+";
+    let t = tree("x.yaml", docs);
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("Secret/s (spark-b): stringData.password:"),
+        "{e}"
+    );
+    assert!(
+        e.contains("stringData.nested: a mapping is not a string"),
+        "{e}"
+    );
+    assert!(!e.contains("12345678") && !e.contains("hunter2"), "{e}");
+}
+
+#[test]
+fn diff_validates_first_unless_told_not_to() {
+    let t = tree(
+        "worker.yaml",
+        &worker("        ports:\n        - containerPort: 7077x\n", ""),
+    );
+    write(t.path(), &[("live.yaml", "")]);
+    let o = kcompile(
+        t.path(),
+        &["diff", "overlays/spark-b", "--live-from", "live.yaml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("is not an integer"), "{}", err(&o));
+    assert!(o.stdout.is_empty());
+    let o = kcompile(
+        t.path(),
+        &[
+            "diff",
+            "overlays/spark-b",
+            "--live-from",
+            "live.yaml",
+            "--no-validate",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+}

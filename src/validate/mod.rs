@@ -118,7 +118,14 @@ pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
         })?;
         let mut no_schema = std::collections::BTreeSet::new();
         for r in resources {
-            match bundle.validate(&r.obj) {
+            let masked;
+            let obj = if r.kind() == "Secret" {
+                masked = mask_secret(&r.obj);
+                &masked
+            } else {
+                &r.obj
+            };
+            match bundle.validate(obj) {
                 schema::Outcome::Checked(vs) => {
                     report.errors.extend(vs.into_iter().map(|v| Diagnostic {
                         object: object_label(r),
@@ -144,4 +151,32 @@ pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
         report.warnings = lints::run(resources);
     }
     Ok(report)
+}
+
+/// A Secret with every scalar under `data`/`stringData` replaced by a
+/// placeholder of the same type, so findings never print secret values.
+fn mask_secret(obj: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    fn mask(v: &mut Value) {
+        match v {
+            Value::String(s) => *s = "***".into(),
+            Value::Number(n) => {
+                *n = if n.is_f64() {
+                    serde_json::Number::from_f64(0.5).unwrap_or_else(|| 0.into())
+                } else {
+                    0.into()
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(mask),
+            Value::Object(m) => m.values_mut().for_each(mask),
+            _ => {}
+        }
+    }
+    let mut o = obj.clone();
+    for k in ["data", "stringData"] {
+        if let Some(v) = o.get_mut(k) {
+            mask(v);
+        }
+    }
+    o
 }
