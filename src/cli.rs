@@ -7,6 +7,10 @@ use kcompile::load::Loader;
 use std::io::Write;
 use std::path::PathBuf;
 
+#[path = "cli_gitops.rs"]
+mod gitops;
+pub use gitops::{validate_before_use, GitopsArgs, ValOpts, ValidateArgs};
+
 /// Outcome of a command, mapped to the exit code in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -48,6 +52,8 @@ enum Cmd {
     Build(BuildArgs),
     /// Compare an overlay with the live cluster (or a second overlay).
     Diff(crate::cli_diff::DiffArgs),
+    /// Compile overlays and check them against the Kubernetes schemas and lints.
+    Validate(ValidateArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -57,6 +63,8 @@ struct BuildArgs {
     /// Output order: `legacy` (kind order, kubectl's default) or `none` (input order).
     #[arg(long, value_enum)]
     reorder: Option<ReorderArg>,
+    #[command(flatten)]
+    gitops: GitopsArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -79,6 +87,7 @@ pub fn main() -> i32 {
     let status = match cli.cmd {
         Some(Cmd::Build(b)) => run_build(&b),
         Some(Cmd::Diff(d)) => crate::cli_diff::run(&d),
+        Some(Cmd::Validate(v)) => gitops::run_validate(&v),
         None => run_build(&cli.build),
     };
     status.code()
@@ -88,7 +97,20 @@ fn report(e: &kcompile::Error) {
     let _ = writeln!(std::io::stderr(), "error: {e}");
 }
 
+fn build_options(b: &BuildArgs) -> Options {
+    Options {
+        reorder: match b.reorder {
+            Some(ReorderArg::Legacy) => Reorder::Legacy,
+            Some(ReorderArg::None) => Reorder::None,
+            None => Reorder::Auto,
+        },
+    }
+}
+
 fn run_build(b: &BuildArgs) -> ExitStatus {
+    if b.path.is_none() || b.gitops.wants_pipeline() {
+        return gitops::run(b, &build_options(b));
+    }
     let Some(path) = &b.path else {
         let _ = writeln!(
             std::io::stderr(),
@@ -96,13 +118,7 @@ fn run_build(b: &BuildArgs) -> ExitStatus {
         );
         return ExitStatus::Error;
     };
-    let opts = Options {
-        reorder: match b.reorder {
-            Some(ReorderArg::Legacy) => Reorder::Legacy,
-            Some(ReorderArg::None) => Reorder::None,
-            None => Reorder::Auto,
-        },
-    };
+    let opts = build_options(b);
     let loader = Loader::new();
     match build::build(&loader, path, &opts) {
         Ok(out) => {

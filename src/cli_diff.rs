@@ -56,6 +56,11 @@ pub struct DiffArgs {
     /// Print Secret values instead of masking them.
     #[arg(long)]
     show_secrets: bool,
+    /// Skip schema validation and lints of the compiled overlay(s).
+    #[arg(long)]
+    no_validate: bool,
+    #[command(flatten)]
+    val: crate::cli::ValOpts,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,11 +129,14 @@ impl Reporter {
     }
 }
 
-fn compile(path: &Path, rep: &Reporter) -> Result<Vec<Value>, ExitStatus> {
+fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, ExitStatus> {
     match build::build(&Loader::new(), path, &Options::default()) {
         Ok(out) => {
             for w in &out.warnings {
                 rep.say(w);
+            }
+            if !a.no_validate && !crate::cli::validate_before_use(&out, &a.val) {
+                return Err(ExitStatus::Error);
             }
             Ok(out.resources.into_iter().map(|r| r.obj).collect())
         }
@@ -154,7 +162,7 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
     }
     let mut compiled = Vec::new();
     for o in &a.overlays {
-        match compile(o, &rep) {
+        match compile(o, &rep, a) {
             Ok(objs) => compiled.push(objs),
             Err(s) => return s,
         }

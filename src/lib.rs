@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod cluster;
+pub mod clusters;
 pub mod crds;
 pub mod diff;
 pub mod error;
@@ -20,10 +21,12 @@ pub mod order;
 pub mod patch;
 pub mod plugins;
 pub mod provenance;
+pub mod render;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;
 pub mod transform;
+pub mod validate;
 pub mod vars;
 pub mod yaml;
 

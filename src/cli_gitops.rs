@@ -1,0 +1,443 @@
+//! CLI side of the GitOps output (`-o`, `--check`), `kcompile.yaml`
+//! multi-cluster builds and validation. Prints; the library does the work.
+
+use super::{BuildArgs, ExitStatus};
+use clap::{Args, ValueEnum};
+use kcompile::build::{self, Options};
+use kcompile::clusters::{self, Config, Deployed};
+use kcompile::load::Loader;
+use kcompile::render::{self, Layout};
+use kcompile::validate::{self, Report};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct GitopsArgs {
+    /// Write a GitOps folder (one file per object + kustomization.yaml) instead of printing.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Folder layout for -o: one file per object, or a single all.yaml.
+    #[arg(long, value_enum, default_value_t = LayoutArg::PerObject)]
+    pub layout: LayoutArg,
+    /// Write nothing; exit 1 and print a diff when the output folder is not up to date.
+    #[arg(long)]
+    pub check: bool,
+    /// Replace an output folder kcompile did not create.
+    #[arg(long)]
+    pub force: bool,
+    /// Validate even when printing to stdout (it is on for -o, --check and kcompile.yaml builds).
+    #[arg(long, conflicts_with = "no_validate")]
+    pub validate: bool,
+    /// Skip schema validation and lints.
+    #[arg(long)]
+    pub no_validate: bool,
+    #[command(flatten)]
+    pub val: ValOpts,
+    /// kcompile.yaml to use (default: found from the current folder upward).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Clusters compiled at once (0: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ValOpts {
+    /// Kubernetes version whose schemas objects are checked against (default: newest bundled).
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+    /// Make lint warnings fatal.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LayoutArg {
+    #[default]
+    PerObject,
+    Single,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ValidateArgs {
+    /// Overlay directories (default: every cluster of kcompile.yaml).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub val: ValOpts,
+    /// kcompile.yaml to use when no path is given.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl GitopsArgs {
+    /// Whether the build goes beyond printing kubectl-kustomize-compatible YAML.
+    pub fn wants_pipeline(&self) -> bool {
+        self.output.is_some()
+            || self.check
+            || self.validate
+            || self.val.strict
+            || self.val.kubernetes_version.is_some()
+    }
+}
+
+fn eprint(s: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{s}");
+}
+
+fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
+    let rank = |s| match s {
+        ExitStatus::Success => 0,
+        ExitStatus::Failure => 1,
+        ExitStatus::Error => 2,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn vopts(v: &ValOpts, cfg: Option<&Config>) -> validate::Options {
+    validate::Options {
+        kubernetes_version: v
+            .kubernetes_version
+            .clone()
+            .or_else(|| cfg.and_then(|c| c.kubernetes_version.clone()))
+            .unwrap_or_else(|| validate::default_version().to_string()),
+        ..Default::default()
+    }
+}
+
+/// Print a validation report (prefixed with the cluster name when there are
+/// several); true when it fails the build.
+fn print_report(r: &Report, strict: bool, label: Option<&str>) -> bool {
+    let pre = label.map(|l| format!("[{l}] ")).unwrap_or_default();
+    for n in &r.notes {
+        eprint(&format!("{pre}{n}"));
+    }
+    for w in &r.warnings {
+        let level = if strict { "error" } else { "warning" };
+        eprint(&format!("{pre}{level}: {w}"));
+    }
+    for e in &r.errors {
+        eprint(&format!("{pre}error: {e}"));
+    }
+    let failed = r.failed(strict);
+    if failed {
+        let lints = if strict { r.warnings.len() } else { 0 };
+        eprint(&format!(
+            "{pre}error: validation failed ({} schema error(s), {} lint finding(s) under --strict)",
+            r.errors.len(),
+            lints
+        ));
+    }
+    failed
+}
+
+/// Validate a build before it is used (by `diff`): prints the findings;
+/// false when the build must not be used.
+pub fn validate_before_use(out: &build::Output, v: &ValOpts) -> bool {
+    match validate::validate(&out.resources, &vopts(v, None)) {
+        Ok(r) => !print_report(&r, v.strict, None),
+        Err(e) => {
+            super::report(&e);
+            false
+        }
+    }
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus> {
+    let file = match explicit {
+        Some(f) => Some(f.to_path_buf()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| clusters::find_config(&d)),
+    };
+    match file {
+        None => Ok(None),
+        Some(f) => match clusters::load(&f) {
+            Ok(c) => Ok(Some(c)),
+            Err(e) => {
+                super::report(&e);
+                Err(ExitStatus::Error)
+            }
+        },
+    }
+}
+
+/// `kcompile [build] [PATH] [-o DIR] [--check] …`
+pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
+    let g = &b.gitops;
+    match &b.path {
+        Some(path) => {
+            let loader = Loader::new();
+            let validate = !g.no_validate && g.wants_pipeline();
+            let vo = vopts(&g.val, None);
+            let out = match build::build(&loader, path, opts) {
+                Ok(o) => o,
+                Err(e) => {
+                    super::report(&e);
+                    return ExitStatus::Error;
+                }
+            };
+            for w in &out.warnings {
+                eprint(w);
+            }
+            if validate {
+                match validate::validate(&out.resources, &vo) {
+                    Ok(r) => {
+                        if print_report(&r, g.val.strict, None) {
+                            return ExitStatus::Error;
+                        }
+                    }
+                    Err(e) => {
+                        super::report(&e);
+                        return ExitStatus::Error;
+                    }
+                }
+            }
+            emit(&out, g.output.as_deref(), g, None)
+        }
+        None => {
+            let cfg = match load_config(g.config.as_deref()) {
+                Ok(Some(c)) => c,
+                Ok(None) => {
+                    eprint("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml), or add a kcompile.yaml listing the clusters");
+                    return ExitStatus::Error;
+                }
+                Err(s) => return s,
+            };
+            if g.output.is_some() {
+                eprint("error: -o needs an overlay path; with kcompile.yaml each cluster's `output` says where to write\n  hint: run `kcompile build OVERLAY -o DIR`, or set `output:` in kcompile.yaml");
+                return ExitStatus::Error;
+            }
+            run_all(&cfg, g, opts)
+        }
+    }
+}
+
+/// Write, check or print one build's objects.
+fn emit(
+    out: &build::Output,
+    target: Option<&Path>,
+    g: &GitopsArgs,
+    label: Option<&str>,
+) -> ExitStatus {
+    let layout = match g.layout {
+        LayoutArg::PerObject => Layout::PerObject,
+        LayoutArg::Single => Layout::Single,
+    };
+    let Some(target) = target else {
+        if g.check {
+            eprint("error: --check needs an output folder (-o DIR, or `output:` in kcompile.yaml)");
+            return ExitStatus::Error;
+        }
+        let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
+        let mut text = String::new();
+        if let Some(l) = label {
+            text.push_str(&format!("---\n# cluster: {l}\n"));
+        }
+        text.push_str(&kcompile::yaml::stream_to_string(&docs));
+        let mut stdout = std::io::stdout().lock();
+        return match stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+        {
+            Ok(()) => ExitStatus::Success,
+            Err(_) => ExitStatus::Error,
+        };
+    };
+    let files = render::plan(&out.resources, layout);
+    if g.check {
+        return match render::check(target, &files) {
+            Ok(None) => {
+                eprint(&format!("{}: up to date", target.display()));
+                ExitStatus::Success
+            }
+            Ok(Some(diff)) => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(diff.as_bytes());
+                let _ = stdout.flush();
+                eprint(&format!(
+                    "{}: out of date; run `kcompile build` without --check to update it",
+                    target.display()
+                ));
+                ExitStatus::Failure
+            }
+            Err(e) => {
+                super::report(&e);
+                ExitStatus::Error
+            }
+        };
+    }
+    match render::write(target, &files, g.force) {
+        Ok(s) if !s.changed => {
+            eprint(&format!("{}: unchanged", target.display()));
+            ExitStatus::Success
+        }
+        Ok(s) => {
+            eprint(&format!(
+                "{}: {} file(s) written, {} unchanged, {} removed",
+                target.display(),
+                s.written,
+                s.kept,
+                s.removed
+            ));
+            ExitStatus::Success
+        }
+        Err(e) => {
+            super::report(&e);
+            ExitStatus::Error
+        }
+    }
+}
+
+fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
+    let show = total >= 4 && std::io::stderr().is_terminal();
+    move |done, total| {
+        if show {
+            let mut err = std::io::stderr().lock();
+            if done < total {
+                let _ = write!(err, "\r  compiling clusters: {done}/{total}");
+            } else {
+                let _ = write!(err, "\r\x1b[K");
+            }
+            let _ = err.flush();
+        }
+    }
+}
+
+/// Every cluster of kcompile.yaml: compile in parallel, check collisions,
+/// then write/check/print each; the exit status is the worst of them.
+fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
+    let loader = Loader::new();
+    let vo = vopts(&g.val, Some(cfg));
+    let results = clusters::compile_all(
+        &loader,
+        cfg,
+        opts,
+        (!g.no_validate).then_some(&vo),
+        g.jobs,
+        &progress_fn(cfg.clusters.len()),
+    );
+    let mut status = ExitStatus::Success;
+    let mut ok: Vec<Option<&build::Output>> = Vec::new();
+    for (c, r) in cfg.clusters.iter().zip(&results) {
+        match r {
+            Err(e) => {
+                eprint(&format!("[{}] error: {e}", c.name));
+                status = ExitStatus::Error;
+                ok.push(None);
+            }
+            Ok(comp) => {
+                for w in &comp.output.warnings {
+                    eprint(&format!("[{}] {w}", c.name));
+                }
+                let failed = comp
+                    .report
+                    .as_ref()
+                    .is_some_and(|r| print_report(r, g.val.strict, Some(&c.name)));
+                if failed {
+                    status = ExitStatus::Error;
+                    ok.push(None);
+                } else {
+                    ok.push(Some(&comp.output));
+                }
+            }
+        }
+    }
+    let deployed: Vec<Deployed> = cfg
+        .clusters
+        .iter()
+        .zip(&ok)
+        .filter_map(|(c, o)| {
+            o.map(|o| Deployed {
+                name: &c.name,
+                overlay: &c.overlay,
+                context: c.context.as_deref(),
+                resources: &o.resources,
+            })
+        })
+        .collect();
+    let cols = clusters::collisions(&deployed);
+    if !cols.is_empty() {
+        for c in &cols {
+            eprint(&format!("error: {c}"));
+        }
+        eprint("error: clusters collide; nothing written\n  hint: give each cluster on a shared context its own namespaces, cluster-scoped names and nodePorts");
+        return ExitStatus::Error;
+    }
+    for (c, o) in cfg.clusters.iter().zip(&ok) {
+        if let Some(out) = o {
+            let label = format!("{} ({})", c.name, c.overlay);
+            status = worst(status, emit(out, c.output.as_deref(), g, Some(&label)));
+        }
+    }
+    status
+}
+
+/// `kcompile validate [PATH…]`
+pub fn run_validate(v: &ValidateArgs) -> ExitStatus {
+    let loader = Loader::new();
+    let mut status = ExitStatus::Success;
+    if v.paths.is_empty() {
+        let cfg = match load_config(v.config.as_deref()) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                eprint("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile validate overlays/cluster-a`");
+                return ExitStatus::Error;
+            }
+            Err(s) => return s,
+        };
+        let vo = vopts(&v.val, Some(&cfg));
+        let results = clusters::compile_all(
+            &loader,
+            &cfg,
+            &Options::default(),
+            Some(&vo),
+            0,
+            &progress_fn(cfg.clusters.len()),
+        );
+        for (c, r) in cfg.clusters.iter().zip(&results) {
+            match r {
+                Err(e) => {
+                    eprint(&format!("[{}] error: {e}", c.name));
+                    status = ExitStatus::Error;
+                }
+                Ok(comp) => {
+                    if let Some(rep) = &comp.report {
+                        if print_report(rep, v.val.strict, Some(&c.name)) {
+                            status = ExitStatus::Error;
+                        }
+                    }
+                }
+            }
+        }
+        if status == ExitStatus::Success {
+            eprint(&format!("{} cluster(s) valid", cfg.clusters.len()));
+        }
+        return status;
+    }
+    let vo = vopts(&v.val, None);
+    let many = v.paths.len() > 1;
+    for p in &v.paths {
+        let label = p.display().to_string();
+        let label = many.then_some(label.as_str());
+        match build::build(&loader, p, &Options::default())
+            .and_then(|o| validate::validate(&o.resources, &vo))
+        {
+            Err(e) => {
+                super::report(&e);
+                status = ExitStatus::Error;
+            }
+            Ok(rep) => {
+                if print_report(&rep, v.val.strict, label) {
+                    status = ExitStatus::Error;
+                } else {
+                    eprint(&format!("{}: valid", p.display()));
+                }
+            }
+        }
+    }
+    status
+}

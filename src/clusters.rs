@@ -1,0 +1,378 @@
+//! `kcompile.yaml`: the clusters of a repository, compiled together, and the
+//! checks that only make sense across clusters.
+//!
+//! ```yaml
+//! # yaml-language-server: $schema=schemas/kcompile.schema.json
+//! kubernetesVersion: "1.37"        # optional: validation schemas to use
+//! clusters:
+//!   - name: cluster-a
+//!     overlay: overlays/cluster-a  # relative to this file
+//!     context: kind-spark          # kubeconfig context (used by `diff`)
+//!     output: rendered/cluster-a   # optional GitOps folder
+//! ```
+//!
+//! [`compile_all`] builds (and validates) every cluster, in parallel across
+//! cores with one shared [`Loader`] (so a shared base is read and parsed
+//! once); results come back in configuration order, identical to a serial
+//! run. [`collisions`] finds clusters that share a kubeconfig context and
+//! would overwrite each other's objects.
+
+use crate::build::{self, Output};
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomization::{describe, suggest};
+use crate::load::Loader;
+use crate::resource::{effective_ns, is_cluster_scoped, Resource};
+use crate::validate;
+use rayon::prelude::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The configuration file's name.
+pub const CONFIG_FILE: &str = "kcompile.yaml";
+const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "kubernetesVersion", "clusters"];
+const CLUSTER_FIELDS: &[&str] = &["name", "overlay", "context", "output"];
+
+/// A parsed `kcompile.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub file: PathBuf,
+    /// The folder holding the file; cluster paths are relative to it.
+    pub root: PathBuf,
+    pub kubernetes_version: Option<String>,
+    pub clusters: Vec<Cluster>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: String,
+    /// As written in the file (for messages).
+    pub overlay: String,
+    /// Resolved against the config's folder.
+    pub overlay_path: PathBuf,
+    pub context: Option<String>,
+    pub output: Option<PathBuf>,
+}
+
+/// Look for `kcompile.yaml` in `start` and its parents.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .map(|d| d.join(CONFIG_FILE))
+        .find(|p| p.is_file())
+}
+
+fn cfg_err(file: &Path, msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Kustomization, msg).file(file)
+}
+
+fn check_fields(
+    file: &Path,
+    m: &serde_json::Map<String, Value>,
+    known: &[&str],
+    what: &str,
+) -> Result<()> {
+    for k in m.keys() {
+        if !known.contains(&k.as_str()) {
+            let hint = match suggest(k, known) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("known fields: {}", known.join(", ")),
+            };
+            return Err(cfg_err(file, format!("unknown field `{k}` in {what}")).hint(hint));
+        }
+    }
+    Ok(())
+}
+
+/// Read and check a `kcompile.yaml`.
+pub fn load(file: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("cannot read configuration: {e}")).file(file)
+    })?;
+    let docs = crate::yaml::parse_stream(&text).map_err(|e| {
+        Error::new(ErrorKind::Yaml, e.message.clone())
+            .file(file)
+            .pos(e.line, e.col)
+    })?;
+    let v = docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    parse(v, file)
+}
+
+/// Check a parsed configuration document.
+pub fn parse(v: Value, file: &Path) -> Result<Config> {
+    let root = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let Value::Object(m) = v else {
+        return Err(cfg_err(
+            file,
+            format!(
+                "the configuration must be a mapping, found {}",
+                describe(&v)
+            ),
+        )
+        .hint("start with `clusters:`"));
+    };
+    check_fields(file, &m, TOP_FIELDS, CONFIG_FILE)?;
+    let kubernetes_version = match m.get("kubernetesVersion") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(other) => {
+            return Err(cfg_err(
+                file,
+                format!(
+                    "kubernetesVersion must be a string, found {}",
+                    describe(other)
+                ),
+            ))
+        }
+    };
+    let list = match m.get("clusters") {
+        Some(Value::Array(a)) => a.clone(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(other) => {
+            return Err(cfg_err(
+                file,
+                format!("`clusters` must be a list, found {}", describe(other)),
+            ))
+        }
+    };
+    if list.is_empty() {
+        return Err(cfg_err(file, "no clusters configured")
+            .hint("add `clusters:` entries with `name`, `overlay`, `context` and `output`"));
+    }
+    let mut clusters = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, c) in list.iter().enumerate() {
+        let Value::Object(cm) = c else {
+            return Err(cfg_err(
+                file,
+                format!("clusters[{i}] must be a mapping, found {}", describe(c)),
+            ));
+        };
+        check_fields(file, cm, CLUSTER_FIELDS, &format!("clusters[{i}]"))?;
+        let field = |k: &str| -> Result<Option<String>> {
+            match cm.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+                Some(other) => Err(cfg_err(
+                    file,
+                    format!(
+                        "clusters[{i}].{k} must be a non-empty string, found {}",
+                        describe(other)
+                    ),
+                )),
+            }
+        };
+        let name =
+            field("name")?.ok_or_else(|| cfg_err(file, format!("clusters[{i}] has no `name`")))?;
+        let overlay = field("overlay")?
+            .ok_or_else(|| cfg_err(file, format!("cluster `{name}` has no `overlay`")))?;
+        if !seen.insert(name.clone()) {
+            return Err(cfg_err(
+                file,
+                format!("cluster `{name}` is configured twice"),
+            ));
+        }
+        clusters.push(Cluster {
+            overlay_path: root.join(&overlay),
+            overlay,
+            context: field("context")?,
+            output: field("output")?.map(|o| root.join(o)),
+            name,
+        });
+    }
+    Ok(Config {
+        file: file.to_path_buf(),
+        root,
+        kubernetes_version,
+        clusters,
+    })
+}
+
+/// One cluster's compiled objects and validation findings.
+#[derive(Debug)]
+pub struct Compiled {
+    pub output: Output,
+    /// `None` when validation was not asked for.
+    pub report: Option<validate::Report>,
+}
+
+/// Build (and validate, when `vopts` is given) every cluster. `jobs`: 1 for
+/// serial, 0 for one thread per core, else that many threads. `progress` is
+/// called with (done, total) after each cluster. Results are in the order
+/// of `cfg.clusters` whatever the parallelism.
+pub fn compile_all(
+    loader: &Loader,
+    cfg: &Config,
+    opts: &build::Options,
+    vopts: Option<&validate::Options>,
+    jobs: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<Result<Compiled>> {
+    let total = cfg.clusters.len();
+    let done = AtomicUsize::new(0);
+    let one = |c: &Cluster| -> Result<Compiled> {
+        let r = compile_one(loader, c, opts, vopts);
+        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+        progress(n, total);
+        r
+    };
+    if jobs == 1 || total <= 1 {
+        return cfg.clusters.iter().map(one).collect();
+    }
+    let run = || cfg.clusters.par_iter().map(one).collect::<Vec<_>>();
+    if jobs == 0 {
+        return run();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => cfg.clusters.iter().map(one).collect(),
+    }
+}
+
+fn compile_one(
+    loader: &Loader,
+    c: &Cluster,
+    opts: &build::Options,
+    vopts: Option<&validate::Options>,
+) -> Result<Compiled> {
+    let output = build::build(loader, &c.overlay_path, opts)?;
+    let report = match vopts {
+        Some(v) => Some(validate::validate(&output.resources, v)?),
+        None => None,
+    };
+    Ok(Compiled { output, report })
+}
+
+/// A cluster's objects, as the collision check sees them.
+#[derive(Debug, Clone, Copy)]
+pub struct Deployed<'a> {
+    pub name: &'a str,
+    pub overlay: &'a str,
+    /// Kubeconfig context; clusters without one are not compared.
+    pub context: Option<&'a str>,
+    pub resources: &'a [Resource],
+}
+
+/// What two clusters on the same context both claim.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Claim {
+    Namespace(String),
+    /// A cluster-scoped object (kind, name), other than a Namespace.
+    ClusterObject(String, String),
+    /// A Service `nodePort` (the first Service of each cluster pinning it).
+    NodePort(u64, String, String),
+}
+
+/// Two clusters sharing a kubeconfig context that would collide.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Collision {
+    pub context: String,
+    /// (cluster name, overlay) of each side, in configuration order.
+    pub a: (String, String),
+    pub b: (String, String),
+    pub claim: Claim,
+}
+
+impl fmt::Display for Collision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "clusters `{}` ({}) and `{}` ({}) share context `{}` and both ",
+            self.a.0, self.a.1, self.b.0, self.b.1, self.context
+        )?;
+        match &self.claim {
+            Claim::Namespace(ns) => write!(f, "use namespace `{ns}`"),
+            Claim::ClusterObject(k, n) => write!(f, "define cluster-scoped {k}/{n}"),
+            Claim::NodePort(p, sa, sb) => write!(
+                f,
+                "pin nodePort {p} (Service {sa} in {}, Service {sb} in {})",
+                self.a.0, self.b.0
+            ),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Claims {
+    namespaces: BTreeSet<String>,
+    objects: BTreeSet<(String, String)>,
+    node_ports: BTreeMap<u64, String>,
+}
+
+fn claims(resources: &[Resource]) -> Claims {
+    let mut c = Claims::default();
+    for r in resources {
+        let kind = r.kind();
+        if kind == "Namespace" {
+            c.namespaces.insert(r.name().to_string());
+        } else if is_cluster_scoped(&r.gvk().group, kind) {
+            c.objects.insert((kind.to_string(), r.name().to_string()));
+        } else {
+            c.namespaces.insert(effective_ns(r.namespace()).to_string());
+        }
+        if kind == "Service" {
+            let ports = r.obj.pointer("/spec/ports").and_then(Value::as_array);
+            for p in ports.into_iter().flatten() {
+                if let Some(np) = p.get("nodePort").and_then(Value::as_u64) {
+                    if np != 0 {
+                        let label = match r.namespace() {
+                            "" => r.name().to_string(),
+                            ns => format!("{}/{}", ns, r.name()),
+                        };
+                        c.node_ports.entry(np).or_insert(label);
+                    }
+                }
+            }
+        }
+    }
+    c
+}
+
+/// Every collision between clusters that share a kubeconfig context: the
+/// same namespace, the same cluster-scoped object, the same pinned nodePort.
+/// Sorted by context, then the clusters' order in `items`.
+pub fn collisions(items: &[Deployed]) -> Vec<Collision> {
+    let all: Vec<Claims> = items.iter().map(|d| claims(d.resources)).collect();
+    let mut out = Vec::new();
+    for i in 0..items.len() {
+        for j in i + 1..items.len() {
+            let (a, b) = (&items[i], &items[j]);
+            let ctx = match (a.context, b.context) {
+                (Some(x), Some(y)) if x == y => x,
+                _ => continue,
+            };
+            let mk = |claim| Collision {
+                context: ctx.to_string(),
+                a: (a.name.to_string(), a.overlay.to_string()),
+                b: (b.name.to_string(), b.overlay.to_string()),
+                claim,
+            };
+            let (ca, cb) = (&all[i], &all[j]);
+            for ns in ca.namespaces.intersection(&cb.namespaces) {
+                out.push(mk(Claim::Namespace(ns.clone())));
+            }
+            for (k, n) in ca.objects.intersection(&cb.objects) {
+                out.push(mk(Claim::ClusterObject(k.clone(), n.clone())));
+            }
+            for (p, sa) in &ca.node_ports {
+                if let Some(sb) = cb.node_ports.get(p) {
+                    out.push(mk(Claim::NodePort(*p, sa.clone(), sb.clone())));
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| x.context.cmp(&y.context));
+    out
+}

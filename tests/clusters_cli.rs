@@ -1,0 +1,323 @@
+//! kcompile.yaml: every cluster at once (parallel = serial), and the
+//! cross-cluster collision checks.
+
+use kcompile::clusters::{self, Claim, Deployed};
+use kcompile::load::Loader;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (p, text) in files {
+        let p = root.join(p);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+}
+
+fn kcompile(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const BASE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: spark-master-svc
+spec:
+  ports:
+  - port: 7077
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: spark-worker
+spec:
+  selector:
+    matchLabels:
+      app: spark-worker
+  template:
+    metadata:
+      labels:
+        app: spark-worker
+    spec:
+      enableServiceLinks: false
+      containers:
+      - name: worker
+        image: spark:3.5
+        args: [--master, \"spark://spark-master-svc:7077\"]
+";
+
+/// `n` clusters, each its own namespace and context, sharing one base.
+fn many(n: usize) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[
+            ("base/kustomization.yaml", "resources:\n- spark.yaml\n"),
+            ("base/spark.yaml", BASE),
+        ],
+    );
+    let mut cfg =
+        String::from("# yaml-language-server: $schema=schemas/kcompile.schema.json\nclusters:\n");
+    for i in 0..n {
+        write(
+            t.path(),
+            &[(
+                &format!("overlays/c{i}/kustomization.yaml"),
+                &format!(
+                    "namespace: spark-{i}\nnamePrefix: p{i}-\nresources:\n- ../../base\nreplicas:\n- name: spark-worker\n  count: {}\n",
+                    i % 4 + 1
+                ),
+            )],
+        );
+        cfg.push_str(&format!(
+            "- name: c{i}\n  overlay: overlays/c{i}\n  context: ctx-{i}\n  output: rendered/c{i}\n"
+        ));
+    }
+    write(t.path(), &[("kcompile.yaml", &cfg)]);
+    t
+}
+
+fn tree_text(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((
+                    e.path().strip_prefix(dir).unwrap().display().to_string(),
+                    fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn parallel_build_of_many_clusters_equals_serial() {
+    let t = many(24);
+    // Printed, grouped by cluster (no outputs written with --config of a copy without outputs).
+    let cfg_text = fs::read_to_string(t.path().join("kcompile.yaml")).unwrap();
+    let printing: String = cfg_text
+        .lines()
+        .filter(|l| !l.contains("output:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(t.path(), &[("print.yaml", &printing)]);
+    let serial = kcompile(
+        t.path(),
+        &["build", "--config", "print.yaml", "--jobs", "1"],
+    );
+    let parallel = kcompile(
+        t.path(),
+        &["build", "--config", "print.yaml", "--jobs", "0"],
+    );
+    assert_eq!(serial.status.code(), Some(0), "{}", err(&serial));
+    assert_eq!(parallel.status.code(), Some(0), "{}", err(&parallel));
+    assert_eq!(serial.stdout, parallel.stdout);
+    let out = String::from_utf8(parallel.stdout).unwrap();
+    assert_eq!(out.matches("# cluster: c").count(), 24);
+    assert!(out.find("# cluster: c3 ").unwrap() < out.find("# cluster: c10 ").unwrap());
+
+    // Written folders, found via kcompile.yaml from a subfolder (cwd upward).
+    let sub = t.path().join("overlays/c0");
+    let o = kcompile(&sub, &["build", "--jobs", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let serial_tree = tree_text(&t.path().join("rendered"));
+    fs::remove_dir_all(t.path().join("rendered")).unwrap();
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(tree_text(&t.path().join("rendered")), serial_tree);
+    assert_eq!(fs::read_dir(t.path().join("rendered")).unwrap().count(), 24);
+
+    // --check over all clusters: up to date.
+    let o = kcompile(t.path(), &["build", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+#[test]
+fn library_parallel_equals_serial() {
+    let t = many(16);
+    let cfg = clusters::load(&t.path().join("kcompile.yaml")).unwrap();
+    let loader = Loader::new();
+    let vo = kcompile::validate::Options::default();
+    let render = |jobs| -> Vec<String> {
+        clusters::compile_all(
+            &loader,
+            &cfg,
+            &Default::default(),
+            Some(&vo),
+            jobs,
+            &|_, _| {},
+        )
+        .into_iter()
+        .map(|r| {
+            let c = r.unwrap();
+            assert!(c.report.unwrap().errors.is_empty());
+            let docs: Vec<&serde_json::Value> = c.output.resources.iter().map(|r| &r.obj).collect();
+            kcompile::yaml::stream_to_string(&docs)
+        })
+        .collect()
+    };
+    let serial = render(1);
+    assert_eq!(render(0), serial);
+    assert_eq!(render(3), serial);
+    assert!(serial[5].contains("p5-spark-worker"));
+}
+
+#[test]
+fn exit_status_is_the_worst_and_good_clusters_are_still_written() {
+    let t = many(3);
+    write(
+        t.path(),
+        &[(
+            "overlays/c1/kustomization.yaml",
+            "resources:\n- missing.yaml\n",
+        )],
+    );
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("[c1] error:"), "{}", err(&o));
+    assert!(t.path().join("rendered/c0/kustomization.yaml").exists());
+    assert!(t.path().join("rendered/c2/kustomization.yaml").exists());
+    assert!(!t.path().join("rendered/c1").exists());
+}
+
+fn objs(yaml: &str) -> Vec<kcompile::resource::Resource> {
+    kcompile::yaml::parse_stream(yaml)
+        .unwrap()
+        .into_iter()
+        .map(|d| kcompile::resource::Resource::new(d.value, None))
+        .collect()
+}
+
+#[test]
+fn collisions_on_a_shared_context() {
+    let a = objs(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: spark\n---
+apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: ceph\nprovisioner: p\n---
+apiVersion: v1\nkind: Service\nmetadata:\n  name: ui\n  namespace: spark\nspec:\n  type: NodePort\n  ports:\n  - port: 8080\n    nodePort: 30080\n",
+    );
+    let b = objs(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: spark\n---
+apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: ceph\nprovisioner: p\n---
+apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: only-b\n---
+apiVersion: v1\nkind: Service\nmetadata:\n  name: ui2\n  namespace: other\nspec:\n  type: NodePort\n  ports:\n  - port: 8080\n    nodePort: 30080\n",
+    );
+    let d = |name, overlay, ctx, r| Deployed {
+        name,
+        overlay,
+        context: Some(ctx),
+        resources: r,
+    };
+    let cols = clusters::collisions(&[
+        d("a", "overlays/a", "lab", &a),
+        d("b", "overlays/b", "lab", &b),
+    ]);
+    let claims: Vec<&Claim> = cols.iter().map(|c| &c.claim).collect();
+    assert_eq!(
+        claims,
+        vec![
+            &Claim::Namespace("spark".into()),
+            &Claim::ClusterObject("StorageClass".into(), "ceph".into()),
+            &Claim::NodePort(30080, "spark/ui".into(), "other/ui2".into()),
+        ]
+    );
+    let text = cols[0].to_string();
+    assert!(
+        text.contains("overlays/a") && text.contains("overlays/b"),
+        "{text}"
+    );
+    assert!(text.contains("context `lab`"), "{text}");
+    // Different contexts (or none) never collide.
+    assert!(clusters::collisions(&[
+        d("a", "overlays/a", "lab-1", &a),
+        d("b", "overlays/b", "lab-2", &b)
+    ])
+    .is_empty());
+    let mut nb = d("b", "overlays/b", "lab", &b);
+    nb.context = None;
+    assert!(clusters::collisions(&[d("a", "overlays/a", "lab", &a), nb]).is_empty());
+}
+
+#[test]
+fn colliding_clusters_fail_the_build_and_write_nothing() {
+    let t = many(2);
+    let cfg = fs::read_to_string(t.path().join("kcompile.yaml"))
+        .unwrap()
+        .replace("ctx-1", "ctx-0");
+    write(
+        t.path(),
+        &[
+            ("kcompile.yaml", &cfg),
+            (
+                "overlays/c1/kustomization.yaml",
+                "namespace: spark-0\nnamePrefix: p1-\nresources:\n- ../../base\n",
+            ),
+        ],
+    );
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(
+        e.contains("clusters `c0` (overlays/c0) and `c1` (overlays/c1) share context `ctx-0` and both use namespace `spark-0`"),
+        "{e}"
+    );
+    assert!(!t.path().join("rendered").exists());
+}
+
+#[test]
+fn config_errors_suggest_fields() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[(
+            "kcompile.yaml",
+            "clusters:\n- name: a\n  overlay: o\n  contxt: x\n",
+        )],
+    );
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("unknown field `contxt`"), "{}", err(&o));
+    assert!(err(&o).contains("did you mean `context`?"), "{}", err(&o));
+
+    let t = tempfile::tempdir().unwrap();
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("no kcompile.yaml found"), "{}", err(&o));
+}
+
+#[test]
+fn repository_clusters_compile_side_by_side_without_collisions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = kcompile(root, &["build", "--config", "kcompile.yaml", "--strict"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("# cluster: cluster-a (overlays/cluster-a)"));
+    assert!(out.contains("# cluster: cluster-b (overlays/cluster-b)"));
+    // The same overlay twice on one context collides everywhere.
+    let t = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        "clusters:\n- name: a\n  overlay: {0}/overlays/cluster-a\n  context: m\n- name: a2\n  overlay: {0}/overlays/cluster-a\n  context: m\n",
+        root.display()
+    );
+    write(t.path(), &[("kcompile.yaml", &cfg)]);
+    let o = kcompile(t.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(e.contains("both use namespace `spark-a`"), "{e}");
+    assert!(e.contains("both pin nodePort 30077"), "{e}");
+}

@@ -1,0 +1,521 @@
+//! Schema validation and Spark lints: `kcompile validate` and validation
+//! before `-o`, through the real binary; plus the bundled JSON Schemas.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (p, text) in files {
+        let p = root.join(p);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+}
+
+fn kcompile(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// base/<file> holding `docs`, overlay `spark-b` putting it in namespace spark-b.
+fn tree(file: &str, docs: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[
+            (
+                "base/kustomization.yaml",
+                &format!("resources:\n- {file}\n"),
+            ),
+            (&format!("base/{file}"), docs),
+            (
+                "overlays/spark-b/kustomization.yaml",
+                "namespace: spark-b\nresources:\n- ../../base\n",
+            ),
+        ],
+    );
+    t
+}
+
+fn worker(container_extra: &str, spec_extra: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: spark-worker
+spec:
+  selector:
+    matchLabels:
+      app: spark-worker
+  template:
+    metadata:
+      labels:
+        app: spark-worker
+    spec:
+{spec_extra}      containers:
+      - name: worker
+        image: spark:3.5
+{container_extra}"
+    )
+}
+
+#[test]
+fn schema_error_names_object_path_value_and_file() {
+    let t = tree(
+        "worker.yaml",
+        &worker("        ports:\n        - containerPort: 7077x\n", ""),
+    );
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains(
+            "Deployment/spark-worker (spark-b): spec.template.spec.containers[0].ports[0].containerPort: \"7077x\" is not an integer (from base/worker.yaml)"
+        ),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn unknown_field_is_an_error_with_a_suggestion() {
+    let t = tree(
+        "worker.yaml",
+        &worker("        imagePullPolcy: Always\n", "      replica: 2\n"),
+    );
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(
+        e.contains("spec.template.spec.containers[0].imagePullPolcy: unknown field"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `imagePullPolicy`?"), "{e}");
+    assert!(
+        e.contains("spec.template.spec.replica: unknown field"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_required_field_wrong_enum_and_int_or_string() {
+    let docs = "apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 80
+    targetPort: http
+  - port: 81
+    targetPort: 8081
+  - port: 82
+    targetPort: [1]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  template:
+    spec:
+      containers: []
+";
+    let t = tree("x.yaml", docs);
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("Deployment/d (spark-b): spec.selector: required field is missing"),
+        "{e}"
+    );
+    assert!(
+        e.contains("spec.ports[2].targetPort: a list is not a string or an integer"),
+        "{e}"
+    );
+    assert!(!e.contains("ports[0]") && !e.contains("ports[1]"), "{e}");
+}
+
+#[test]
+fn removed_api_version_and_misspelt_kind() {
+    let docs = "apiVersion: extensions/v1beta1
+kind: Deployment
+metadata:
+  name: old
+---
+apiVersion: apps/v1
+kind: Deploymnet
+metadata:
+  name: typo
+";
+    let t = tree("x.yaml", docs);
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("serves no kind Deployment in extensions/v1beta1"),
+        "{e}"
+    );
+    assert!(e.contains("Deployment is served as apps/v1"), "{e}");
+    assert!(e.contains("did you mean `Deployment`?"), "{e}");
+}
+
+#[test]
+fn custom_resources_pass_with_a_note() {
+    let docs = "apiVersion: sparkoperator.k8s.io/v1beta2
+kind: SparkApplication
+metadata:
+  name: pi
+spec:
+  anything: [1, 2]
+";
+    let t = tree("x.yaml", docs);
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        err(&o).contains("no schema for SparkApplication (sparkoperator.k8s.io/v1beta2)"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn kubernetes_version_choice_and_no_validate() {
+    let t = tree(
+        "worker.yaml",
+        &worker("        ports:\n        - containerPort: 7077x\n", ""),
+    );
+    for v in ["1.35", "v1.36", "1.37"] {
+        let o = kcompile(
+            t.path(),
+            &["validate", "overlays/spark-b", "--kubernetes-version", v],
+        );
+        assert_eq!(o.status.code(), Some(2), "{v}");
+        assert!(err(&o).contains("is not an integer"), "{v}");
+    }
+    let o = kcompile(
+        t.path(),
+        &[
+            "validate",
+            "overlays/spark-b",
+            "--kubernetes-version",
+            "1.20",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("no bundled schemas for Kubernetes 1.20"),
+        "{}",
+        err(&o)
+    );
+
+    // -o validates by default; --no-validate skips it.
+    let o = kcompile(t.path(), &["overlays/spark-b", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!t.path().join("out").exists());
+    let o = kcompile(
+        t.path(),
+        &["overlays/spark-b", "-o", "out", "--no-validate"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // Plain printing stays kubectl-kustomize compatible (no validation)…
+    let o = kcompile(t.path(), &["overlays/spark-b"]);
+    assert_eq!(o.status.code(), Some(0));
+    // …unless asked.
+    let o = kcompile(t.path(), &["overlays/spark-b", "--validate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+}
+
+fn lint_case(docs: &str, lint: &str, expect: bool) {
+    let t = tree("x.yaml", docs);
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert_eq!(e.contains(&format!("[{lint}]")), expect, "{e}");
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b", "--strict"]);
+    assert_eq!(
+        o.status.code(),
+        Some(if expect { 2 } else { 0 }),
+        "{}",
+        err(&o)
+    );
+}
+
+const MASTER_SVC: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: spark-master
+spec:
+  ports:
+  - port: 7077
+---
+";
+
+#[test]
+fn lint_service_env_collision() {
+    let docs = format!("{MASTER_SVC}{}", worker("", ""));
+    lint_case(&docs, "service-env-collision", true);
+    let t = tree("x.yaml", &docs);
+    let e = err(&kcompile(t.path(), &["validate", "overlays/spark-b"]));
+    assert!(e.contains("`SPARK_MASTER_PORT`"), "{e}");
+    // enableServiceLinks: false turns it off.
+    let docs = format!(
+        "{MASTER_SVC}{}",
+        worker("", "      enableServiceLinks: false\n")
+    );
+    lint_case(&docs, "service-env-collision", false);
+    // A Service name that injects nothing Spark reads.
+    let docs = format!(
+        "{}{}",
+        MASTER_SVC.replace("spark-master", "spark-master-svc"),
+        worker("", "")
+    );
+    lint_case(&docs, "service-env-collision", false);
+}
+
+#[test]
+fn lint_rwo_claim_with_replicas() {
+    let pvc = "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests:
+      storage: 1Gi
+---
+";
+    let dep = |replicas: u32| {
+        worker(
+            "",
+            "      volumes:\n      - name: d\n        persistentVolumeClaim:\n          claimName: data\n",
+        )
+        .replace("spec:\n  selector", &format!("spec:\n  replicas: {replicas}\n  selector"))
+    };
+    lint_case(&format!("{pvc}{}", dep(2)), "rwo-claim-replicas", true);
+    lint_case(&format!("{pvc}{}", dep(1)), "rwo-claim-replicas", false);
+    lint_case(
+        &format!(
+            "{}{}",
+            pvc.replace("ReadWriteOnce", "ReadWriteMany"),
+            dep(3)
+        ),
+        "rwo-claim-replicas",
+        false,
+    );
+}
+
+#[test]
+fn lint_master_url() {
+    let svc = MASTER_SVC.replace("spark-master", "spark-master-svc");
+    let w = |url: &str| {
+        worker(
+            &format!("        args: [\"--master\", \"{url}\"]\n"),
+            "      enableServiceLinks: false\n",
+        )
+    };
+    lint_case(
+        &format!("{svc}{}", w("spark://spark-master-svc:7077")),
+        "spark-master-url",
+        false,
+    );
+    lint_case(
+        &format!(
+            "{svc}{}",
+            w("spark://spark-master-svc.spark-b.svc.cluster.local:7077")
+        ),
+        "spark-master-url",
+        false,
+    );
+    lint_case(
+        &format!("{svc}{}", w("spark://spark-master:7077")),
+        "spark-master-url",
+        true,
+    );
+    lint_case(
+        &format!("{svc}{}", w("spark://spark-master-svc:7078")),
+        "spark-master-url",
+        true,
+    );
+    // Another namespace the build does not define.
+    lint_case(
+        &format!("{svc}{}", w("spark://spark-master-svc.spark-a:7077")),
+        "spark-master-url",
+        true,
+    );
+    // Env values count too.
+    let env = worker(
+        "        env:\n        - name: SPARK_MASTER_URL\n          value: spark://nowhere:7077\n",
+        "      enableServiceLinks: false\n",
+    );
+    lint_case(&format!("{svc}{env}"), "spark-master-url", true);
+}
+
+#[test]
+fn kustomization_unknown_field_suggests() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[("o/kustomization.yaml", "resource:\n- a.yaml\n")],
+    );
+    let o = kcompile(t.path(), &["o"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(e.contains("unknown field `resource`"), "{e}");
+    assert!(e.contains("did you mean `resources`?"), "{e}");
+}
+
+fn repo_file(p: &str) -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap()
+}
+
+#[test]
+fn kustomization_schema_covers_known_fields() {
+    let s: serde_json::Value =
+        serde_json::from_str(&repo_file("schemas/kustomization.schema.json")).unwrap();
+    let props = s["properties"].as_object().unwrap();
+    let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
+    keys.sort();
+    let mut known = kcompile::kustomization::KNOWN_FIELDS.to_vec();
+    known.sort();
+    assert_eq!(keys, known);
+    assert_eq!(s["additionalProperties"], false);
+}
+
+#[test]
+fn kcompile_schema_matches_the_config_reader() {
+    let s: serde_json::Value =
+        serde_json::from_str(&repo_file("schemas/kcompile.schema.json")).unwrap();
+    let props = s["properties"].as_object().unwrap();
+    assert!(props.contains_key("clusters") && props.contains_key("kubernetesVersion"));
+    let c = &s["$defs"]["cluster"]["properties"];
+    for f in ["name", "overlay", "context", "output"] {
+        assert!(c.get(f).is_some(), "{f}");
+    }
+}
+
+#[test]
+fn bundled_schemas_decode_and_know_common_kinds() {
+    for v in kcompile::validate::VERSIONS {
+        let b = kcompile::validate::schema::bundle(v).unwrap();
+        let ok = serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "x", "labels": {"app.kubernetes.io/name": "x"}},
+            "data": {"a": "b"}
+        });
+        assert_eq!(
+            b.validate(&ok),
+            kcompile::validate::schema::Outcome::Checked(vec![])
+        );
+    }
+}
+
+#[test]
+fn argocd_plugin_and_doc_examples_are_valid_yaml() {
+    let cmp = repo_file("docs/argocd-cmp.yaml");
+    let docs = kcompile::yaml::parse_stream(&cmp).unwrap();
+    assert_eq!(docs.len(), 1);
+    let p = &docs[0].value;
+    assert_eq!(p["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(p["kind"], "ConfigManagementPlugin");
+    assert_eq!(p["metadata"]["name"], "kcompile");
+    let gen = p["spec"]["generate"]["args"][0].as_str().unwrap();
+    assert!(gen.starts_with("kcompile build ."), "{gen}");
+    assert!(p["spec"]["init"]["command"].is_array());
+
+    // Every ```yaml block of docs/gitops.md parses.
+    let md = repo_file("docs/gitops.md");
+    let mut blocks = 0;
+    let mut rest = md.as_str();
+    while let Some(i) = rest.find("```yaml\n") {
+        // Fences inside list items are indented; strip the fence's indent.
+        let indent = rest[..i].len() - rest[..i].trim_end_matches(' ').len();
+        let pad = " ".repeat(indent);
+        let body = &rest[i + 8..];
+        let end = body.find("```").unwrap();
+        let block: String = body[..end]
+            .lines()
+            .map(|l| format!("{}\n", l.strip_prefix(pad.as_str()).unwrap_or(l)))
+            .collect();
+        kcompile::yaml::parse_stream(&block)
+            .unwrap_or_else(|e| panic!("docs/gitops.md block {blocks}: {e}\n{block}"));
+        blocks += 1;
+        rest = &body[end + 3..];
+    }
+    assert!(blocks >= 6, "{blocks}");
+}
+
+#[test]
+fn documented_kcompile_yaml_example_loads() {
+    let md = repo_file("docs/gitops.md");
+    let start = md
+        .find("# yaml-language-server: $schema=schemas/kcompile.schema.json")
+        .unwrap();
+    let block = &md[start..start + md[start..].find("```").unwrap()];
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("kcompile.yaml"), block).unwrap();
+    let cfg = kcompile::clusters::load(&t.path().join("kcompile.yaml")).unwrap();
+    assert_eq!(cfg.clusters.len(), 2);
+    assert_eq!(cfg.kubernetes_version.as_deref(), Some("1.37"));
+}
+
+#[test]
+fn secret_values_never_appear_in_findings() {
+    let docs = "apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+stringData:
+  password: 12345678
+  nested: {token: hunter2}
+";
+    let t = tree("x.yaml", docs);
+    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("Secret/s (spark-b): stringData.password:"),
+        "{e}"
+    );
+    assert!(
+        e.contains("stringData.nested: a mapping is not a string"),
+        "{e}"
+    );
+    assert!(!e.contains("12345678") && !e.contains("hunter2"), "{e}");
+}
+
+#[test]
+fn diff_validates_first_unless_told_not_to() {
+    let t = tree(
+        "worker.yaml",
+        &worker("        ports:\n        - containerPort: 7077x\n", ""),
+    );
+    write(t.path(), &[("live.yaml", "")]);
+    let o = kcompile(
+        t.path(),
+        &["diff", "overlays/spark-b", "--live-from", "live.yaml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("is not an integer"), "{}", err(&o));
+    assert!(o.stdout.is_empty());
+    let o = kcompile(
+        t.path(),
+        &[
+            "diff",
+            "overlays/spark-b",
+            "--live-from",
+            "live.yaml",
+            "--no-validate",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+}
