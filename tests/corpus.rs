@@ -90,6 +90,14 @@ fn run_case(bin: &Path, case: &Path, score: &mut Score) {
     }
     let expected = fs::read_to_string(case.join("expected.yaml")).unwrap();
     if out.status.success() && stdout == expected {
+        // What kcompile prints must read back to the same text.
+        let docs = docs(&stdout).expect("printed output parses");
+        let refs: Vec<&Value> = docs.iter().collect();
+        assert_eq!(
+            kcompile::yaml::stream_to_string(&refs),
+            stdout,
+            "{name}: render -> parse -> render differs"
+        );
         score.exact.insert(name);
         score.semantic += 1;
         return;
