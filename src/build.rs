@@ -105,6 +105,20 @@ pub fn build_many(loader: &Loader, dirs: &[PathBuf], opts: &Options) -> Vec<Resu
     dirs.par_iter().map(|d| build(loader, d, opts)).collect()
 }
 
+/// `build_many` that hands each result to `sink` (with the index of its
+/// directory, in completion order) as soon as it is built, so only the
+/// overlays in flight are held in memory, not all of them: for many
+/// clusters over a large base (e.g. write each output to its file).
+pub fn build_each<F>(loader: &Loader, dirs: &[PathBuf], opts: &Options, sink: F)
+where
+    F: Fn(usize, Result<Output>) + Sync,
+{
+    use rayon::prelude::*;
+    dirs.par_iter()
+        .enumerate()
+        .for_each(|(i, d)| sink(i, build(loader, d, opts)));
+}
+
 /// Build the kustomization in `dir`.
 pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     let dir = std::fs::canonicalize(dir).map_err(|e| {

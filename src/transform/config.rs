@@ -113,14 +113,39 @@ impl TransformerConfig {
     }
 
     /// Merge another configuration into this one (kustomize's MergeConfig).
+    fn list(&self, key: &str) -> Option<&Vec<FieldSpec>> {
+        Some(match key {
+            "namePrefix" => &self.name_prefix,
+            "nameSuffix" => &self.name_suffix,
+            "namespace" => &self.namespace,
+            "commonLabels" => &self.common_labels,
+            "labels" => &self.labels,
+            "templateLabels" => &self.template_labels,
+            "commonAnnotations" => &self.common_annotations,
+            "images" => &self.images,
+            "replicas" => &self.replicas,
+            "varReference" => &self.var_reference,
+            _ => return None,
+        })
+    }
+
     pub fn merge(&mut self, other: &TransformerConfig) {
         for key in LISTS {
-            let add: Vec<FieldSpec> = other.clone().list_mut(key).cloned().unwrap_or_default();
-            if let Some(list) = self.list_mut(key) {
-                for fs in add {
-                    push_unique(list, fs);
-                }
+            let Some(add) = other.list(key) else { continue };
+            let Some(list) = self.list_mut(key) else {
+                continue;
+            };
+            // Merging a list into an equal one (a base's default config
+            // into its overlay's) adds nothing: skip the quadratic dedup.
+            if list == add {
+                continue;
             }
+            for fs in add {
+                push_unique(list, fs.clone());
+            }
+        }
+        if self.name_reference == other.name_reference {
+            return;
         }
         for br in &other.name_reference {
             self.merge_backref(br.clone());
@@ -129,10 +154,9 @@ impl TransformerConfig {
 }
 
 fn push_unique(list: &mut Vec<FieldSpec>, fs: FieldSpec) {
-    if let Some(e) = list
-        .iter_mut()
-        .find(|e| e.path == fs.path && e.gvk() == fs.gvk())
-    {
+    if let Some(e) = list.iter_mut().find(|e| {
+        e.path == fs.path && e.group == fs.group && e.version == fs.version && e.kind == fs.kind
+    }) {
         // The same field: creating wins, as the more general request.
         e.create |= fs.create;
     } else {
