@@ -98,6 +98,29 @@ impl Kust {
     }
 }
 
+/// Build several kustomizations (one per cluster) in parallel on rayon's
+/// pool, sharing `loader`, so the files they have in common (a shared base)
+/// are read and parsed once. Results come in the order of `dirs`; each is
+/// what `build` gives for that directory.
+pub fn build_many(loader: &Loader, dirs: &[PathBuf], opts: &Options) -> Vec<Result<Output>> {
+    use rayon::prelude::*;
+    dirs.par_iter().map(|d| build(loader, d, opts)).collect()
+}
+
+/// `build_many` that hands each result to `sink` (with the index of its
+/// directory, in completion order) as soon as it is built, so only the
+/// overlays in flight are held in memory, not all of them: for many
+/// clusters over a large base (e.g. write each output to its file).
+pub fn build_each<F>(loader: &Loader, dirs: &[PathBuf], opts: &Options, sink: F)
+where
+    F: Fn(usize, Result<Output>) + Sync,
+{
+    use rayon::prelude::*;
+    dirs.par_iter()
+        .enumerate()
+        .for_each(|(i, d)| sink(i, build(loader, d, opts)));
+}
+
 /// Build the kustomization in `dir`.
 pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     let dir = std::fs::canonicalize(dir).map_err(|e| {
@@ -429,8 +452,7 @@ fn accumulate_path(
             ctx.loader
                 .restrict(&kust.dir, &f, rel)
                 .map_err(|e| e.listed_in(&kust.file))?;
-            let bytes = load::read_file(&f)?;
-            let docs = ctx.loader.parse_file(&f, &bytes)?;
+            let docs = ctx.loader.load_parsed(&f)?;
             let prov = ctx.origin.then(|| crate::provenance::Provenance {
                 path: Some(crate::provenance::join(&kust.origin_path, rel)),
                 ..Default::default()
@@ -801,9 +823,8 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                 ctx.loader
                     .restrict(&kust.dir, &f, e)
                     .map_err(|x| x.listed_in(&kust.file))?;
-                let bytes = load::read_file(&f)?;
                 let here = crate::provenance::join(&kust.origin_path, e);
-                for d in ctx.loader.parse_file(&f, &bytes)?.iter() {
+                for d in ctx.loader.load_parsed(&f)?.iter() {
                     if d.value.is_object() {
                         out.push((d.value.clone(), here.clone()));
                     }

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// File names kustomize recognises, in its order.
@@ -24,11 +25,20 @@ pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
 /// Largest input file kcompile reads (a guard against huge inputs).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// A parsed file, or the error reading or parsing it.
+type Parsed = Result<Arc<Vec<yaml::Document>>>;
+
 /// Reads files with a cache, so a base shared by many overlays is read and
-/// parsed once per process.
+/// parsed once per process, also when overlays are built in parallel
+/// (`build::build_many`): each path has its own slot, locked while it is
+/// filled, so a second thread waits for the first one's parse instead of
+/// repeating it. `Loader` is `Sync`.
 #[derive(Default)]
 pub struct Loader {
-    parsed: Mutex<HashMap<PathBuf, Arc<Vec<yaml::Document>>>>,
+    parsed: Mutex<HashMap<PathBuf, Arc<Mutex<Option<Parsed>>>>>,
+    /// How many files were actually parsed (cache misses), for tests and
+    /// benchmarks.
+    parses: AtomicUsize,
 }
 
 /// Where a path named in a kustomization points.
@@ -138,14 +148,37 @@ impl Loader {
 
     /// Parse a YAML file (cached by canonical path).
     pub fn parse_file(&self, path: &Path, bytes: &[u8]) -> Result<Arc<Vec<yaml::Document>>> {
-        if let Some(d) = self.parsed.lock().ok().and_then(|m| m.get(path).cloned()) {
-            return Ok(d);
+        self.cached(path, || Ok(bytes.to_vec()))
+    }
+
+    /// Read and parse a YAML file (a canonical path), both only on the
+    /// first request for it in this `Loader`.
+    pub fn load_parsed(&self, path: &Path) -> Result<Arc<Vec<yaml::Document>>> {
+        self.cached(path, || read_file(path))
+    }
+
+    /// Files parsed so far (cache misses).
+    pub fn parse_count(&self) -> usize {
+        self.parses.load(Ordering::Relaxed)
+    }
+
+    fn cached(
+        &self,
+        path: &Path,
+        bytes: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Arc<Vec<yaml::Document>>> {
+        let slot = {
+            let mut m = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            m.entry(path.to_path_buf()).or_default().clone()
+        };
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = slot.as_ref() {
+            return done.clone();
         }
-        let docs = Arc::new(parse_bytes(path, bytes)?);
-        if let Ok(mut m) = self.parsed.lock() {
-            m.insert(path.to_path_buf(), docs.clone());
-        }
-        Ok(docs)
+        self.parses.fetch_add(1, Ordering::Relaxed);
+        let res = bytes().and_then(|b| parse_bytes(path, &b).map(Arc::new));
+        *slot = Some(res.clone());
+        res
     }
 }
 

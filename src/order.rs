@@ -1,6 +1,6 @@
 //! Output order: kustomize's "legacy" kind order, or input order ("fifo").
 
-use crate::resource::{Gvk, Resource};
+use crate::resource::{Gvk, ResId, Resource};
 
 /// Kinds that come first, in this order.
 pub const ORDER_FIRST: &[&str] = &[
@@ -51,12 +51,9 @@ pub fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]
         .enumerate()
         .map(|(i, r)| {
             let id = r.id();
-            (
-                rank(&id.gvk.kind),
-                gvk_string(&id.gvk),
-                legacy_id_string(r),
-                i,
-            )
+            let gvk = gvk_string(&id.gvk);
+            let ids = legacy_id_string(&gvk, &id);
+            (rank(&id.gvk.kind), gvk, ids, i)
         })
         .collect();
     keyed.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
@@ -81,8 +78,7 @@ fn gvk_string(g: &Gvk) -> String {
     )
 }
 
-fn legacy_id_string(r: &Resource) -> String {
-    let id = r.id();
+fn legacy_id_string(gvk: &str, id: &ResId) -> String {
     let ns = if id.namespace.is_empty() {
         "~X"
     } else {
@@ -93,14 +89,26 @@ fn legacy_id_string(r: &Resource) -> String {
     } else {
         id.name.as_str()
     };
-    format!("{}|{}|{}", gvk_string(&id.gvk), ns, name)
+    format!("{gvk}|{ns}|{name}")
 }
 
+/// Put `v[order[i]]` at `i`, in place by following the permutation's
+/// cycles with swaps (no resource is copied).
 fn permute(v: &mut [Resource], order: &[usize]) {
-    let mut taken: Vec<Option<Resource>> = v.iter().cloned().map(Some).collect();
-    for (slot, &src) in order.iter().enumerate() {
-        if let Some(r) = taken[src].take() {
-            v[slot] = r;
+    let mut done = vec![false; v.len()];
+    for start in 0..v.len() {
+        if done[start] {
+            continue;
+        }
+        let mut j = start;
+        loop {
+            done[j] = true;
+            let k = order[j];
+            if k == start {
+                break;
+            }
+            v.swap(j, k);
+            j = k;
         }
     }
 }

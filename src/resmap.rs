@@ -39,7 +39,7 @@ impl ResMap {
 
     /// Add a resource; its id must not already be present.
     pub fn append(&mut self, r: Resource) -> Result<()> {
-        let key = r.id().key();
+        let key = r.id().into_key();
         if let Some(&i) = self.index.get(&key) {
             let old = &self.list[i];
             return Err(Error::new(
@@ -99,7 +99,8 @@ impl ResMap {
     pub fn reindex(&mut self, what: &str) -> Result<()> {
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
-            if let Some(&j) = self.index.get(&r.id().key()) {
+            let key = r.id().into_key();
+            if let Some(&j) = self.index.get(&key) {
                 return Err(Error::new(
                     ErrorKind::Conflict,
                     format!(
@@ -110,7 +111,7 @@ impl ResMap {
                 .resource(format!("{} and {}", self.list[j].describe(), r.describe()))
                 .hint("give the objects different names, or build them in separate overlays"));
             }
-            self.index.insert(r.id().key(), i);
+            self.index.insert(key, i);
         }
         Ok(())
     }
@@ -118,7 +119,7 @@ impl ResMap {
     fn reindex_lenient(&mut self) {
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
-            self.index.entry(r.id().key()).or_insert(i);
+            self.index.entry(r.id().into_key()).or_insert(i);
         }
     }
 

@@ -50,6 +50,13 @@ impl ResId {
     pub fn equals(&self, other: &ResId) -> bool {
         self.gvk == other.gvk && self.name == other.name && self.ns_eq(other)
     }
+    /// `key()` without copying the name and gvk.
+    pub fn into_key(mut self) -> ResId {
+        if self.namespace.is_empty() {
+            self.namespace = "default".to_string();
+        }
+        self
+    }
     /// Key for hash maps, with the namespace normalised.
     pub fn key(&self) -> ResId {
         ResId {

@@ -12,7 +12,7 @@ pub struct NameBackRef {
     pub referrers: Vec<FieldSpec>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransformerConfig {
     pub name_prefix: Vec<FieldSpec>,
     pub name_suffix: Vec<FieldSpec>,
@@ -136,12 +136,21 @@ impl TransformerConfig {
     /// metadata/name}]` narrows the default to ConfigMaps). A covered spec
     /// that differs in `create` is a conflict.
     pub fn merge(&mut self, incoming: &TransformerConfig) -> Result<(), String> {
+        // Merging a configuration into an equal one (a base's default config
+        // into its overlay's, the common case) changes nothing: skip the
+        // quadratic dedup below.
+        if *self == *incoming {
+            return Ok(());
+        }
         let mut result = incoming.clone();
         for key in LISTS {
             let existing = self.list(key).to_vec();
             let Some(list) = result.list_mut(key) else {
                 continue;
             };
+            if *list == existing {
+                continue;
+            }
             for fs in existing {
                 push_unique(list, fs)
                     .map_err(|m| format!("failed to merge {key} field spec: {m}"))?;

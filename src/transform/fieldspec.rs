@@ -47,7 +47,9 @@ impl FieldSpec {
         }
     }
     pub fn selects(&self, gvk: &Gvk) -> bool {
-        self.gvk().selects(gvk)
+        (self.group.is_empty() || self.group == gvk.group)
+            && (self.version.is_empty() || self.version == gvk.version)
+            && (self.kind.is_empty() || self.kind == gvk.kind)
     }
     pub fn from_value(v: &Value) -> Option<FieldSpec> {
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();

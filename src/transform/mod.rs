@@ -23,17 +23,33 @@ fn spec_err(r: &Resource, fs: &FieldSpec, msg: String) -> Error {
     .resource(r.describe())
 }
 
-/// Apply `f` to every field named by the specs that select `r`.
+/// Field specs with their paths split once per transformer run, not once
+/// per resource.
+struct Prepared<'a>(Vec<(&'a FieldSpec, Vec<String>)>);
+
+impl<'a> Prepared<'a> {
+    fn new(specs: impl IntoIterator<Item = &'a FieldSpec>) -> Prepared<'a> {
+        Prepared(specs.into_iter().map(|fs| (fs, fs.segments())).collect())
+    }
+}
+
+/// Apply `f` to every field named by the specs that select `r` (and that
+/// `keep` accepts).
 fn apply_specs(
     r: &mut Resource,
-    specs: &[FieldSpec],
+    specs: &Prepared,
+    keep: impl Fn(&FieldSpec) -> bool,
     create: Create,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<()> {
     let gvk = r.gvk();
-    for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
+    for (fs, segs) in specs
+        .0
+        .iter()
+        .filter(|(fs, _)| fs.selects(&gvk) && keep(fs))
+    {
         let mode = if fs.create { create } else { Create::No };
-        if let Err(m) = walk(&mut r.obj, &fs.segments(), mode, f) {
+        if let Err(m) = walk(&mut r.obj, segs, mode, f) {
             return Err(spec_err(r, fs, m));
         }
     }
@@ -45,11 +61,7 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: boo
     if ns.is_empty() {
         return Ok(());
     }
-    let specs: Vec<FieldSpec> = specs
-        .iter()
-        .filter(|fs| fs.path != "metadata/namespace")
-        .cloned()
-        .collect();
+    let specs = Prepared::new(specs.iter().filter(|fs| fs.path != "metadata/namespace"));
     let set = &mut |v: &mut Value| {
         if !(unset_only && v.as_str().is_some_and(|s| !s.is_empty())) {
             *v = Value::String(ns.to_string());
@@ -94,19 +106,13 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: boo
         }
         // The spec renaming a Namespace object applies to the core
         // Namespace only, not to a kind of that name in another API group.
-        let own: Vec<FieldSpec> = specs
-            .iter()
-            .filter(|fs| {
-                !(fs.kind == "Namespace" && fs.path == "metadata/name" && !gvk.group.is_empty())
-            })
-            .filter(|fs| {
-                !(is_binding
+        let own = |fs: &FieldSpec| {
+            !(fs.kind == "Namespace" && fs.path == "metadata/name" && !gvk.group.is_empty())
+                && !(is_binding
                     && fs.path == "subjects"
                     && (fs.kind == "RoleBinding" || fs.kind == "ClusterRoleBinding"))
-            })
-            .cloned()
-            .collect();
-        apply_specs(r, &own, Create::Str, set)?;
+        };
+        apply_specs(r, &specs, own, Create::Str, set)?;
     }
     rm.reindex("the namespace transformation")
 }
@@ -121,6 +127,7 @@ pub fn prefix_suffix(
     if affix.is_empty() {
         return Ok(());
     }
+    let prepared = Prepared::new(specs);
     for r in rm.resources_mut() {
         let org = r.org_id();
         // kustomize never renames these.
@@ -130,7 +137,7 @@ pub fn prefix_suffix(
         {
             continue;
         }
-        for fs in specs.iter().filter(|fs| fs.selects(&org.gvk)) {
+        for (fs, segs) in prepared.0.iter().filter(|(fs, _)| fs.selects(&org.gvk)) {
             if fs.path == "metadata/name" {
                 if is_prefix {
                     r.prefixes.push(affix.to_string());
@@ -139,7 +146,7 @@ pub fn prefix_suffix(
                 }
                 r.store_prev_id();
             }
-            let res = walk(&mut r.obj, &fs.segments(), Create::No, &mut |v| {
+            let res = walk(&mut r.obj, segs, Create::No, &mut |v| {
                 if let Value::String(s) = v {
                     *s = if is_prefix {
                         format!("{affix}{s}")
@@ -174,8 +181,9 @@ pub fn add_entries(
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(scalar_string(v))))
         .collect();
+    let prepared = Prepared::new(specs);
     for r in rm.resources_mut() {
-        apply_specs(r, specs, Create::Map, &mut |v| match v {
+        apply_specs(r, &prepared, |_| true, Create::Map, &mut |v| match v {
             Value::Object(m) => {
                 for (k, val) in &entries {
                     m.insert(k.clone(), val.clone());
@@ -209,9 +217,10 @@ pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
         }
         Ok(())
     };
+    let specs = Prepared::new(specs);
     for r in rm.resources_mut() {
         legacy_images(&mut r.obj, &mut update, 0);
-        apply_specs(r, specs, Create::No, &mut update)?;
+        apply_specs(r, &specs, |_| true, Create::No, &mut update)?;
     }
     Ok(())
 }

@@ -50,13 +50,24 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
         cands: &cands,
         by_prev_name: &by_prev_name,
     };
+    let segments: Vec<Vec<Vec<String>>> = backrefs
+        .iter()
+        .map(|br| br.referrers.iter().map(|fs| fs.segments()).collect())
+        .collect();
     for (ri, r) in rm.resources_mut().iter_mut().enumerate() {
-        let org_gvk = r.org_id().gvk;
-        for br in backrefs {
-            for fs in br.referrers.iter().filter(|fs| fs.selects(&org_gvk)) {
+        let org_gvk = match r.prev_ids.first() {
+            Some(id) => id.gvk.clone(),
+            None => r.gvk(),
+        };
+        for (br, br_segs) in backrefs.iter().zip(&segments) {
+            for (fs, segs) in br
+                .referrers
+                .iter()
+                .zip(br_segs)
+                .filter(|(fs, _)| fs.selects(&org_gvk))
+            {
                 let referrer = Referrer::new(r, &cands[ri], &fs.path)?;
-                let segs = fs.segments();
-                let res = walk(&mut r.obj, &segs, Create::No, &mut |v| {
+                let res = walk(&mut r.obj, segs, Create::No, &mut |v| {
                     set(&ctx, &referrer, &br.target, v)
                 });
                 if let Err(m) = res {
