@@ -2,6 +2,18 @@
 mod cli;
 mod cli_diff;
 
+/// Stack for the thread doing the work. Builds recurse through base chains
+/// and nested documents (both bounded, see `build::MAX_NESTING` and the YAML
+/// depth limit); this leaves ample room for those bounds. Only touched pages
+/// are ever committed.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 fn main() {
-    std::process::exit(cli::main());
+    let code = std::thread::Builder::new()
+        .name("kcompile".into())
+        .stack_size(STACK_BYTES)
+        .spawn(cli::main)
+        .map(|h| h.join().unwrap_or(101))
+        .unwrap_or_else(|_| cli::main());
+    std::process::exit(code);
 }
