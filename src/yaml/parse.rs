@@ -592,9 +592,7 @@ fn resolve_scalar(
         Kind::Timestamp(ts) => {
             // Go's Time.MarshalJSON refuses zone offsets of 24h or more.
             if ts.offset.is_some_and(|o| o.unsigned_abs() / 3600 >= 24) {
-                return Err(
-                    "timestamp: timezone hour outside of range [0,23]".to_string()
-                );
+                return Err("timestamp: timezone hour outside of range [0,23]".to_string());
             }
             Value::String(ts.rfc3339())
         }
