@@ -120,10 +120,13 @@ impl Loader {
 
     /// Find and read the kustomization file of a directory.
     pub fn kustomization_file(&self, dir: &Path) -> Result<(PathBuf, Vec<u8>)> {
+        // Any entry by one of the names counts (a FIFO, a device, a dangling
+        // or outside symlink), so it is refused by name below instead of
+        // being reported as missing.
         let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
             .iter()
             .map(|n| dir.join(n))
-            .filter(|p| p.is_file())
+            .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
             .collect();
         match found.len() {
             0 => Err(Error::new(
@@ -135,7 +138,27 @@ impl Loader {
             )
             .hint("a directory listed under `resources:` or `components:` must hold a kustomization file")),
             1 => {
-                let bytes = read_file(&found[0])?;
+                // The kustomization file is under the root-only restriction
+                // like any file it names: a symlink out of its directory is
+                // refused (kustomize's loader does the same).
+                let name = found[0]
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let canon = fs::canonicalize(&found[0]).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("cannot read kustomization file: {}", io_reason(&e)),
+                    )
+                    .file(&found[0])
+                })?;
+                self.restrict(dir, &canon, &name)
+                    .map_err(|e| e.file(&found[0]))?;
+                let bytes = read_file(&canon).map_err(|e| {
+                    let mut e = e;
+                    e.file = Some(found[0].clone());
+                    e
+                })?;
                 Ok((found[0].clone(), bytes))
             }
             _ => Err(Error::new(

@@ -2,8 +2,10 @@
 mod cli;
 mod cli_diff;
 
-/// Stack for the worker thread: building follows chains of bases and nested
-/// YAML recursively, so give it room well beyond the library's depth limits.
+/// Stack for the thread doing the work. Builds recurse through base chains
+/// and nested documents (both bounded, see `build::MAX_NESTING` and the YAML
+/// depth limit); this leaves ample room for those bounds. Only touched pages
+/// are ever committed.
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 fn main() {
@@ -11,8 +13,7 @@ fn main() {
         .name("kcompile".into())
         .stack_size(STACK_BYTES)
         .spawn(cli::main)
-        .ok()
-        .and_then(|h| h.join().ok())
-        .unwrap_or(2);
+        .map(|h| h.join().unwrap_or(101))
+        .unwrap_or_else(|_| cli::main());
     std::process::exit(code);
 }

@@ -263,31 +263,3 @@ fn crds_field_adds_name_references_and_label_fields() {
     assert!(s.contains("  selector:\n    app: x\n"), "{s}");
     assert_reparses(&out.stdout);
 }
-
-#[test]
-fn very_deep_base_chain_is_an_error_not_a_crash() {
-    let t = tempfile::tempdir().unwrap();
-    let n = 1100;
-    for i in 0..n {
-        let text = if i + 1 < n {
-            format!("resources:\n- ../l{}\n", i + 1)
-        } else {
-            "resources:\n- cm.yaml\n".to_string()
-        };
-        write(t.path(), &format!("l{i}/kustomization.yaml"), &text);
-    }
-    write(
-        t.path(),
-        &format!("l{}/cm.yaml", n - 1),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
-    );
-    let out = kcompile(&["l0"], t.path());
-    assert_error(&out, &["nest more than 1000 levels"]);
-    // 900 levels are fine.
-    let out = kcompile(&["l200"], t.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}

@@ -24,6 +24,9 @@ pub enum Failure {
     Auth(String),
     /// The response was not the JSON we expected.
     Malformed(String),
+    /// The connection broke mid-request (reset, closed before the whole
+    /// answer arrived).
+    Interrupted(String),
     Other(String),
 }
 
@@ -71,7 +74,26 @@ impl Failure {
                     .unwrap_or(&text)
                     .to_string();
                 let lower = text.to_lowercase();
-                match io_kind(&other) {
+                let kind = io_kind(&other);
+                // A connection dropped mid-answer (checked before the TLS
+                // test: rustls words an unclean close as a TLS error).
+                if matches!(
+                    kind,
+                    Some(
+                        std::io::ErrorKind::UnexpectedEof
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::BrokenPipe
+                    )
+                ) || lower.contains("close_notify")
+                    || lower.contains("connection closed")
+                    || lower.contains("connection reset")
+                    || lower.contains("incomplete message")
+                    || lower.contains("reading a body")
+                {
+                    return Failure::Interrupted(text);
+                }
+                match kind {
                     Some(std::io::ErrorKind::TimedOut) => Failure::Timeout(Duration::ZERO),
                     _ if lower.contains("certificate")
                         || lower.contains("tls")
@@ -105,9 +127,11 @@ impl Failure {
         }
     }
 
-    /// Worth another try: throttled or a server-side failure.
+    /// Worth another try: throttled, a server-side failure, or a broken
+    /// connection (callers only retry requests without side effects).
     pub fn retryable(&self) -> bool {
-        matches!(self.status_code(), Some(429 | 500 | 502 | 503 | 504))
+        matches!(self, Failure::Interrupted(_))
+            || matches!(self.status_code(), Some(429 | 500 | 502 | 503 | 504))
     }
 
     /// The server will not do server-side apply dry-run for us: forbidden,
@@ -225,6 +249,13 @@ impl ClusterError {
                     t.object, t.verb, t.resource
                 ),
                 Some("the server (or a proxy in between) did not answer like a Kubernetes API server".into()),
+            ),
+            Failure::Interrupted(detail) => (
+                format!(
+                    "{}: the connection to {server} broke during {} {}{tries}: {detail}",
+                    t.object, t.verb, t.resource
+                ),
+                Some("the server or a proxy in between closed the connection early; retry, or check the network".into()),
             ),
             Failure::Other(detail) => (
                 format!(

@@ -39,8 +39,11 @@ impl std::fmt::Display for YamlError {
 
 /// Maximum nesting depth of a document, counting expanded aliases.
 const MAX_DEPTH: usize = 500;
-/// Maximum number of nodes that alias expansion may add to a stream.
+/// Maximum number of nodes that alias expansion may add to a stream. A
+/// scalar counts one node per started `SCALAR_BYTES_PER_NODE` bytes, so an
+/// alias of a long string is as costly as the memory its copy takes.
 const MAX_ALIAS_NODES: usize = 1_000_000;
+const SCALAR_BYTES_PER_NODE: usize = 64;
 
 /// Parse a multi-document stream. Empty documents come back as `Value::Null`.
 pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
@@ -167,8 +170,10 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let r = resolve_scalar(text, style, tag.as_ref()).map_err(|m| err_at(mark, m))?;
+                let mut nodes = 1;
                 if let Value::String(s) = &r.value {
                     check_round_trip(s).map_err(|m| err_at(mark, m))?;
+                    nodes += s.len() / SCALAR_BYTES_PER_NODE;
                 }
                 let node = Node {
                     value: r.value,
@@ -176,7 +181,7 @@ impl Builder {
                     is_merge: r.is_merge,
                     raw: r.raw,
                     mark,
-                    nodes: 1,
+                    nodes,
                     depth: 1,
                 };
                 if anchor != 0 {
@@ -562,11 +567,11 @@ fn resolve_scalar(
         match kind {
             Kind::Int(i) => Kind::Float(i as f64),
             Kind::Uint(u) => Kind::Float(u as f64),
-            _ => return Err(format!("cannot decode !!{kind_name} `{text}` as a !!float")),
+            _ => return Err(format!("cannot decode a !!{kind_name} scalar as a !!float")),
         }
     } else {
         return Err(format!(
-            "cannot decode !!{kind_name} `{text}` as a !!{tag_name}"
+            "cannot decode a !!{kind_name} scalar as a !!{tag_name}"
         ));
     };
     let value = match kind {
@@ -578,17 +583,16 @@ fn resolve_scalar(
         Kind::Float(f) => match Number::from_f64(f) {
             Some(n) => Value::Number(n),
             None => {
-                return Err(format!(
-                    "float `{text}` cannot be represented in JSON (kustomize fails on it too)"
-                ))
+                return Err(
+                    "a float that cannot be represented in JSON (kustomize fails on it too)"
+                        .to_string(),
+                )
             }
         },
         Kind::Timestamp(ts) => {
             // Go's Time.MarshalJSON refuses zone offsets of 24h or more.
             if ts.offset.is_some_and(|o| o.unsigned_abs() / 3600 >= 24) {
-                return Err(format!(
-                    "timestamp `{text}`: timezone hour outside of range [0,23]"
-                ));
+                return Err("timestamp: timezone hour outside of range [0,23]".to_string());
             }
             Value::String(ts.rfc3339())
         }

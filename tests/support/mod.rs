@@ -31,7 +31,24 @@ pub struct State {
     pub fail_first: HashMap<String, u32>,
     /// Paths answered with broken JSON.
     pub malformed: Vec<String>,
+    /// Path -> a fault injected into every answer for it.
+    pub faults: HashMap<String, Fault>,
     rv: u64,
+}
+
+/// A misbehaving answer (tests/hostile_cluster.rs).
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer every request with this status code (a `Status` body).
+    Status(u16),
+    /// Send the head and part of the body, then drop the connection.
+    Reset,
+    /// Wait this long before answering.
+    Delay(Duration),
+    /// Answer a LIST with this many (small) items.
+    HugeList(usize),
+    /// A 200 whose body is valid JSON but not an object.
+    NotAnObject,
 }
 
 pub struct FakeApi {
@@ -495,7 +512,47 @@ where
         let mut parts = request_line.split(' ');
         let method = parts.next().unwrap_or("").to_string();
         let target = parts.next().unwrap_or("").to_string();
-        let (code, text) = handle(&st, &method, &target, &headers, &body);
+        let (mut code, mut text) = handle(&st, &method, &target, &headers, &body);
+        let path = target.split('?').next().unwrap_or("").to_string();
+        let fault = st.lock().unwrap().faults.get(&path).cloned();
+        match fault {
+            None => {}
+            Some(Fault::Status(c)) => {
+                let reason = match c {
+                    401 => "Unauthorized",
+                    403 => "Forbidden",
+                    429 => "TooManyRequests",
+                    _ => "InternalError",
+                };
+                let (c, v) = status(c, reason, &format!("injected {c} for {path}"));
+                code = c;
+                text = v.to_string();
+            }
+            Some(Fault::Reset) => {
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{\"kind\": \"Deploym";
+                s.write_all(head.as_bytes()).await?;
+                s.flush().await?;
+                return Ok(());
+            }
+            Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+            Some(Fault::HugeList(n)) => {
+                let items: Vec<Value> = (0..n)
+                    .map(|i| {
+                        json!({"metadata": {"name": format!("extra-{i}"), "namespace": "spark-b",
+                               "labels": {"app": "spark-worker", "kcompile.io/overlay": "cluster-b"}},
+                               "spec": {"replicas": 1}})
+                    })
+                    .collect();
+                code = 200;
+                text = json!({"kind": "DeploymentList", "apiVersion": "apps/v1",
+                              "metadata": {"resourceVersion": "1"}, "items": items})
+                .to_string();
+            }
+            Some(Fault::NotAnObject) => {
+                code = 200;
+                text = "[1, 2, 3]".to_string();
+            }
+        }
         let reason = match code {
             200 => "OK",
             201 => "Created",
@@ -504,6 +561,7 @@ where
             404 => "Not Found",
             405 => "Method Not Allowed",
             409 => "Conflict",
+            429 => "Too Many Requests",
             500 => "Internal Server Error",
             _ => "Error",
         };
