@@ -53,7 +53,7 @@ fn alias_of_long_string_is_refused() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a0: &a0 \"{}\"\n",
         "l".repeat(100_000)
     );
-    y.push_str(&format!("  a1: &a1 [{}]\n", vec!["*a0"; 9].join(",")));
+    y.push_str(&format!("  a1: &a1 [{}]\n", ["*a0"; 9].join(",")));
     for i in 2..7 {
         let refs = vec![format!("*a{}", i - 1); 9].join(",");
         y.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));

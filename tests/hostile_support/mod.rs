@@ -70,6 +70,9 @@ pub fn kcompile(args: &[&str]) -> Out {
     kcompile_in(args, None)
 }
 
+// The child is reaped by wait4(2) below (to read its own rusage), which
+// clippy cannot see.
+#[allow(clippy::zombie_processes)]
 pub fn kcompile_in(args: &[&str], cwd: Option<&Path>) -> Out {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kcompile"));
     cmd.args(args)
