@@ -1,14 +1,6 @@
-//! Kustomization parsing: YAML (lenient, as kustomization files are read)
-//! into the `Kustomization` model. Errors are fine; panics and hangs are not.
+//! Fuzz target: Kustomization parsing; the body is in `fuzz/harness.rs`.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
-use std::path::Path;
+#[path = "../harness.rs"]
+mod harness;
 
-fuzz_target!(|data: &[u8]| {
-    let path = Path::new("fuzz/kustomization.yaml");
-    if let Ok(docs) = kcompile::load::parse_kustomization(path, data) {
-        for d in docs {
-            let _ = kcompile::kustomization::Kustomization::from_value(d.value, path);
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::kustomization(data));
