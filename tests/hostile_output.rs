@@ -38,10 +38,9 @@ fn cm(name: &str) -> String {
     format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: b\n")
 }
 
-/// Build `app/` (objects with hostile names) into `out/`; the temp dir
-/// must afterwards hold nothing but `app/` and `out/`, and every path under
-/// `out/` must be a plain, short component.
-fn render_hostile(objects: &str) -> (tempfile::TempDir, Out) {
+/// A temp dir holding `app/`: a kustomization listing `objs.yaml` with
+/// `objects`. Returns the dir and the app's path.
+fn app_with(objects: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let app = tmp.path().join("app");
     write(
@@ -51,6 +50,14 @@ fn render_hostile(objects: &str) -> (tempfile::TempDir, Out) {
             ("objs.yaml", objects.as_bytes()),
         ],
     );
+    (tmp, app)
+}
+
+/// Build `app/` (objects with hostile names) into `out/`; the temp dir
+/// must afterwards hold nothing but `app/` and `out/`, and every path under
+/// `out/` must be a plain, short component.
+fn render_hostile(objects: &str) -> (tempfile::TempDir, Out) {
+    let (tmp, app) = app_with(objects);
     let before: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -193,15 +200,7 @@ fn failed_build_leaves_the_target_untouched() {
 /// and what it points to is untouched.
 #[test]
 fn symlinked_target_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let app = tmp.path().join("app");
-    write(
-        &app,
-        &[
-            ("kustomization.yaml", b"resources:\n- objs.yaml\n"),
-            ("objs.yaml", cm("x").as_bytes()),
-        ],
-    );
+    let (tmp, app) = app_with(&cm("x"));
     let victim = tmp.path().join("victim");
     write(&victim, &[("keep.txt", b"precious")]);
     let link = tmp.path().join("out");
@@ -215,15 +214,7 @@ fn symlinked_target_is_refused() {
 /// A target that is a file, or a device, is refused without writing.
 #[test]
 fn non_directory_target_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let app = tmp.path().join("app");
-    write(
-        &app,
-        &[
-            ("kustomization.yaml", b"resources:\n- objs.yaml\n"),
-            ("objs.yaml", cm("x").as_bytes()),
-        ],
-    );
+    let (tmp, app) = app_with(&cm("x"));
     let file = tmp.path().join("out.txt");
     std::fs::write(&file, b"not a folder").unwrap();
     let out = kcompile(&[app.to_str().unwrap(), "-o", file.to_str().unwrap()]);
