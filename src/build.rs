@@ -453,12 +453,12 @@ fn accumulate_path(
             ctx.loader
                 .restrict(&kust.dir, &f, rel)
                 .map_err(|e| e.listed_in(&kust.file))?;
-            let docs = ctx.loader.load_parsed(&f)?;
+            let docs = ctx.loader.load_docs(&f)?;
             let prov = ctx.origin.then(|| crate::provenance::Provenance {
                 path: Some(crate::provenance::join(&kust.origin_path, rel)),
                 ..Default::default()
             });
-            for mut r in load::resources_from_docs(&f, &docs)? {
+            for mut r in load::resources_from_docs(&f, docs)? {
                 if let Some(p) = &prov {
                     p.annotate(&mut r.obj);
                 }

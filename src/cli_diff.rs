@@ -336,7 +336,7 @@ fn read_live(path: &Path) -> Result<Vec<Value>, String> {
     for f in files {
         let bytes = kcompile::load::read_file(&f).map_err(|e| e.to_string())?;
         let docs = kcompile::load::parse_bytes(&f, &bytes).map_err(|e| e.to_string())?;
-        let res = kcompile::load::resources_from_docs(&f, &docs).map_err(|e| e.to_string())?;
+        let res = kcompile::load::resources_from_docs(&f, docs).map_err(|e| e.to_string())?;
         out.extend(res.into_iter().map(|r| r.obj));
     }
     Ok(out)

@@ -39,6 +39,9 @@ pub struct Loader {
     /// How many files were actually parsed (cache misses), for tests and
     /// benchmarks.
     parses: AtomicUsize,
+    /// Keep no parsed resource files: for one build, where nothing is
+    /// shared, handing the parsed documents over saves copying them all.
+    single_use: bool,
 }
 
 /// Where a path named in a kustomization points.
@@ -50,6 +53,15 @@ pub enum Target {
 impl Loader {
     pub fn new() -> Loader {
         Loader::default()
+    }
+
+    /// A loader for a single build: resource files are parsed on each
+    /// request and their documents handed over, not cached.
+    pub fn single_use() -> Loader {
+        Loader {
+            single_use: true,
+            ..Loader::default()
+        }
     }
 
     /// Resolve `rel` (as written in the kustomization in `root`) to a
@@ -180,6 +192,16 @@ impl Loader {
         self.cached(path, || read_file(path))
     }
 
+    /// The documents of a YAML file, owned: parsed now for a single-use
+    /// loader, else copied out of the cache.
+    pub fn load_docs(&self, path: &Path) -> Result<Vec<yaml::Document>> {
+        if self.single_use {
+            self.parses.fetch_add(1, Ordering::Relaxed);
+            return parse_bytes(path, &read_file(path)?);
+        }
+        Ok(self.load_parsed(path)?.as_ref().clone())
+    }
+
     /// Files parsed so far (cache misses).
     pub fn parse_count(&self) -> usize {
         self.parses.load(Ordering::Relaxed)
@@ -285,14 +307,14 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 /// Turn parsed documents into resources: skip empty documents, expand
 /// `List` objects, require kind and name.
-pub fn resources_from_docs(path: &Path, docs: &[yaml::Document]) -> Result<Vec<Resource>> {
+pub fn resources_from_docs(path: &Path, docs: Vec<yaml::Document>) -> Result<Vec<Resource>> {
     let mut out = Vec::new();
     for d in docs {
         let origin = Origin {
             file: path.to_path_buf(),
             line: d.line,
         };
-        push_object(&mut out, d.value.clone(), &origin)?;
+        push_object(&mut out, d.value, &origin)?;
     }
     Ok(out)
 }

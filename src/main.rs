@@ -2,6 +2,12 @@
 mod cli;
 mod cli_diff;
 
+/// mimalloc instead of glibc's malloc: a build allocates and frees many
+/// small strings and maps; measured 32-35% less wall time at N = 250 and
+/// 2,000 (benches/), for ~10-16 MB more peak RSS.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Stack for the thread doing the work. Builds recurse through base chains
 /// and nested documents (both bounded, see `build::MAX_NESTING` and the YAML
 /// depth limit); this leaves ample room for those bounds. Only touched pages
