@@ -39,7 +39,7 @@ fn billion_laughs_is_refused_quickly() {
     let d = one_resource(tmp.path(), "bomb.yaml", y.as_bytes());
     let out = kcompile(&[&d]);
     out.assert_error_naming("bomb.yaml");
-    assert!(out.stderr.contains("alias expansion"), "{}", out.stderr);
+    out.assert_stderr_has("alias expansion");
     out.assert_no_secret(true);
     out.assert_rss_below_mb(200);
     assert!(out.elapsed.as_secs() < 10);
@@ -61,7 +61,7 @@ fn alias_of_long_string_is_refused() {
     let d = one_resource(tmp.path(), "strings.yaml", y.as_bytes());
     let out = kcompile(&[&d]);
     out.assert_error_naming("strings.yaml");
-    assert!(out.stderr.contains("alias expansion"), "{}", out.stderr);
+    out.assert_stderr_has("alias expansion");
     out.assert_rss_below_mb(200);
 }
 
@@ -84,7 +84,7 @@ fn deeply_nested_block_document_is_refused() {
     let d = one_resource(tmp.path(), "deep.yaml", y.as_bytes());
     let out = kcompile(&[&d]);
     out.assert_error_naming("deep.yaml");
-    assert!(out.stderr.contains("depth"), "{}", out.stderr);
+    out.assert_stderr_has("depth");
     out.assert_rss_below_mb(200);
 }
 
@@ -153,7 +153,7 @@ fn oversized_file_is_refused_unread() {
     f.set_len(kcompile::load::MAX_FILE_BYTES + 1).unwrap();
     let out = kcompile(&[&d]);
     out.assert_error_naming("big.yaml");
-    assert!(out.stderr.contains("too large"), "{}", out.stderr);
+    out.assert_stderr_has("too large");
     out.assert_rss_below_mb(200);
 }
 
@@ -185,7 +185,7 @@ fn invalid_utf8_in_a_secret_is_refused_without_quoting() {
     let d = one_resource(tmp.path(), "s.yaml", &y);
     let out = kcompile(&[&d]);
     out.assert_error_naming("s.yaml");
-    assert!(out.stderr.contains("UTF-8"), "{}", out.stderr);
+    out.assert_stderr_has("UTF-8");
     out.assert_no_secret(true);
 }
 
@@ -212,7 +212,7 @@ fn tab_indentation_is_an_error_with_position() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("tabs.yaml:4:");
-    assert!(out.stderr.contains("tab"), "{}", out.stderr);
+    out.assert_stderr_has("tab");
 }
 
 #[test]
@@ -222,11 +222,7 @@ fn duplicate_key_in_a_resource_is_an_error() {
     let d = one_resource(tmp.path(), "dup.yaml", y.as_bytes());
     let out = kcompile(&[&d]);
     out.assert_error_naming("dup.yaml:");
-    assert!(
-        out.stderr.contains("\"stringData\" already defined"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("\"stringData\" already defined");
     out.assert_no_secret(true);
 }
 
@@ -254,7 +250,7 @@ fn kustomization_with_two_documents_is_an_error() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("kustomization.yaml");
-    assert!(out.stderr.contains("one YAML document"), "{}", out.stderr);
+    out.assert_stderr_has("one YAML document");
 }
 
 #[test]
@@ -263,7 +259,7 @@ fn kustomization_that_is_a_list_is_an_error() {
     let d = kust_with(tmp.path(), "- resources\n- cm.yaml\n", &[]);
     let out = kcompile(&[&d]);
     out.assert_error_naming("kustomization.yaml");
-    assert!(out.stderr.contains("found a list"), "{}", out.stderr);
+    out.assert_stderr_has("found a list");
 }
 
 #[test]
@@ -273,7 +269,7 @@ fn resource_without_kind_is_an_error() {
     let d = one_resource(tmp.path(), "nokind.yaml", y.as_bytes());
     let out = kcompile(&[&d]);
     out.assert_error_naming("nokind.yaml");
-    assert!(out.stderr.contains("no `kind`"), "{}", out.stderr);
+    out.assert_stderr_has("no `kind`");
     out.assert_no_secret(true);
 }
 
@@ -284,11 +280,7 @@ fn resource_without_name_is_an_error() {
     let d = one_resource(tmp.path(), "noname.yaml", y.as_bytes());
     let out = kcompile(&[&d]);
     out.assert_error_naming("noname.yaml");
-    assert!(
-        out.stderr.contains("Secret has no `metadata.name`"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("Secret has no `metadata.name`");
     out.assert_no_secret(true);
 }
 
@@ -321,7 +313,7 @@ fn climbing_out_of_the_root_is_refused() {
     let out = kcompile(&[&d]);
     out.assert_error_naming("kustomization.yaml");
     assert!(out.stderr.contains("security;"), "{}", out.stderr);
-    assert!(out.stderr.contains("is not in or below"), "{}", out.stderr);
+    out.assert_stderr_has("is not in or below");
     out.assert_no_secret(true);
 }
 
@@ -438,7 +430,7 @@ fn directory_cycle_through_symlinks_is_a_cycle_error() {
     symlink("..", root.join("a/loop")).unwrap();
     let out = kcompile(&[&d]);
     out.assert_error_naming("kustomization.yaml");
-    assert!(out.stderr.contains("cycle"), "{}", out.stderr);
+    out.assert_stderr_has("cycle");
 }
 
 #[test]
@@ -449,7 +441,7 @@ fn symlink_loop_is_reported() {
     symlink("x", root.join("x")).unwrap();
     let out = kcompile(&[&d]);
     out.assert_error_naming("x/y.yaml");
-    assert!(out.stderr.contains("symbolic links"), "{}", out.stderr);
+    out.assert_stderr_has("symbolic links");
 }
 
 #[test]
@@ -464,7 +456,7 @@ fn kustomization_cycle_is_an_error() {
     );
     let out = kcompile(&[tmp.path().join("a").to_str().unwrap()]);
     out.assert_error_naming("kustomization.yaml");
-    assert!(out.stderr.contains("cycle detected"), "{}", out.stderr);
+    out.assert_stderr_has("cycle detected");
 }
 
 /// 200 nested bases (`b/b/b/…`) build; each adds a prefix.
@@ -513,7 +505,7 @@ fn overlong_base_chain_is_an_error() {
     );
     let out = kcompile(&[tmp.path().join("b0").to_str().unwrap()]);
     out.assert_error_naming("kustomization.yaml");
-    assert!(out.stderr.contains("nested more than"), "{}", out.stderr);
+    out.assert_stderr_has("nested more than");
 }
 
 #[test]
@@ -530,7 +522,7 @@ fn unreadable_file_is_reported() {
     let out = kcompile(&[&d]);
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
     out.assert_error_naming("locked.yaml");
-    assert!(out.stderr.contains("permission denied"), "{}", out.stderr);
+    out.assert_stderr_has("permission denied");
     out.assert_no_secret(true);
 }
 
@@ -546,7 +538,7 @@ fn fifo_resource_is_refused_not_blocked_on() {
     mkfifo(&tmp.path().join("pipe.yaml"));
     let out = kcompile(&[&d]);
     out.assert_error_naming("pipe.yaml");
-    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    out.assert_stderr_has("not a regular file");
 }
 
 #[test]
@@ -555,7 +547,7 @@ fn fifo_kustomization_is_refused_not_blocked_on() {
     mkfifo(&tmp.path().join("kustomization.yaml"));
     let out = kcompile(&[tmp.path().to_str().unwrap()]);
     out.assert_error_naming("kustomization.yaml");
-    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    out.assert_stderr_has("not a regular file");
 }
 
 #[test]
@@ -639,8 +631,8 @@ fn json6902_failing_test_op() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("p.yaml");
-    assert!(out.stderr.contains("Secret/s"), "{}", out.stderr);
-    assert!(out.stderr.contains("value did not match"), "{}", out.stderr);
+    out.assert_stderr_has("Secret/s");
+    out.assert_stderr_has("value did not match");
     out.assert_no_secret(true);
 }
 
@@ -654,7 +646,7 @@ fn json6902_missing_list_index() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("kustomization.yaml (inline patch)");
-    assert!(out.stderr.contains("Deployment/d"), "{}", out.stderr);
+    out.assert_stderr_has("Deployment/d");
     assert!(
         out.stderr
             .contains("/spec/template/spec/containers/5/image"),
@@ -673,11 +665,7 @@ fn json6902_malformed_ops_against_a_secret() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("p.yaml");
-    assert!(
-        out.stderr.contains("invalid JSON 6902 patch"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("invalid JSON 6902 patch");
     out.assert_no_secret(true);
 }
 
@@ -693,8 +681,8 @@ fn strategic_merge_wrong_type_at_a_key() {
         let d = secret_with_patch(dir.path(), &patch, false);
         let out = kcompile(&[&d]);
         out.assert_error_naming("p.yaml");
-        assert!(out.stderr.contains("Secret/s"), "{}", out.stderr);
-        assert!(out.stderr.contains("wrong node kind"), "{}", out.stderr);
+        out.assert_stderr_has("Secret/s");
+        out.assert_stderr_has("wrong node kind");
         out.assert_no_secret(true);
     }
 }
@@ -712,11 +700,7 @@ fn strategic_merge_list_given_as_map() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("p.yaml");
-    assert!(
-        out.stderr.contains("spec.template.spec.containers"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("spec.template.spec.containers");
 }
 
 #[test]
@@ -788,11 +772,8 @@ fn duplicate_secret_does_not_leak() {
     );
     let out = kcompile(&[&d]);
     out.assert_error_naming("Secret/s");
-    assert!(
-        out.stderr.contains("a.yaml") && out.stderr.contains("b.yaml"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("a.yaml");
+    out.assert_stderr_has("b.yaml");
     out.assert_no_secret(true);
 }
 
@@ -859,6 +840,6 @@ fn warnings_do_not_leak() {
     );
     let out = kcompile(&[&d]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("deprecated"), "{}", out.stderr);
+    out.assert_stderr_has("deprecated");
     out.assert_no_secret(false);
 }

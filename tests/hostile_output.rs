@@ -108,7 +108,7 @@ fn names_with_slashes_and_dots_stay_inside() {
     let (tmp, out) = render_hostile(&objs);
     assert!(!tmp.path().parent().unwrap().join("escaped").exists());
     if out.code == 2 {
-        assert!(out.stderr.contains("ConfigMap/"), "{}", out.stderr);
+        out.assert_stderr_has("ConfigMap/");
         assert_eq!(out.stdout, "");
     }
 }
@@ -123,7 +123,7 @@ fn names_with_nul_and_control_characters_stay_inside() {
     .concat();
     let (_tmp, out) = render_hostile(&objs);
     if out.code == 2 {
-        assert!(out.stderr.contains("ConfigMap/"), "{}", out.stderr);
+        out.assert_stderr_has("ConfigMap/");
     }
 }
 

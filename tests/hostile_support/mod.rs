@@ -42,6 +42,16 @@ impl Out {
         assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
     }
 
+    /// stderr mentions `needle` (the cause, beyond the file named).
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needle: &str) {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr should mention {needle:?}:\n{}",
+            self.stderr
+        );
+    }
+
     /// No test secret on stderr (and on stdout, unless the build printed
     /// the Secret itself, which is its job).
     #[track_caller]
