@@ -30,10 +30,9 @@ pub fn yaml_stream(data: &[u8]) {
     let values: Vec<&serde_json::Value> = docs.iter().map(|d| &d.value).collect();
     let text = kcompile::yaml::stream_to_string(&values);
     let _ = kcompile::load::resources_from_docs(path, docs);
-    assert!(
-        kcompile::yaml::parse_stream(&text).is_ok(),
-        "emitted YAML does not parse back:\n{text}"
-    );
+    if let Err(e) = kcompile::yaml::parse_stream(&text) {
+        panic!("emitted YAML does not parse back ({e}):\n{text}");
+    }
 }
 
 /// The first two documents of a YAML stream.

@@ -636,6 +636,26 @@ fn json6902_failing_test_op() {
     out.assert_no_secret(true);
 }
 
+/// A `move` whose destination is missing fails after removing its source;
+/// the json-patch crate's undo of such a patch panics (found by fuzzing).
+/// kcompile reports it, naming the object as it was before the patch (the
+/// earlier rename is not applied), and never echoes the moved value.
+#[test]
+fn json6902_failing_move_after_rename() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = secret_with_patch(
+        tmp.path(),
+        "- op: replace\n  path: /metadata/name\n  value: renamed\n- op: move\n  from: /stringData/password\n  path: /missing/password\n",
+        true,
+    );
+    let out = kcompile(&[&d]);
+    out.assert_error_naming("p.yaml");
+    out.assert_stderr_has("Secret/s");
+    out.assert_stderr_has("/missing/password");
+    assert!(!out.stderr.contains("renamed"), "{}", out.stderr);
+    out.assert_no_secret(true);
+}
+
 #[test]
 fn json6902_missing_list_index() {
     let tmp = tempfile::tempdir().unwrap();

@@ -163,15 +163,15 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
 }
 
 fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<()> {
-    // In place: `json_patch::patch` is atomic (it undoes the applied
-    // operations when one fails), so `r` is unchanged on error. Only an
-    // operation on the root can make the object a non-object; keep its
-    // description for that message.
-    let root_op = ops.0.iter().any(|op| op_path(op).is_empty());
-    let before = root_op.then(|| r.describe());
-    json_patch::patch(&mut r.obj, ops).map_err(|e| {
+    // `patch_unsafe`, not `patch`: `patch` undoes the applied operations
+    // when one fails, and its undo panics ("unable to undo applied
+    // patches") when a failed `move` has already removed its source (found
+    // by fuzzing). A failed patch fails the build, so the half-patched
+    // object is never used; name it as it was before the patch.
+    let before = r.describe();
+    json_patch::patch_unsafe(&mut r.obj, ops).map_err(|e| {
         perr(src, format!("JSON 6902 patch failed: {e}"))
-            .resource(r.describe())
+            .resource(before.clone())
             .hint("check the operation's path against the object (list items are addressed by index, e.g. /spec/template/spec/containers/0/image)")
     })?;
     if !r.obj.is_object() {
@@ -179,19 +179,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
             src,
             "JSON 6902 patch replaced the whole object with a non-object",
         )
-        .resource(before.unwrap_or_else(|| r.describe())));
+        .resource(before));
     }
     Ok(())
-}
-
-fn op_path(op: &json_patch::PatchOperation) -> &str {
-    use json_patch::PatchOperation as P;
-    match op {
-        P::Add(o) => o.path.as_str(),
-        P::Remove(o) => o.path.as_str(),
-        P::Replace(o) => o.path.as_str(),
-        P::Move(o) => o.path.as_str(),
-        P::Copy(o) => o.path.as_str(),
-        P::Test(o) => o.path.as_str(),
-    }
 }
