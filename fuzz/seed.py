@@ -2,7 +2,7 @@
 """Fill fuzz/corpus/<target>/ with seeds from the repository and, when it is
 beside the project, the shared kustomize corpus. Idempotent; the corpus is
 not committed (libFuzzer grows it)."""
-import os, pathlib, json
+import pathlib
 
 here = pathlib.Path(__file__).resolve().parent
 root = here.parent
@@ -17,7 +17,7 @@ def put(target, name, data: bytes):
 
 
 yamls = [p for sub in ("base", "overlays", "components", "examples")
-         for p in (root / sub).rglob("*.yaml")] if root.exists() else []
+         for p in (root / sub).rglob("*.yaml")]
 for i, p in enumerate(sorted(yamls)):
     put("yaml_stream", f"repo{i}", p.read_bytes())
     if p.name == "kustomization.yaml":

@@ -177,7 +177,12 @@ impl Resource {
     }
     /// `Deployment/spark-worker in namespace spark-b (from base/worker.yaml:1)`.
     pub fn describe(&self) -> String {
-        let mut s = self.id().to_string();
+        self.describe_as(&self.id())
+    }
+    /// `describe` under a given identity, e.g. the one recorded before a
+    /// failed patch changed the object.
+    pub fn describe_as(&self, id: &ResId) -> String {
+        let mut s = id.to_string();
         if let Some(o) = &self.origin {
             s.push_str(&format!(" (from {}:{})", o.file.display(), o.line));
         }

@@ -74,9 +74,7 @@ pub fn apply(
                     .hint("add `target:` with at least `kind` and `name`"));
             };
             for i in select(rm, t)? {
-                let r = &mut rm.resources_mut()[i];
-                r.store_prev_id();
-                json6902(r, ops, src)?;
+                json6902(&mut rm.resources_mut()[i], ops, src)?;
             }
             rm.reindex("a JSON 6902 patch")
         }
@@ -163,15 +161,16 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
 }
 
 fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<()> {
+    r.store_prev_id();
     // `patch_unsafe`, not `patch`: `patch` undoes the applied operations
     // when one fails, and its undo panics ("unable to undo applied
     // patches") when a failed `move` has already removed its source (found
     // by fuzzing). A failed patch fails the build, so the half-patched
-    // object is never used; name it as it was before the patch.
-    let before = r.describe();
+    // object is never used; errors name it by the identity stored above.
+    let named = |r: &Resource| r.describe_as(r.prev_ids.last().expect("stored above"));
     json_patch::patch_unsafe(&mut r.obj, ops).map_err(|e| {
         perr(src, format!("JSON 6902 patch failed: {e}"))
-            .resource(before.clone())
+            .resource(named(r))
             .hint("check the operation's path against the object (list items are addressed by index, e.g. /spec/template/spec/containers/0/image)")
     })?;
     if !r.obj.is_object() {
@@ -179,7 +178,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
             src,
             "JSON 6902 patch replaced the whole object with a non-object",
         )
-        .resource(before));
+        .resource(named(r)));
     }
     Ok(())
 }

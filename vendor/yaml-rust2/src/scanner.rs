@@ -1677,15 +1677,14 @@ impl<T: Iterator<Item = char>> Scanner<T> {
         // kcompile patch: a document marker (`---`, `...`) at column 0 ends a
         // top-level block scalar with an indentation indicator (libyaml has
         // no such check; `|2+` then `---` is how a "\n" document is printed).
-        self.lookahead(4);
-        if self.mark.col < indent
-            && (self.mark.col as isize) > self.indent
-            && !self.next_is_document_indicator()
-        {
-            return Err(ScanError::new(
-                self.mark,
-                "wrongly indented line in block scalar",
-            ));
+        if self.mark.col < indent && (self.mark.col as isize) > self.indent {
+            self.lookahead(4);
+            if !self.next_is_document_indicator() {
+                return Err(ScanError::new(
+                    self.mark,
+                    "wrongly indented line in block scalar",
+                ));
+            }
         }
 
         let mut line_buffer = String::with_capacity(100);
