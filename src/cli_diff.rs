@@ -53,6 +53,11 @@ pub struct DiffArgs {
     /// Output format: unified diff text, or a JSON report for CI.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputArg::Text)]
     output: OutputArg,
+    /// Preview the apply as this field manager (default: each object's own
+    /// server-side apply manager, kubectl's client-side apply where it left
+    /// its last applied configuration, else `kcompile`).
+    #[arg(long, value_name = "NAME")]
+    field_manager: Option<String>,
     /// Print Secret values instead of masking them.
     #[arg(long)]
     show_secrets: bool,
@@ -144,13 +149,6 @@ fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, Exit
     }
 }
 
-fn overlay_name(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| path.display().to_string())
-}
-
 pub fn run(a: &DiffArgs) -> ExitStatus {
     let mut rep = Reporter {
         secrets: Vec::new(),
@@ -184,14 +182,21 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
         )
     } else {
         let desired = compiled.remove(0);
-        let overlay = overlay_name(&a.overlays[0]);
+        let owner = match live::ownership(&desired) {
+            Ok(o) => Some(o),
+            Err(note) => {
+                rep.say(&note);
+                None
+            }
+        };
+        let overlay = owner.as_deref();
         let sides = render::Sides {
             before: "live".into(),
             after: "desired".into(),
         };
         let r = match &a.live_from {
-            Some(p) => diff_live_from(p, desired, &overlay, show, &mut rep),
-            None => diff_cluster(a, desired, &overlay, &mut rep),
+            Some(p) => diff_live_from(p, desired, overlay, a, &mut rep),
+            None => diff_cluster(a, desired, overlay, &mut rep),
         };
         match r {
             Ok((diffs, mode, warnings)) => (diffs, mode, sides, warnings),
@@ -234,7 +239,12 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
 
 type Outcome = Result<(Vec<ObjectDiff>, Mode, Vec<String>), ExitStatus>;
 
-fn diff_cluster(a: &DiffArgs, desired: Vec<Value>, overlay: &str, rep: &mut Reporter) -> Outcome {
+fn diff_cluster(
+    a: &DiffArgs,
+    desired: Vec<Value>,
+    owner: Option<&str>,
+    rep: &mut Reporter,
+) -> Outcome {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -250,7 +260,7 @@ fn diff_cluster(a: &DiffArgs, desired: Vec<Value>, overlay: &str, rep: &mut Repo
     let server_side = !a.client_side;
     let state = rt.block_on(async {
         let c = cluster::Cluster::connect(&opts).await?;
-        live::fetch(&c, desired, overlay, server_side).await
+        live::fetch(&c, desired, owner, server_side, a.field_manager.as_deref()).await
     });
     let state = match state {
         Ok(s) => s,
@@ -273,6 +283,7 @@ fn diff_cluster(a: &DiffArgs, desired: Vec<Value>, overlay: &str, rep: &mut Repo
     let opts = CompareOptions {
         mode,
         show_secrets: a.show_secrets,
+        field_manager: a.field_manager.as_deref(),
     };
     let mut diffs: Vec<ObjectDiff> = state
         .pairs
@@ -345,8 +356,8 @@ fn read_live(path: &Path) -> Result<Vec<Value>, String> {
 fn diff_live_from(
     path: &Path,
     desired: Vec<Value>,
-    overlay: &str,
-    show: bool,
+    owner: Option<&str>,
+    a: &DiffArgs,
     rep: &mut Reporter,
 ) -> Outcome {
     let live_objs = match read_live(path) {
@@ -361,7 +372,8 @@ fn diff_live_from(
     }
     let opts = CompareOptions {
         mode: Mode::ClientSide,
-        show_secrets: show,
+        show_secrets: a.show_secrets,
+        field_manager: a.field_manager.as_deref(),
     };
     let kinds: std::collections::BTreeSet<(String, String)> = desired
         .iter()
@@ -386,7 +398,7 @@ fn diff_live_from(
             v.pointer("/metadata/labels")
                 .and_then(|l| l.get(live::OWNER_LABEL))
                 .and_then(Value::as_str)
-                == Some(overlay)
+                .is_some_and(|v| Some(v) == owner)
                 && kinds.contains(&(group_of(&id.api_version).to_string(), id.kind.clone()))
                 && (id.namespace.is_empty() || namespaces.contains(&id.namespace))
         })
@@ -411,6 +423,7 @@ fn diff_overlays(before: Vec<Value>, after: Vec<Value>, show: bool) -> Vec<Objec
     let opts = CompareOptions {
         mode: Mode::Overlays,
         show_secrets: show,
+        field_manager: None,
     };
     let k = |v: &Value| {
         let id = live::object_ref(v);

@@ -3,14 +3,36 @@
 //! LIST where cheaper) for the rest, and server-side apply dry-run.
 
 use super::{bounded, Cluster, ClusterError, Failure, Kind};
+use crate::diff::managed::{self, Applier};
+use crate::diff::normalize::last_applied;
 use crate::diff::ObjectRef;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The label that marks objects owned by an overlay. Live objects carrying
-/// `kcompile.io/overlay=<overlay dir name>` that the overlay no longer
-/// produces are reported as "to be pruned".
+/// the value the compiled objects carry that the overlay no longer produces
+/// are reported as "to be pruned".
 pub const OWNER_LABEL: &str = "kcompile.io/overlay";
+
+/// The ownership value of a compiled overlay: the one value of
+/// `OWNER_LABEL` its objects carry. `Err` says why prune detection is off.
+pub fn ownership(desired: &[Value]) -> Result<String, String> {
+    let values: BTreeSet<&str> = desired
+        .iter()
+        .filter_map(|d| d.pointer("/metadata/labels")?.get(OWNER_LABEL)?.as_str())
+        .collect();
+    let mut it = values.iter();
+    match (it.next(), it.next()) {
+        (Some(v), None) => Ok(v.to_string()),
+        (None, _) => Err(format!(
+            "note: prune detection is off: the compiled objects carry no {OWNER_LABEL} label (add it with `labels:` in the overlay to find objects it no longer produces)"
+        )),
+        (Some(_), Some(_)) => Err(format!(
+            "note: prune detection is off: the compiled objects carry several {OWNER_LABEL} values ({}), so none of them owns the set",
+            values.iter().copied().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
 
 /// From this many objects of one kind in one namespace on, one LIST is
 /// used instead of a GET each.
@@ -98,12 +120,51 @@ fn key(v: &Value) -> Key {
     )
 }
 
+/// What `kubectl apply` (client-side) would send as the new object: the
+/// live object with the desired fields merged in (strategic merge, list
+/// items by merge key) and the fields of the last applied configuration
+/// that the desired object dropped removed; the new configuration becomes
+/// the last applied one.
+fn client_side_apply(live: &Value, applied: &Value, desired: &Value) -> Value {
+    let mut merged = live.clone();
+    if let Some(o) = merged.as_object_mut() {
+        o.remove("status");
+    }
+    // A desired object kcompile compiled always merges; should the schema
+    // refuse it, the plain desired object still shows the change.
+    if crate::patch::smp::strategic_merge(
+        &mut merged,
+        desired,
+        crate::patch::schema::Schema::builtin(),
+    )
+    .is_err()
+    {
+        merged = desired.clone();
+    }
+    managed::drop_removed(&mut merged, applied, desired, "");
+    if let Some(a) = merged
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        if let Ok(text) = serde_json::to_string(desired) {
+            a.insert(
+                crate::diff::normalize::LAST_APPLIED.to_string(),
+                Value::String(text + "\n"),
+            );
+        }
+    }
+    merged
+}
+
 /// Read everything `kcompile diff` needs from the cluster.
+/// `owner`: the ownership label value (`None`: prune detection off).
+/// `field_manager`: who will apply (`None`: each object's own applier).
 pub async fn fetch(
     cluster: &Cluster,
     desired: Vec<Value>,
-    overlay: &str,
+    owner: Option<&str>,
     server_side: bool,
+    field_manager: Option<&str>,
 ) -> Result<LiveState, ClusterError> {
     let mut state = LiveState {
         server_side,
@@ -195,14 +256,16 @@ pub async fn fetch(
     }
 
     // Objects carrying the ownership label, per kind and namespace.
-    let selector = format!("{OWNER_LABEL}={overlay}");
-    let labelled = bounded(scopes.iter().map(|((_, _, ns), (k, _))| {
-        let selector = &selector;
-        async move {
-            let ns = (!ns.is_empty()).then_some(ns.as_str());
-            (k, cluster.list(k, ns, Some(selector)).await)
-        }
-    }))
+    let selector = owner.map(|o| format!("{OWNER_LABEL}={o}"));
+    let labelled = bounded(scopes.iter().filter(|_| selector.is_some()).map(
+        |((_, _, ns), (k, _))| {
+            let selector = selector.as_deref();
+            async move {
+                let ns = (!ns.is_empty()).then_some(ns.as_str());
+                (k, cluster.list(k, ns, selector).await)
+            }
+        },
+    ))
     .await;
     let mut live: HashMap<Key, Value> = HashMap::new();
     let mut owned: Vec<Value> = Vec::new();
@@ -280,18 +343,32 @@ pub async fn fetch(
             .iter()
             .filter(|(_, d)| live.contains_key(&key(d)))
             .collect();
+        let live = &live;
         let results = bounded(existing.iter().map(|(k, d)| async move {
             let ns = str_at(d, "/metadata/namespace");
             let ns = (!ns.is_empty()).then_some(ns);
-            let r = cluster
-                .dry_run_apply(
-                    k,
-                    ns,
-                    str_at(d, "/metadata/name"),
-                    d,
-                    &object_ref(d).to_string(),
-                )
-                .await;
+            // Preview the apply its owner would make: the same field
+            // manager, so fields it set and the overlay dropped go away.
+            let l = live.get(&key(d));
+            let applier = l.map(|l| Applier::of(l, field_manager));
+            let name = str_at(d, "/metadata/name");
+            let what = object_ref(d).to_string();
+            let r = match (&applier, l.and_then(last_applied)) {
+                // Applied client-side by kubectl: its three-way merge
+                // (live, last applied, desired), as a dry-run update.
+                (Some(ap), Some(applied)) if !ap.apply => {
+                    let merged = client_side_apply(l.unwrap_or(d), &applied, d);
+                    cluster
+                        .dry_run_update(k, ns, name, &merged, &what, &ap.manager)
+                        .await
+                }
+                _ => {
+                    let manager = applier
+                        .as_ref()
+                        .map_or(managed::KCOMPILE, |a| a.dry_run_manager());
+                    cluster.dry_run_apply(k, ns, name, d, &what, manager).await
+                }
+            };
             (key(d), r)
         }))
         .await;

@@ -11,7 +11,7 @@ pub use error::{ClusterError, Failure};
 
 use futures::stream::{self, StreamExt};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::core::params::{GetParams, ListParams, Patch, PatchParams};
+use kube::core::params::{GetParams, ListParams, Patch, PatchParams, PostParams};
 use kube::core::Request;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -377,7 +377,7 @@ impl Cluster {
     }
 
     /// Ask the server what `obj` would become if applied: server-side apply
-    /// with `dryRun=All`, `fieldManager=kcompile`, `force=true`.
+    /// with `dryRun=All`, `force=true`, as `field_manager`.
     pub async fn dry_run_apply(
         &self,
         kind: &Kind,
@@ -385,15 +385,47 @@ impl Cluster {
         name: &str,
         obj: &Value,
         object: &str,
+        field_manager: &str,
     ) -> Result<Value, ClusterError> {
         let target = Target {
             verb: "patch (server-side apply, dry run)",
             resource: kind.resource_name(),
             object: object.to_string(),
         };
-        let pp = PatchParams::apply("kcompile").force().dry_run();
+        let pp = PatchParams::apply(field_manager).force().dry_run();
         let req = Request::new(kind.url_path(namespace))
             .patch(name, &pp, &Patch::Apply(obj))
+            .map_err(|e| ClusterError::request(Failure::Other(e.to_string()), &target, self, 1))?;
+        self.send(req, &target, true).await
+    }
+}
+
+impl Cluster {
+    /// Ask the server what replacing the object with `obj` would give (a
+    /// dry-run PUT as `field_manager`): how kubectl's client-side apply,
+    /// whose three-way merge kcompile computes, would end.
+    pub async fn dry_run_update(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        name: &str,
+        obj: &Value,
+        object: &str,
+        field_manager: &str,
+    ) -> Result<Value, ClusterError> {
+        let target = Target {
+            verb: "update (client-side apply, dry run)",
+            resource: kind.resource_name(),
+            object: object.to_string(),
+        };
+        let pp = PostParams {
+            dry_run: true,
+            field_manager: Some(field_manager.to_string()),
+        };
+        let body = serde_json::to_vec(obj)
+            .map_err(|e| ClusterError::request(Failure::Other(e.to_string()), &target, self, 1))?;
+        let req = Request::new(kind.url_path(namespace))
+            .replace(name, &pp, body)
             .map_err(|e| ClusterError::request(Failure::Other(e.to_string()), &target, self, 1))?;
         self.send(req, &target, true).await
     }

@@ -3,9 +3,12 @@
 //! action and lists the changed field paths; `render` turns the results into
 //! unified-diff text or a JSON report.
 
+pub mod managed;
 pub mod normalize;
 pub mod quantity;
 pub mod render;
+
+use managed::Seg;
 
 use normalize::{
     align_quantities, drop_nulls, fold_string_data, is_secret, key_text, last_applied, list_key,
@@ -40,12 +43,29 @@ pub enum Action {
 }
 
 /// One changed field: `path` like `spec.template.spec.containers[name=app].image`.
-/// A missing side is `null`.
+/// A missing side is `null`. `owner`: the field managers that own the live
+/// field now, other than the one applying (whom the apply would overwrite).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub path: String,
     pub before: Value,
     pub after: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip)]
+    pub segs: Vec<Seg>,
+}
+
+impl Change {
+    fn new(path: String, segs: &[Seg], before: Value, after: Value) -> Change {
+        Change {
+            path,
+            before,
+            after,
+            owner: None,
+            segs: segs.to_vec(),
+        }
+    }
 }
 
 /// Identity of a compared object, for headings and the JSON report.
@@ -85,9 +105,12 @@ pub struct ObjectDiff {
 
 /// Options that affect every comparison.
 #[derive(Debug, Clone, Copy)]
-pub struct CompareOptions {
+pub struct CompareOptions<'a> {
     pub mode: Mode,
     pub show_secrets: bool,
+    /// Who applies: `--field-manager`, else found in the live object's
+    /// managed fields (`managed::Applier::of`).
+    pub field_manager: Option<&'a str>,
 }
 
 /// Compare one object. `before` is the live object (or the first overlay's),
@@ -98,6 +121,13 @@ pub fn compare(
     after: Option<&Value>,
     opts: CompareOptions,
 ) -> ObjectDiff {
+    let applier = before.map(|live| managed::Applier::of(live, opts.field_manager));
+    // The live object before normalising (managed fields still there), with
+    // Secret stringData folded as the mask is.
+    let b_raw = before.cloned().map(|mut v| {
+        fold_string_data(&mut v);
+        v
+    });
     let mut b = before.cloned();
     let mut a = after.cloned();
     for v in [b.as_mut(), a.as_mut()].into_iter().flatten() {
@@ -106,13 +136,18 @@ pub fn compare(
     }
     if let (Some(bv), Some(av)) = (b.as_mut(), a.as_ref()) {
         if opts.mode == Mode::ClientSide {
-            let mask = match before.and_then(last_applied) {
-                Some(mut applied) => {
-                    fold_string_data(&mut applied);
-                    union(av, &applied, "")
-                }
-                None => av.clone(),
-            };
+            // What the user set (desired), and what the applier set last
+            // time (last applied configuration, or its managed fields), so
+            // that a field dropped from the overlay shows as a removal.
+            let mut mask = av.clone();
+            if let Some(mut applied) = before.and_then(last_applied) {
+                fold_string_data(&mut applied);
+                mask = union(&mask, &applied, "");
+            }
+            if let (Some(ap), Some(live)) = (applier.as_ref().filter(|ap| ap.apply), b_raw.as_ref())
+            {
+                mask = managed::mask_with_applied(&mask, live, &ap.manager);
+            }
             *bv = project(bv, &mask, "");
         }
         if opts.mode != Mode::ServerSide {
@@ -132,7 +167,15 @@ pub fn compare(
         (Some(_), None) => (Action::Prune, Vec::new()),
         (Some(bv), Some(av)) => {
             let mut out = Vec::new();
-            field_changes(bv, av, "", "", &mut out);
+            field_changes(bv, av, "", "", &mut Vec::new(), &mut out);
+            if let (Some(live), Some(ap)) = (before, applier.as_ref()) {
+                for c in &mut out {
+                    let owners = managed::owners(live, &c.segs, ap);
+                    if !owners.is_empty() {
+                        c.owner = Some(owners.join(", "));
+                    }
+                }
+            }
             if out.is_empty() {
                 (Action::Unchanged, out)
             } else {
@@ -223,8 +266,27 @@ fn path_key(parent: &str, key: &str) -> String {
     }
 }
 
-/// The field paths where `b` and `a` differ.
-pub fn field_changes(b: &Value, a: &Value, path: &str, field: &str, out: &mut Vec<Change>) {
+fn push_seg<R>(segs: &mut Vec<Seg>, seg: Seg, f: impl FnOnce(&mut Vec<Seg>) -> R) -> R {
+    segs.push(seg);
+    let r = f(segs);
+    segs.pop();
+    r
+}
+
+fn scalar(v: &Value) -> bool {
+    !(v.is_object() || v.is_array())
+}
+
+/// The field paths where `b` and `a` differ. `segs` is `path` as steps
+/// (for field ownership).
+pub fn field_changes(
+    b: &Value,
+    a: &Value,
+    path: &str,
+    field: &str,
+    segs: &mut Vec<Seg>,
+    out: &mut Vec<Change>,
+) {
     if b == a {
         return;
     }
@@ -235,19 +297,23 @@ pub fn field_changes(b: &Value, a: &Value, path: &str, field: &str, out: &mut Ve
             keys.dedup();
             for k in keys {
                 let p = path_key(path, k);
-                match (bm.get(k), am.get(k)) {
-                    (Some(x), Some(y)) => field_changes(x, y, &p, k, out),
-                    (x, y) => out.push(Change {
-                        path: p,
-                        before: x.cloned().unwrap_or(Value::Null),
-                        after: y.cloned().unwrap_or(Value::Null),
-                    }),
-                }
+                push_seg(segs, Seg::Key(k.clone()), |segs| {
+                    match (bm.get(k), am.get(k)) {
+                        (Some(x), Some(y)) => field_changes(x, y, &p, k, segs, out),
+                        (x, y) => out.push(Change::new(
+                            p,
+                            segs,
+                            x.cloned().unwrap_or(Value::Null),
+                            y.cloned().unwrap_or(Value::Null),
+                        )),
+                    }
+                });
             }
         }
         (Value::Array(bl), Value::Array(al)) => {
             if let Some(key) = list_key(field, bl, al) {
                 let mut seen = Vec::new();
+                let before_len = out.len();
                 for item in bl.iter().chain(al.iter()) {
                     let Some(k) = key_text(item, key) else {
                         continue;
@@ -258,33 +324,44 @@ pub fn field_changes(b: &Value, a: &Value, path: &str, field: &str, out: &mut Ve
                     let p = format!("{path}[{key}={k}]");
                     let x = bl.iter().find(|i| key_text(i, key).as_ref() == Some(&k));
                     let y = al.iter().find(|i| key_text(i, key).as_ref() == Some(&k));
-                    match (x, y) {
-                        (Some(x), Some(y)) => field_changes(x, y, &p, field, out),
-                        (x, y) => out.push(Change {
-                            path: p,
-                            before: x.cloned().unwrap_or(Value::Null),
-                            after: y.cloned().unwrap_or(Value::Null),
-                        }),
-                    }
+                    let kv = item.get(key).cloned().unwrap_or(Value::Null);
+                    push_seg(segs, Seg::Item(key.to_string(), kv), |segs| match (x, y) {
+                        (Some(x), Some(y)) => field_changes(x, y, &p, field, segs, out),
+                        (x, y) => out.push(Change::new(
+                            p,
+                            segs,
+                            x.cloned().unwrap_or(Value::Null),
+                            y.cloned().unwrap_or(Value::Null),
+                        )),
+                    });
                     seen.push(k);
                 }
-            } else if bl.len() == al.len() {
+                // Same items in another order: order matters to the API
+                // server (env references, container order), so it is a
+                // change of the list.
+                let both = |l: &[Value], other: &[Value]| -> Vec<String> {
+                    l.iter()
+                        .filter_map(|i| key_text(i, key))
+                        .filter(|k| other.iter().any(|o| key_text(o, key).as_ref() == Some(k)))
+                        .collect()
+                };
+                if both(bl, al) != both(al, bl) {
+                    out.insert(
+                        before_len,
+                        Change::new(path.to_string(), segs, b.clone(), a.clone()),
+                    );
+                }
+            } else if bl.len() == al.len() && !(bl.iter().all(scalar) && al.iter().all(scalar)) {
                 for (i, (x, y)) in bl.iter().zip(al.iter()).enumerate() {
-                    field_changes(x, y, &format!("{path}[{i}]"), field, out);
+                    push_seg(segs, Seg::Index(i), |segs| {
+                        field_changes(x, y, &format!("{path}[{i}]"), field, segs, out)
+                    });
                 }
             } else {
-                out.push(Change {
-                    path: path.to_string(),
-                    before: b.clone(),
-                    after: a.clone(),
-                });
+                out.push(Change::new(path.to_string(), segs, b.clone(), a.clone()));
             }
         }
-        _ => out.push(Change {
-            path: path.to_string(),
-            before: b.clone(),
-            after: a.clone(),
-        }),
+        _ => out.push(Change::new(path.to_string(), segs, b.clone(), a.clone())),
     }
 }
 
@@ -382,9 +459,10 @@ mod tests {
         }
     }
 
-    const OPTS: CompareOptions = CompareOptions {
+    const OPTS: CompareOptions<'static> = CompareOptions {
         mode: Mode::ClientSide,
         show_secrets: false,
+        field_manager: None,
     };
 
     #[test]
@@ -412,7 +490,9 @@ mod tests {
             vec![Change {
                 path: "data.old".into(),
                 before: json!(MASK_BEFORE),
-                after: json!(MASK_AFTER)
+                after: json!(MASK_AFTER),
+                owner: None,
+                segs: vec![Seg::Key("data".into()), Seg::Key("old".into())],
             }]
         );
     }
@@ -439,17 +519,35 @@ mod tests {
     #[test]
     fn changes_use_merge_keys() {
         let b = json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y"}]}});
-        let a = json!({"spec": {"containers": [{"name": "b", "image": "y"}, {"name": "a", "image": "x:2"}]}});
+        let a = json!({"spec": {"containers": [{"name": "a", "image": "x:2"}, {"name": "b", "image": "y"}]}});
         let mut out = Vec::new();
-        field_changes(&b, &a, "", "", &mut out);
+        field_changes(&b, &a, "", "", &mut Vec::new(), &mut out);
         assert_eq!(
             out,
             vec![Change {
                 path: "spec.containers[name=a].image".into(),
                 before: json!("x:1"),
-                after: json!("x:2")
+                after: json!("x:2"),
+                owner: None,
+                segs: vec![
+                    Seg::Key("spec".into()),
+                    Seg::Key("containers".into()),
+                    Seg::Item("name".into(), json!("a")),
+                    Seg::Key("image".into())
+                ],
             }]
         );
+    }
+
+    #[test]
+    fn reorders_are_changes_of_the_list() {
+        let b = json!({"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "args": ["x", "y"]});
+        let a = json!({"env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}], "args": ["y", "x"]});
+        let mut out = Vec::new();
+        field_changes(&b, &a, "", "", &mut Vec::new(), &mut out);
+        let paths: Vec<&str> = out.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, vec!["args", "env"]);
+        assert_eq!(out[0].before, json!(["x", "y"]));
     }
 
     #[test]
@@ -457,7 +555,7 @@ mod tests {
         let b = json!({"metadata": {"labels": {"app.kubernetes.io/name": "a"}}});
         let a = json!({"metadata": {"labels": {"app.kubernetes.io/name": "b"}}});
         let mut out = Vec::new();
-        field_changes(&b, &a, "", "", &mut out);
+        field_changes(&b, &a, "", "", &mut Vec::new(), &mut out);
         assert_eq!(out[0].path, r#"metadata.labels["app.kubernetes.io/name"]"#);
     }
 
@@ -472,6 +570,7 @@ mod tests {
         let opts = CompareOptions {
             mode: Mode::ServerSide,
             show_secrets: false,
+            field_manager: None,
         };
         assert_eq!(
             compare(id(), Some(&live), Some(&dry), opts).action,

@@ -207,15 +207,16 @@ pub fn project(live: &Value, mask: &Value, field: &str) -> Value {
         }
         (Value::Array(l), Value::Array(m)) => match list_key(field, l, m) {
             Some(key) => {
-                // Items the mask names, in the mask's order; then live items
-                // it does not name are outside the user's fields and dropped.
-                let out = m
+                // Live items the mask names, in live order (a reorder is a
+                // change); items it does not name are outside the user's
+                // fields and dropped.
+                let out = l
                     .iter()
-                    .filter_map(|mi| {
-                        let k = key_text(mi, key);
-                        l.iter()
-                            .find(|li| key_text(li, key) == k)
-                            .map(|li| project(li, mi, field))
+                    .filter_map(|li| {
+                        let k = key_text(li, key);
+                        m.iter()
+                            .find(|mi| key_text(mi, key) == k)
+                            .map(|mi| project(li, mi, field))
                     })
                     .collect();
                 Value::Array(out)
@@ -391,10 +392,13 @@ mod tests {
     }
 
     #[test]
-    fn keyed_lists_match_by_key_not_position() {
+    fn keyed_lists_match_by_key_in_live_order() {
         let desired = json!({"env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]});
-        let live = json!({"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}, {"name": "C", "value": "3"}]});
-        assert_eq!(project(&live, &desired, ""), desired);
+        let live = json!({"env": [{"name": "A", "value": "1"}, {"name": "C", "value": "3"}, {"name": "B", "value": "2"}]});
+        assert_eq!(
+            project(&live, &desired, ""),
+            json!({"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]})
+        );
     }
 
     #[test]

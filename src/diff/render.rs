@@ -58,6 +58,12 @@ pub fn object_text(d: &ObjectDiff, sides: &Sides, color: bool) -> String {
     } else {
         let _ = writeln!(out, "=== {head}");
     }
+    // Whom the apply would overwrite: fields another manager owns now.
+    for c in &d.changes {
+        if let Some(owner) = &c.owner {
+            let _ = writeln!(out, "# {} is managed by {owner}", c.path);
+        }
+    }
     for line in body.lines() {
         if !color {
             let _ = writeln!(out, "{line}");
@@ -146,6 +152,7 @@ mod tests {
             CompareOptions {
                 mode: Mode::ClientSide,
                 show_secrets: false,
+                field_manager: None,
             },
         );
         let t = text(std::slice::from_ref(&d), &sides(), false);

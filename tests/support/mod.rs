@@ -770,7 +770,7 @@ fn route(
                     "test server only accepts dry-run patches",
                 );
             }
-            if query_param(query, "fieldManager").as_deref() != Some("kcompile")
+            if query_param(query, "fieldManager").is_none_or(|m| m.is_empty())
                 || query_param(query, "force").as_deref() != Some("true")
                 || headers.get("content-type").map(String::as_str)
                     != Some("application/apply-patch+yaml")
@@ -778,7 +778,7 @@ fn route(
                 return status(
                     400,
                     "BadRequest",
-                    "expected server-side apply by kcompile with force",
+                    "expected server-side apply with a field manager and force",
                 );
             }
             let Ok(patch) = serde_json::from_slice::<Value>(body) else {

@@ -1,0 +1,201 @@
+//! A real kube-apiserver (Kubernetes 1.37) with etcd for the diff tests,
+//! started by `scripts/kube-apiserver.sh`, and `kubectl` against it.
+//!
+//! `scripts/test.sh` starts one server for the whole run and exports
+//! `KCOMPILE_TEST_KUBE_DIR`; a test binary run on its own starts its own
+//! (once per process) and stops it at exit. Where Go is missing or the
+//! server cannot start, tests are skipped with a reason on stderr, except
+//! under CI (`CI` set), where that is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+pub struct Server {
+    pub dir: PathBuf,
+    pub kubeconfig: PathBuf,
+}
+
+static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+static OWN_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Written straight to the process's stderr: the test harness captures
+/// `eprintln!`, and a skip must be seen.
+pub fn say(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+fn unavailable(why: &str) -> Option<Server> {
+    if std::env::var_os("CI").is_some() {
+        panic!("CI needs the real API server: {why}");
+    }
+    say(&format!("SKIP (real API server tests): {why}"));
+    None
+}
+
+extern "C" fn stop_own_server() {
+    if let Some(dir) = OWN_DIR.get() {
+        let _ = Command::new(root().join("scripts/kube-apiserver.sh"))
+            .arg("stop")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn ready(kubeconfig: &Path) -> bool {
+    Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["get", "--raw", "/readyz"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn start() -> Option<Server> {
+    if Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        return unavailable("kubectl is not installed");
+    }
+    if let Some(dir) = std::env::var_os("KCOMPILE_TEST_KUBE_DIR") {
+        let dir = PathBuf::from(dir);
+        let kubeconfig = dir.join("kubeconfig");
+        if !ready(&kubeconfig) {
+            return unavailable(&format!(
+                "KCOMPILE_TEST_KUBE_DIR={} names no running server",
+                dir.display()
+            ));
+        }
+        return Some(Server { dir, kubeconfig });
+    }
+    if Command::new("go").arg("version").output().is_err() {
+        return unavailable("Go is not installed (needed to build kube-apiserver and etcd)");
+    }
+    let dir = root()
+        .join("target")
+        .join("kube-run")
+        .join(std::process::id().to_string());
+    let _ = OWN_DIR.set(dir.clone());
+    // SAFETY: registering a plain extern "C" function with no captured state.
+    unsafe {
+        libc::atexit(stop_own_server);
+    }
+    let out = Command::new(root().join("scripts/kube-apiserver.sh"))
+        .arg("start")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(Server {
+            kubeconfig: dir.join("kubeconfig"),
+            dir,
+        }),
+        Ok(o) => unavailable(&format!(
+            "scripts/kube-apiserver.sh start failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => unavailable(&format!("cannot run scripts/kube-apiserver.sh: {e}")),
+    }
+}
+
+/// The shared server, or `None` (skip) outside CI when it cannot run.
+pub fn server() -> Option<&'static Server> {
+    SERVER.get_or_init(start).as_ref()
+}
+
+/// A name unique in this run: `prefix-<pid>-<n>`, DNS-label safe.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id() % 100_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn of(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Server {
+    /// `kubectl --kubeconfig … ARGS` with `stdin` fed in; panics on failure.
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let r = self.kubectl_run(args, stdin);
+        assert_eq!(r.code, 0, "kubectl {args:?} failed: {r}");
+        r.stdout
+    }
+
+    pub fn kubectl_run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        use std::io::Write;
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run kubectl");
+        if let Some(text) = stdin {
+            let mut w = child.stdin.take().unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        }
+        Run::of(child.wait_with_output().unwrap())
+    }
+
+    /// `kcompile ARGS` with this server's kubeconfig in `$KUBECONFIG`.
+    pub fn kcompile(&self, args: &[&str]) -> Run {
+        kcompile_with(args, Some(&self.kubeconfig))
+    }
+}
+
+/// `kcompile ARGS`, with no kubeconfig but the one given.
+pub fn kcompile_with(args: &[&str], kubeconfig: Option<&Path>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kcompile"));
+    cmd.args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("NO_COLOR")
+        .env("HOME", std::env::temp_dir().join("kcompile-test-no-home"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .stdin(Stdio::null());
+    if let Some(k) = kubeconfig {
+        cmd.env("KUBECONFIG", k);
+    }
+    Run::of(cmd.output().expect("run kcompile"))
+}
