@@ -61,10 +61,14 @@ pub fn drop_nulls(v: &mut Value) {
     }
 }
 
-/// Whether `v` is a core/v1 Secret.
+/// Whether `v` is a Secret of the core group, whatever its version field
+/// says (exports may drop `apiVersion`): its values must never print.
 pub fn is_secret(v: &Value) -> bool {
     v.get("kind").and_then(Value::as_str) == Some("Secret")
-        && v.get("apiVersion").and_then(Value::as_str) == Some("v1")
+        && !v
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|av| av.contains('/'))
 }
 
 /// Fold a Secret's `stringData` into `data` (base64), as the API server does.
@@ -427,6 +431,23 @@ mod tests {
         assert!(live["spec"]["template"]["metadata"]
             .get("creationTimestamp")
             .is_none());
+    }
+
+    #[test]
+    fn secrets_are_known_by_group_and_kind() {
+        for av in [json!("v1"), json!("v2"), json!(""), Value::Null] {
+            let mut s = json!({"kind": "Secret", "data": {}});
+            if !av.is_null() {
+                s["apiVersion"] = av;
+            }
+            assert!(is_secret(&s), "{s}");
+        }
+        assert!(!is_secret(
+            &json!({"apiVersion": "example.com/v1", "kind": "Secret"})
+        ));
+        assert!(!is_secret(
+            &json!({"apiVersion": "v1", "kind": "ConfigMap"})
+        ));
     }
 
     #[test]

@@ -1,0 +1,59 @@
+//! Secret values from every source stay out of every output: live objects
+//! that exports wrote without `apiVersion` are Secrets all the same.
+
+mod util;
+
+use util::kube::kcompile_with;
+use util::write_tree;
+
+const VALUE: &str = "Live-Only-Secret-Value-77";
+
+#[test]
+fn a_live_secret_without_api_version_is_masked() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(VALUE);
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: app\n  labels:\n    kcompile.io/overlay: app\ndata:\n  k: dmFsdWU=\n"
+        )
+    };
+    write_tree(
+        tmp.path(),
+        &[
+            ("o/s.yaml", &secret("kept")),
+            ("o/kustomization.yaml", "resources: [s.yaml]\n"),
+            // As some exports write them: no apiVersion. One changed, one
+            // no longer in the overlay (to be pruned).
+            (
+                "live.yaml",
+                &format!(
+                    "kind: Secret\nmetadata:\n  name: kept\n  namespace: app\n  labels:\n    kcompile.io/overlay: app\ndata:\n  k: {b64}\n---\nkind: Secret\nmetadata:\n  name: gone\n  namespace: app\n  labels:\n    kcompile.io/overlay: app\ndata:\n  k: {b64}\n  plain: {VALUE}\n"
+                ),
+            ),
+        ],
+    );
+    let o = tmp.path().join("o");
+    let live = tmp.path().join("live.yaml");
+    for extra in [&[][..], &["--output", "json"][..]] {
+        let mut args = vec![
+            "diff",
+            o.to_str().unwrap(),
+            "--live-from",
+            live.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = kcompile_with(&args, None);
+        assert_eq!(r.code, 1, "{r}");
+        assert!(
+            r.stdout.contains("gone"),
+            "the stale Secret is to be pruned: {r}"
+        );
+        for leak in [VALUE, b64.as_str()] {
+            assert!(
+                !r.stdout.contains(leak) && !r.stderr.contains(leak),
+                "{leak} leaked: {r}"
+            );
+        }
+    }
+}
