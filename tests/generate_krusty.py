@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Collects hashed ConfigMaps/Secrets from the kustomize krusty corpus
-(/work/shared/corpus/krusty/*/expected.yaml) into generate_krusty.json."""
+(../shared/corpus/krusty/*/expected.yaml beside the repository) into
+generate_krusty.json."""
 import json, os, re, yaml
-ROOT = "/work/shared/corpus/krusty"
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus", "krusty")
 out = []
 for case in sorted(os.listdir(ROOT)):
     p = os.path.join(ROOT, case, "expected.yaml")

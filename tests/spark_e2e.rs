@@ -63,7 +63,15 @@ struct Pyspark {
 }
 
 fn find_pyspark() -> Result<Pyspark, String> {
-    let python = std::env::var("SPARK_E2E_PYTHON").unwrap_or_else(|_| "python3".into());
+    // setup.sh's virtual environment, unless told otherwise.
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python");
+    let python = std::env::var("SPARK_E2E_PYTHON").unwrap_or_else(|_| {
+        if venv.is_file() {
+            venv.display().to_string()
+        } else {
+            "python3".into()
+        }
+    });
     let out = Command::new(&python)
         .args([
             "-c",

@@ -2,7 +2,7 @@
 # Installs what tests/spark_e2e.rs needs to run instead of skipping:
 #   * a Java runtime (Spark 3.5 runs on Java 8/11/17; Debian's default-jre-headless
 #     is 17 on bookworm), only if `java` is missing;
-#   * pyspark pinned to the Spark version of the manifests (the image tag in
+#   * pyspark (in the virtual environment target/venv) pinned to the Spark version of the manifests (the image tag in
 #     base/kustomization.yaml): the PyPI package carries a complete Spark
 #     distribution (bin/spark-class, jars/) that the test runs master and
 #     workers from.
@@ -31,7 +31,14 @@ if ! command -v java >/dev/null 2>&1; then
   fi
 fi
 
-python="${SPARK_E2E_PYTHON:-python3}"
+# pyspark goes into a virtual environment under target/ (the user's Python
+# is left alone); tests/spark_e2e.rs finds it there.
+python="${SPARK_E2E_PYTHON:-}"
+if [[ -z "$python" ]]; then
+  venv="$root/target/venv"
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  python="$venv/bin/python"
+fi
 have="$("$python" -c 'import pyspark; print(pyspark.__version__)' 2>/dev/null || true)"
 if [[ "$have" != "$spark_version" ]]; then
   "$python" -m pip install --quiet "pyspark==${spark_version}"
