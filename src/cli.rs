@@ -35,7 +35,7 @@ impl ExitStatus {
 #[derive(Parser, Debug)]
 #[command(
     name = "kcompile",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("KCOMPILE_GIT_COMMIT"), ")"),
     about = "Compile kustomize-style overlays into final Kubernetes manifests",
     args_conflicts_with_subcommands = true
 )]

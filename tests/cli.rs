@@ -263,3 +263,24 @@ fn crds_field_adds_name_references_and_label_fields() {
     assert!(s.contains("  selector:\n    app: x\n"), "{s}");
     assert_reparses(&out.stdout);
 }
+
+/// `kcompile --version` names the commit it was built from.
+#[test]
+fn version_names_the_commit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = kcompile(&["--version"], root);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.starts_with(&format!("kcompile {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(root)
+        .output();
+    if let Some(h) = head.ok().filter(|h| h.status.success()) {
+        let head = String::from_utf8_lossy(&h.stdout).trim().to_string();
+        assert!(text.contains(&format!("(commit {head}")), "{text} vs HEAD {head}");
+    }
+}

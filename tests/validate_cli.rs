@@ -423,8 +423,25 @@ fn bundled_schemas_decode_and_know_common_kinds() {
 fn argocd_plugin_and_doc_examples_are_valid_yaml() {
     let cmp = repo_file("docs/argocd-cmp.yaml");
     let docs = kcompile::yaml::parse_stream(&cmp).unwrap();
-    assert_eq!(docs.len(), 1);
-    let p = &docs[0].value;
+    assert_eq!(docs.len(), 2);
+    let cm = &docs[0].value;
+    assert_eq!(cm["kind"], "ConfigMap");
+    let sidecar = &docs[1].value;
+    assert_eq!(sidecar["metadata"]["name"], "argocd-repo-server");
+    let c = &sidecar["spec"]["template"]["spec"]["containers"][0];
+    assert!(c["image"].as_str().unwrap().contains("kcompile"), "{c}");
+    assert_eq!(c["command"][0], "/var/run/argocd/argocd-cmp-server");
+    assert_eq!(c["securityContext"]["runAsUser"], 999);
+    assert_eq!(
+        sidecar["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"],
+        cm["metadata"]["name"]
+    );
+    // The image runs as that user and has the shell the plugin commands use.
+    let dockerfile = repo_file("images/kcompile/Dockerfile");
+    assert!(dockerfile.contains("USER 999:999"), "{dockerfile}");
+    assert!(dockerfile.contains("FROM debian:"), "{dockerfile}");
+    let plugin = kcompile::yaml::parse_stream(cm["data"]["plugin.yaml"].as_str().unwrap()).unwrap();
+    let p = &plugin[0].value;
     assert_eq!(p["apiVersion"], "argoproj.io/v1alpha1");
     assert_eq!(p["kind"], "ConfigManagementPlugin");
     assert_eq!(p["metadata"]["name"], "kcompile");
