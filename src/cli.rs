@@ -1,7 +1,7 @@
 //! Command-line interface: argument parsing, wiring library calls, and the
 //! one place where outcomes become exit codes.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use kcompile::build::{self, Options, Reorder};
 use kcompile::load::Loader;
 use std::io::Write;
@@ -54,6 +54,13 @@ enum Cmd {
     Diff(crate::cli_diff::DiffArgs),
     /// Compile overlays and check them against the Kubernetes schemas and lints.
     Validate(ValidateArgs),
+    /// Print a shell completion script, e.g. `source <(kcompile completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `kcompile man > kcompile.1`.
+    Man,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -88,9 +95,30 @@ pub fn main() -> i32 {
         Some(Cmd::Build(b)) => run_build(&b),
         Some(Cmd::Diff(d)) => crate::cli_diff::run(&d),
         Some(Cmd::Validate(v)) => gitops::run_validate(&v),
+        Some(Cmd::Completions { shell }) => print_generated(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "kcompile", out);
+            Ok(())
+        }),
+        Some(Cmd::Man) => print_generated(|out| clap_mangen::Man::new(Cli::command()).render(out)),
         None => run_build(&cli.build),
     };
     status.code()
+}
+
+/// Completions and the man page: generated text on stdout.
+fn print_generated(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> ExitStatus {
+    let mut buf = Vec::new();
+    let mut out = std::io::stdout().lock();
+    match f(&mut buf)
+        .and_then(|_| out.write_all(&buf))
+        .and_then(|_| out.flush())
+    {
+        Ok(()) => ExitStatus::Success,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
+            ExitStatus::Error
+        }
+    }
 }
 
 fn report(e: &kcompile::Error) {

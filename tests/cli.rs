@@ -281,6 +281,59 @@ fn version_names_the_commit() {
         .output();
     if let Some(h) = head.ok().filter(|h| h.status.success()) {
         let head = String::from_utf8_lossy(&h.stdout).trim().to_string();
-        assert!(text.contains(&format!("(commit {head}")), "{text} vs HEAD {head}");
+        assert!(
+            text.contains(&format!("(commit {head}")),
+            "{text} vs HEAD {head}"
+        );
+    }
+}
+
+/// Completions load in bash and complete the real subcommands and flags;
+/// the man page is roff naming them too.
+#[test]
+fn completions_load_in_bash_and_the_man_page_renders() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = kcompile(&["completions", "bash"], root);
+    assert!(script.status.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("kcompile.bash");
+    fs::write(&file, &script.stdout).unwrap();
+    // Load it, then ask the completion function for `kcompile di<TAB>` and
+    // `kcompile diff --cont<TAB>`.
+    let probe = format!(
+        "set -e; source {f}; complete -p kcompile >/dev/null
+         COMP_WORDS=(kcompile di); COMP_CWORD=1; _kcompile kcompile di kcompile; echo \"${{COMPREPLY[@]}}\"
+         COMP_WORDS=(kcompile diff --cont); COMP_CWORD=2; _kcompile kcompile --cont diff; echo \"${{COMPREPLY[@]}}\"",
+        f = file.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &probe])
+        .output()
+        .expect("bash");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["diff"],
+        "{text}"
+    );
+    assert!(
+        lines[1].split_whitespace().any(|w| w == "--context"),
+        "{text}"
+    );
+    for shell in ["zsh", "fish"] {
+        let o = kcompile(&["completions", shell], root);
+        assert!(o.status.success() && !o.stdout.is_empty(), "{shell}");
+    }
+    let man = kcompile(&["man"], root);
+    let roff = String::from_utf8_lossy(&man.stdout);
+    assert!(roff.contains(".TH kcompile 1"), "{roff}");
+    for sub in ["diff", "validate", "completions"] {
+        assert!(roff.contains(sub), "man page lacks {sub}");
     }
 }

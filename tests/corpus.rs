@@ -123,7 +123,10 @@ fn corpus_ratchet() {
     // checkout without it skips (loudly) rather than fails.
     let Some(corpus) = corpus_dir() else {
         let why = "../shared/corpus/krusty (kustomize's own test cases, shared beside the repository) not found; corpus ratchet not checked";
-        assert!(std::env::var_os("CI").is_none(), "CI needs the corpus: {why}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs the corpus: {why}"
+        );
         // Straight to stderr: the harness captures eprintln! of passing tests.
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "SKIP: {why}");

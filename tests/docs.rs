@@ -16,7 +16,10 @@ fn rendered_folders_can_be_committed() {
     if !repo().join(".git").exists() {
         return; // an exported tree: nothing to ignore anything
     }
-    for path in ["rendered/cluster-b/kustomization.yaml", "rendered/cluster-a/x.yaml"] {
+    for path in [
+        "rendered/cluster-b/kustomization.yaml",
+        "rendered/cluster-a/x.yaml",
+    ] {
         let out = Command::new("git")
             .arg("-C")
             .arg(repo())

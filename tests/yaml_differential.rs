@@ -147,7 +147,11 @@ fn krusty_corpus_output_is_a_fixed_point() {
         assert_eq!(got, text, "{}", dir.path().display());
         checked += 1;
     }
-    assert!(checked >= 100, "only {checked} corpus outputs found under {}", root.display());
+    assert!(
+        checked >= 100,
+        "only {checked} corpus outputs found under {}",
+        root.display()
+    );
 }
 
 /// Mangled inputs must give errors or output, never a panic.
