@@ -145,7 +145,11 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let meta = &kust.k.build_metadata;
-    const OPTIONS: &[&str] = &["originAnnotations", "transformerAnnotations", "managedByLabel"];
+    const OPTIONS: &[&str] = &[
+        "originAnnotations",
+        "transformerAnnotations",
+        "managedByLabel",
+    ];
     for m in meta {
         // kustomize ignores options it does not know; say so.
         if !OPTIONS.contains(&m.as_str()) {
@@ -427,7 +431,8 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let mut ignored = Vec::new();
         let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
         for w in ignored {
-            ctx.warnings.push(format!("warning: {}: {w}", kust.file.display()));
+            ctx.warnings
+                .push(format!("warning: {}: {w}", kust.file.display()));
         }
         for b in builtins {
             run_builtin(ctx, kust, acc, b, prov.clone())?;
@@ -802,7 +807,8 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let mut ignored = Vec::new();
         let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
         for w in ignored {
-            ctx.warnings.push(format!("warning: {}: {w}", kust.file.display()));
+            ctx.warnings
+                .push(format!("warning: {}: {w}", kust.file.display()));
         }
         for b in builtins {
             run_builtin(ctx, kust, acc, b, None)?;
@@ -906,16 +912,14 @@ fn run_builtin(
         B::Annotations { annotations, specs } => transform::add_entries(rm, &annotations, &specs),
         B::Replicas { replica, specs } => transform::replicas(rm, &replica, &specs),
         B::Image { image, specs } => transform::images(rm, &image, &specs),
-        B::Replacements { replacements } => {
-            crate::replacements::run(
-                ctx.loader,
-                &kust.dir,
-                &kust.file,
-                &replacements,
-                rm,
-                &mut ctx.warnings,
-            )
-        }
+        B::Replacements { replacements } => crate::replacements::run(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            &replacements,
+            rm,
+            &mut ctx.warnings,
+        ),
         B::Patch {
             path,
             patch,

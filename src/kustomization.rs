@@ -162,8 +162,12 @@ impl Kustomization {
             .file(file)
             .hint("start the file with fields such as `resources:` or `namespace:`"));
         }
-        let decoded = decode::decode(v, &Shape::Struct(&shapes::KUSTOMIZATION), decode::KUSTOMIZATION)
-            .map_err(|p| p.to_error(file, "kustomization", text.map(|t| (t, 0))))?;
+        let decoded = decode::decode(
+            v,
+            &Shape::Struct(&shapes::KUSTOMIZATION),
+            decode::KUSTOMIZATION,
+        )
+        .map_err(|p| p.to_error(file, "kustomization", text.map(|t| (t, 0))))?;
         let value = match decoded.value {
             Value::Null => Value::Object(Map::new()),
             v => v,
@@ -315,7 +319,14 @@ mod tests {
         let k: Kustomization = serde_json::from_value(v).unwrap();
         assert_eq!(k.images[0].new_tag, "x");
         assert_eq!(k.vars[0].objref.api_version, "x");
-        assert_eq!(k.sort_options.unwrap().legacy_sort_options.unwrap().order_last, ["x"]);
+        assert_eq!(
+            k.sort_options
+                .unwrap()
+                .legacy_sort_options
+                .unwrap()
+                .order_last,
+            ["x"]
+        );
         let mut bad = decode::sample(&shape);
         bad["images"][0]["newTg"] = "x".into();
         assert!(serde_json::from_value::<Kustomization>(bad).is_err());

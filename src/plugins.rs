@@ -96,7 +96,11 @@ struct Raw {
 }
 
 /// Builtins whose config is read from the (normalised) object, not [`Raw`].
-const GENERATORS: &[&str] = &["ConfigMapGenerator", "SecretGenerator", "IAMPolicyGenerator"];
+const GENERATORS: &[&str] = &[
+    "ConfigMapGenerator",
+    "SecretGenerator",
+    "IAMPolicyGenerator",
+];
 
 /// The Go struct a builtin's config is decoded into, and how.
 fn shape_of(kind: &str) -> Option<(&'static decode::Struct, decode::Mode)> {
@@ -159,7 +163,10 @@ fn normalize(cfg: &Value, kind: &str, ignored: &mut Vec<String>) -> Result<Value
 /// Decode one builtin config; `ignored` collects the unknown fields it
 /// held (kustomize ignores them).
 pub fn decode(raw_cfg: &Value, ignored: &mut Vec<String>) -> Result<Builtin> {
-    let api = raw_cfg.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api = raw_cfg
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let kind = raw_cfg.get("kind").and_then(Value::as_str).unwrap_or("");
     if api != "builtin" && !api.starts_with("builtin/") {
         return Err(Error::new(
@@ -397,7 +404,10 @@ mod tests {
         let Builtin::Image { image, specs } = decode(&cfg, &mut ignored).unwrap() else {
             panic!("not an image builtin");
         };
-        assert_eq!((image.name.as_str(), image.new_tag.as_str()), ("spark", "9"));
+        assert_eq!(
+            (image.name.as_str(), image.new_tag.as_str()),
+            ("spark", "9")
+        );
         assert_eq!(specs[0].path, "spec/containers/image");
         assert_eq!(ignored.len(), 1, "{ignored:?}");
         assert!(ignored[0].contains("`bogus`"), "{ignored:?}");

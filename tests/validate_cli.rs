@@ -435,11 +435,18 @@ fn kustomization_schema_matches_the_reader_field_by_field() {
                     (Some(Value::Bool(false)), _) => {
                         errs.push(format!("{at}: a map must accept any key"))
                     }
-                    (Some(ap @ Value::Object(_)), _) => check(root, ap, elem, &format!("{at}.*"), errs),
+                    (Some(ap @ Value::Object(_)), _) => {
+                        check(root, ap, elem, &format!("{at}.*"), errs)
+                    }
                     (other, _) => errs.push(format!("{at}: map values undescribed ({other:?})")),
                 }
                 // Documented keys of a map must have the map's value type.
-                for (k, v) in node.get("properties").and_then(Value::as_object).into_iter().flatten() {
+                for (k, v) in node
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     check(root, v, elem, &format!("{at}.{k}"), errs);
                 }
             }
@@ -448,20 +455,29 @@ fn kustomization_schema_matches_the_reader_field_by_field() {
                     errs.push(format!("{at}: expected an object schema"));
                 }
                 if node.get("additionalProperties") != Some(&Value::Bool(false)) {
-                    errs.push(format!("{at}: unknown fields must be refused (additionalProperties: false)"));
+                    errs.push(format!(
+                        "{at}: unknown fields must be refused (additionalProperties: false)"
+                    ));
                 }
                 let empty = serde_json::Map::new();
-                let props = node.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+                let props = node
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty);
                 let fields = s.all_fields();
                 for (name, shape, _) in &fields {
                     match props.get(*name) {
                         Some(p) => check(root, p, shape, &format!("{at}.{name}"), errs),
-                        None => errs.push(format!("{at}: the reader's field `{name}` is missing from the schema")),
+                        None => errs.push(format!(
+                            "{at}: the reader's field `{name}` is missing from the schema"
+                        )),
                     }
                 }
                 for k in props.keys() {
                     if !fields.iter().any(|(n, _, _)| n == k) {
-                        errs.push(format!("{at}: the schema's field `{k}` is unknown to the reader"));
+                        errs.push(format!(
+                            "{at}: the schema's field `{k}` is unknown to the reader"
+                        ));
                     }
                 }
             }
@@ -470,8 +486,18 @@ fn kustomization_schema_matches_the_reader_field_by_field() {
 
     let s: Value = serde_json::from_str(&repo_file("schemas/kustomization.schema.json")).unwrap();
     let mut errs = Vec::new();
-    check(&s, &s, &Shape::Struct(&shapes::KUSTOMIZATION), "kustomization", &mut errs);
-    assert!(errs.is_empty(), "schema and reader disagree:\n{}", errs.join("\n"));
+    check(
+        &s,
+        &s,
+        &Shape::Struct(&shapes::KUSTOMIZATION),
+        "kustomization",
+        &mut errs,
+    );
+    assert!(
+        errs.is_empty(),
+        "schema and reader disagree:\n{}",
+        errs.join("\n")
+    );
 
     // The walk itself must be able to fail: a field dropped from the schema,
     // and one added to it, are both reported.
@@ -482,9 +508,21 @@ fn kustomization_schema_matches_the_reader_field_by_field() {
         .remove("newTag");
     broken["$defs"]["selector"]["properties"]["knd"] = serde_json::json!({"type": "string"});
     let mut errs = Vec::new();
-    check(&broken, &broken, &Shape::Struct(&shapes::KUSTOMIZATION), "kustomization", &mut errs);
-    assert!(errs.iter().any(|e| e.contains("`newTag` is missing")), "{errs:?}");
-    assert!(errs.iter().any(|e| e.contains("`knd` is unknown")), "{errs:?}");
+    check(
+        &broken,
+        &broken,
+        &Shape::Struct(&shapes::KUSTOMIZATION),
+        "kustomization",
+        &mut errs,
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("`newTag` is missing")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("`knd` is unknown")),
+        "{errs:?}"
+    );
 }
 
 #[test]

@@ -69,7 +69,9 @@ impl Struct {
         for (i, f) in self.fields.iter().enumerate() {
             match f {
                 Field::Named(n, s) => out.push((*n, *s, i)),
-                Field::Embedded(e) => out.extend(e.all_fields().into_iter().map(|(n, s, _)| (n, s, i))),
+                Field::Embedded(e) => {
+                    out.extend(e.all_fields().into_iter().map(|(n, s, _)| (n, s, i)))
+                }
             }
         }
         out
@@ -157,8 +159,7 @@ pub fn path_text(path: &[Seg]) -> String {
             }
             Seg::Key(k) => {
                 let plain = !k.is_empty()
-                    && k
-                        .chars()
+                    && k.chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if !plain {
                     let _ = write!(s, "[{k:?}]");
@@ -302,13 +303,10 @@ pub fn fold_eq(key: &str, name: &str) -> bool {
 /// The field a key names: an exact match first, else (folding) the first
 /// field in declaration order that matches under case folding.
 fn lookup(fields: &[(&'static str, Shape, usize)], key: &str, fold: bool) -> Option<usize> {
-    fields
-        .iter()
-        .position(|(n, _, _)| *n == key)
-        .or_else(|| {
-            fold.then(|| fields.iter().position(|(n, _, _)| fold_eq(key, n)))
-                .flatten()
-        })
+    fields.iter().position(|(n, _, _)| *n == key).or_else(|| {
+        fold.then(|| fields.iter().position(|(n, _, _)| fold_eq(key, n)))
+            .flatten()
+    })
 }
 
 /// The Go value being decoded into.
@@ -707,8 +705,12 @@ mod tests {
 
     #[test]
     fn folds_case_at_every_level() {
-        let v = dec(json!({"IMAGES": [{"Name": "a", "newtag": "1"}], "kind": "Kustomization"})).unwrap();
-        assert_eq!(v, json!({"kind": "Kustomization", "images": [{"name": "a", "newTag": "1"}]}));
+        let v = dec(json!({"IMAGES": [{"Name": "a", "newtag": "1"}], "kind": "Kustomization"}))
+            .unwrap();
+        assert_eq!(
+            v,
+            json!({"kind": "Kustomization", "images": [{"name": "a", "newTag": "1"}]})
+        );
         // U+212A KELVIN SIGN and U+017F LONG S fold to k and s; dotted and
         // dotless i do not fold to i.
         assert!(fold_eq("\u{212A}ind", "kind"));
@@ -738,7 +740,10 @@ mod tests {
             "images": [{"name": "s", "newTag": "a"}],
         }))
         .unwrap();
-        assert_eq!(v["images"], json!([{"name": "s", "newName": "other", "newTag": "a"}]));
+        assert_eq!(
+            v["images"],
+            json!([{"name": "s", "newName": "other", "newTag": "a"}])
+        );
         // A third decode reaches items beyond the current length.
         let v = dec(json!({
             "IMAGES": [{"name": "a", "digest": "d1"}, {"name": "b", "digest": "d2"}],
@@ -751,7 +756,8 @@ mod tests {
             json!([{"name": "y", "digest": "d1"}, {"name": "z", "digest": "d2"}])
         );
         // Maps merge; null resets a map and leaves a string alone.
-        let v = dec(json!({"CommonLabels": {"a": "1", "b": "2"}, "commonLabels": {"a": "3"}})).unwrap();
+        let v =
+            dec(json!({"CommonLabels": {"a": "1", "b": "2"}, "commonLabels": {"a": "3"}})).unwrap();
         assert_eq!(v["commonLabels"], json!({"a": "3", "b": "2"}));
         let v = dec(json!({"NAMESPACE": "x", "namespace": null, "CommonLabels": {"a": "1"}, "commonLabels": null})).unwrap();
         assert_eq!(v, json!({"namespace": "x"}));
@@ -761,7 +767,13 @@ mod tests {
     fn types_are_checked() {
         let p = dec(json!({"commonLabels": {"a": 1}})).unwrap_err();
         assert_eq!(path_text(&p.path), "commonLabels.a");
-        assert!(matches!(p.kind, ProblemKind::Type { expected: "a string", found: "a number" }));
+        assert!(matches!(
+            p.kind,
+            ProblemKind::Type {
+                expected: "a string",
+                found: "a number"
+            }
+        ));
         let v = dec(json!({"replicas": [{"name": "w", "count": 3.0}]})).unwrap();
         assert_eq!(v["replicas"][0]["count"], 3);
         assert!(dec(json!({"replicas": [{"name": "w", "count": 3.5}]})).is_err());
@@ -785,7 +797,12 @@ mod tests {
         assert!(decode(json!({"name": 1}), &shape, PLUGIN).is_err());
         // go-yaml v3 matches names exactly.
         let shape = Shape::Struct(&shapes::PREFIX_TRANSFORMER);
-        let d = decode(json!({"Prefix": "p-", "prefix": "q-"}), &shape, PLUGIN_YAML_V3).unwrap();
+        let d = decode(
+            json!({"Prefix": "p-", "prefix": "q-"}),
+            &shape,
+            PLUGIN_YAML_V3,
+        )
+        .unwrap();
         assert_eq!(d.value, json!({"prefix": "q-"}));
     }
 
@@ -798,14 +815,24 @@ mod tests {
             (123456.0, "123456"),
             (1e-6, "1e-06"),
             (0.0001, "0.0001"),
-            (3.14159265, "3.1415927"),
+            (1.23456789, "1.2345679"),
+            (1234567.0, "1.234567e+06"),
+            (0.00001234, "1.234e-05"),
+            (99999.99, "99999.99"),
+            (3e38, "3e+38"),
             (-0.5, "-0.5"),
             (1e21, "1e+21"),
         ] {
             assert_eq!(go_format_g32(f), s, "{f}");
         }
-        assert_eq!(number_text(&Number::from_f64(1e7).unwrap(), Coerce::ViaJson), "10000000");
-        assert_eq!(number_text(&Number::from_f64(1e7).unwrap(), Coerce::Direct), "1e+07");
+        assert_eq!(
+            number_text(&Number::from_f64(1e7).unwrap(), Coerce::ViaJson),
+            "10000000"
+        );
+        assert_eq!(
+            number_text(&Number::from_f64(1e7).unwrap(), Coerce::Direct),
+            "1e+07"
+        );
     }
 
     #[test]

@@ -209,10 +209,7 @@ pub static GENERATOR_ARGS: Struct = Struct {
         N("name", Str),
         N("behavior", Str),
         E(&KV_PAIR_SOURCES),
-        N(
-            "options",
-            Shape::Ptr(&Shape::Struct(&GENERATOR_OPTIONS)),
-        ),
+        N("options", Shape::Ptr(&Shape::Struct(&GENERATOR_OPTIONS))),
     ],
 };
 
@@ -305,10 +302,7 @@ pub static KUSTOMIZATION: Struct = Struct {
             "configMapGenerator",
             Shape::List(&Shape::Struct(&CONFIG_MAP_ARGS)),
         ),
-        N(
-            "secretGenerator",
-            Shape::List(&Shape::Struct(&SECRET_ARGS)),
-        ),
+        N("secretGenerator", Shape::List(&Shape::Struct(&SECRET_ARGS))),
         N("helmGlobals", Shape::Ptr(&Shape::Struct(&HELM_GLOBALS))),
         N("helmCharts", Shape::List(&Shape::Struct(&HELM_CHART))),
         N(

@@ -142,15 +142,28 @@ mod tests {
     #[test]
     fn finds_nested_keys_and_items() {
         let text = "resources:\n- a.yaml\nimages:\n- name: a\n- name: b\n  newTg: \"2\"\npatches: [{patch: x, target: {knd: D}}]\n";
-        assert_eq!(locate(text, 0, &[k("images"), Seg::Index(1), k("newTg")]), Some((6, 3)));
+        assert_eq!(
+            locate(text, 0, &[k("images"), Seg::Index(1), k("newTg")]),
+            Some((6, 3))
+        );
         assert_eq!(locate(text, 0, &[k("images"), Seg::Index(1)]), Some((5, 3)));
         assert_eq!(
-            locate(text, 0, &[k("patches"), Seg::Index(0), k("target"), k("knd")]),
+            locate(
+                text,
+                0,
+                &[k("patches"), Seg::Index(0), k("target"), k("knd")]
+            ),
             Some((7, 31))
         );
         // Not there: the deepest node reached.
-        assert_eq!(locate(text, 0, &[k("images"), Seg::Index(0), k("zz")]), Some((4, 3)));
-        assert_eq!(locate("---\na: 1\n---\nb: {c: 2}\n", 1, &[k("b"), k("c")]), Some((4, 5)));
+        assert_eq!(
+            locate(text, 0, &[k("images"), Seg::Index(0), k("zz")]),
+            Some((4, 3))
+        );
+        assert_eq!(
+            locate("---\na: 1\n---\nb: {c: 2}\n", 1, &[k("b"), k("c")]),
+            Some((4, 5))
+        );
         assert_eq!(locate("a: 1\n", 3, &[k("a")]), None);
     }
 
@@ -158,7 +171,11 @@ mod tests {
     fn aliases_stop_the_walk() {
         let text = "x: &t {kind: D}\npatches:\n- target: *t\n";
         assert_eq!(
-            locate(text, 0, &[k("patches"), Seg::Index(0), k("target"), k("kind")]),
+            locate(
+                text,
+                0,
+                &[k("patches"), Seg::Index(0), k("target"), k("kind")]
+            ),
             Some((3, 11))
         );
     }
