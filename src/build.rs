@@ -3,6 +3,7 @@
 //! components, transformers (in kustomize's fixed order), then at the top:
 //! hash suffixes, name-reference fixing, vars, local-config removal, sort.
 
+use crate::decode;
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::{Kustomization, Patch};
 use crate::load::{self, Loader, Target};
@@ -144,20 +145,21 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let meta = &kust.k.build_metadata;
+    const OPTIONS: &[&str] = &[
+        "originAnnotations",
+        "transformerAnnotations",
+        "managedByLabel",
+    ];
     for m in meta {
-        if ![
-            "originAnnotations",
-            "transformerAnnotations",
-            "managedByLabel",
-        ]
-        .contains(&m.as_str())
-        {
-            return Err(Error::new(
-                ErrorKind::Kustomization,
-                format!("unknown buildMetadata option `{m}`"),
-            )
-            .file(&kust.file)
-            .hint("buildMetadata accepts originAnnotations, transformerAnnotations and managedByLabel"));
+        // kustomize ignores options it does not know; say so.
+        if !OPTIONS.contains(&m.as_str()) {
+            let hint = crate::kustomization::suggest(m, OPTIONS)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            ctx.warnings.push(format!(
+                "warning: {}: unknown buildMetadata option `{m}` ignored, as kustomize does{hint}",
+                kust.file.display()
+            ));
         }
     }
     ctx.origin = meta.iter().any(|m| m == "originAnnotations");
@@ -246,7 +248,8 @@ fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
         .hint("remove the `---` separated documents after the first"));
     }
     let v = docs.pop().unwrap_or(Value::Null);
-    let (k, warnings) = Kustomization::from_value(v, &file)?;
+    let text = std::str::from_utf8(&bytes).ok();
+    let (k, warnings) = Kustomization::from_doc(v, &file, text)?;
     ctx.warnings.extend(warnings);
     Ok(Kust {
         dir: dir.to_path_buf(),
@@ -365,13 +368,26 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             .loader
             .read_restricted(&kust.dir, rel)
             .map_err(|e| e.listed_in(&kust.file))?;
-        for d in load::parse_bytes(&f, &bytes)? {
-            let tc = TransformerConfig::from_value(&d.value)
-                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
-            acc.tc
-                .merge(&tc)
-                .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
-        }
+        // go-yaml v2 reads the first document only.
+        let doc = load::parse_bytes(&f, &bytes)?
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |d| d.value);
+        let doc = decode::decode(
+            doc,
+            &decode::Shape::Struct(&decode::shapes::TRANSFORMER_CONFIG),
+            decode::TRANSFORMER_CONFIG,
+        )
+        .map_err(|p| {
+            let text = std::str::from_utf8(&bytes).ok();
+            p.to_error(&f, "transformer configuration", text.map(|t| (t, 0)))
+        })?
+        .value;
+        let tc = TransformerConfig::from_value(&doc)
+            .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
+        acc.tc
+            .merge(&tc)
+            .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
     }
     for rel in &k.crds {
         let (f, bytes) = ctx
@@ -412,7 +428,13 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             )),
             ..Default::default()
         });
-        for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
+        let mut ignored = Vec::new();
+        let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
+        for w in ignored {
+            ctx.warnings
+                .push(format!("warning: {}: {w}", kust.file.display()));
+        }
+        for b in builtins {
             run_builtin(ctx, kust, acc, b, prov.clone())?;
         }
     }
@@ -671,7 +693,13 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         mark(acc, "PatchTransformer");
     }
     if !k.namespace.is_empty() {
-        transform::namespace(&mut acc.rm, &k.namespace, &tc.namespace, false)?;
+        transform::namespace(
+            &mut acc.rm,
+            &k.namespace,
+            &tc.namespace,
+            false,
+            transform::Subjects::DefaultOnly,
+        )?;
         mark(acc, "NamespaceTransformer");
     }
     if !k.name_prefix.is_empty() {
@@ -761,6 +789,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &kust.file,
             &k.replacements,
             &mut acc.rm,
+            &mut ctx.warnings,
         )?;
         mark(acc, "ReplacementTransformer");
     }
@@ -775,7 +804,13 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
             .map(String::from);
-        for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
+        let mut ignored = Vec::new();
+        let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
+        for w in ignored {
+            ctx.warnings
+                .push(format!("warning: {}: {w}", kust.file.display()));
+        }
+        for b in builtins {
             run_builtin(ctx, kust, acc, b, None)?;
             if ctx.transformations {
                 for r in acc.rm.resources_mut() {
@@ -869,16 +904,22 @@ fn run_builtin(
             namespace,
             specs,
             unset_only,
-        } => transform::namespace(rm, &namespace, &specs, unset_only),
+            subjects,
+        } => transform::namespace(rm, &namespace, &specs, unset_only, subjects),
         B::Prefix { prefix, specs } => transform::prefix_suffix(rm, &prefix, true, &specs),
         B::Suffix { suffix, specs } => transform::prefix_suffix(rm, &suffix, false, &specs),
         B::Labels { labels, specs } => transform::add_entries(rm, &labels, &specs),
         B::Annotations { annotations, specs } => transform::add_entries(rm, &annotations, &specs),
         B::Replicas { replica, specs } => transform::replicas(rm, &replica, &specs),
         B::Image { image, specs } => transform::images(rm, &image, &specs),
-        B::Replacements { replacements } => {
-            crate::replacements::run(ctx.loader, &kust.dir, &kust.file, &replacements, rm)
-        }
+        B::Replacements { replacements } => crate::replacements::run(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            &replacements,
+            rm,
+            &mut ctx.warnings,
+        ),
         B::Patch {
             path,
             patch,

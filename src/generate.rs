@@ -875,6 +875,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_every_field_of_the_tables() {
+        use crate::decode::{sample, shapes, Shape};
+        let cm = sample(&Shape::Struct(&shapes::CONFIG_MAP_ARGS));
+        let a = GeneratorArgs::configmap_from_value(&cm).unwrap();
+        assert_eq!((a.env.as_str(), a.literals.len()), ("x", 1));
+        assert!(a.options.unwrap().immutable);
+        let sec = sample(&Shape::Struct(&shapes::SECRET_ARGS));
+        let a = GeneratorArgs::secret_from_value(&sec).unwrap();
+        assert_eq!(a.secret_type.as_deref(), Some("x"));
+        let o = GeneratorOptions::from_value(&sample(&Shape::Struct(&shapes::GENERATOR_OPTIONS)));
+        assert!(o.unwrap().disable_name_suffix_hash);
+    }
+
+    #[test]
     fn literal_parsing() {
         assert_eq!(parse_literal("a=b=c"), Some(("a".into(), "b=c".into())));
         assert_eq!(parse_literal("a=\"x\""), Some(("a".into(), "x".into())));

@@ -1,50 +1,13 @@
 //! The kustomization file (`kustomization.yaml`), as kustomize v5 reads it.
 
+use crate::decode::{self, shapes, Shape};
 use crate::error::{Error, ErrorKind, Result};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// Fields a kustomization may hold (kustomize v5.5's `types.Kustomization`).
-pub const KNOWN_FIELDS: &[&str] = &[
-    "apiVersion",
-    "kind",
-    "metadata",
-    "openapi",
-    "namePrefix",
-    "nameSuffix",
-    "namespace",
-    "commonLabels",
-    "labels",
-    "commonAnnotations",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "patches",
-    "images",
-    "imageTags",
-    "replacements",
-    "replicas",
-    "vars",
-    "sortOptions",
-    "resources",
-    "components",
-    "crds",
-    "bases",
-    "configMapGenerator",
-    "secretGenerator",
-    "helmGlobals",
-    "helmCharts",
-    "helmChartInflationGenerator",
-    "generatorOptions",
-    "configurations",
-    "generators",
-    "transformers",
-    "validators",
-    "buildMetadata",
-];
-
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Kustomization {
     pub api_version: String,
     pub kind: String,
@@ -83,7 +46,7 @@ pub struct Kustomization {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Label {
     pub pairs: Map<String, Value>,
     pub include_selectors: bool,
@@ -92,7 +55,7 @@ pub struct Label {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Patch {
     pub path: String,
     pub patch: String,
@@ -103,7 +66,7 @@ pub struct Patch {
 /// A resource selector (`target:` of a patch, replacement, …). Name and
 /// namespace are regular expressions, as in kustomize.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Selector {
     pub group: String,
     pub version: String,
@@ -115,7 +78,7 @@ pub struct Selector {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Image {
     pub name: String,
     pub new_name: String,
@@ -125,14 +88,14 @@ pub struct Image {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Replica {
     pub name: String,
     pub count: i64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Var {
     pub name: String,
     pub objref: VarRef,
@@ -140,35 +103,31 @@ pub struct Var {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct VarRef {
     pub group: String,
     pub version: String,
     pub kind: String,
     pub name: String,
     pub namespace: String,
-    #[serde(alias = "apiversion", alias = "APIVersion")]
     pub api_version: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct FieldRef {
-    /// Go's JSON decoding matches field names case-insensitively; kustomize
-    /// examples write `fieldpath`.
-    #[serde(alias = "fieldpath", alias = "FieldPath")]
     pub field_path: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SortOptions {
     pub order: String,
     pub legacy_sort_options: Option<LegacySortOptions>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct LegacySortOptions {
     pub order_first: Vec<String>,
     pub order_last: Vec<String>,
@@ -182,49 +141,38 @@ impl Kustomization {
     /// a suggestion, and applying kustomize's fix-ups (deprecated fields).
     /// Returns the kustomization and the deprecation warnings to print.
     pub fn from_value(v: Value, file: &Path) -> Result<(Kustomization, Vec<String>)> {
-        let map = match v {
-            // Go's JSON decoding matches field names case-insensitively.
-            Value::Object(m) => m
-                .into_iter()
-                .map(|(k, v)| {
-                    let canon = KNOWN_FIELDS
-                        .iter()
-                        .find(|f| f.eq_ignore_ascii_case(&k))
-                        .map_or(k, |f| f.to_string());
-                    (canon, v)
-                })
-                .collect(),
-            Value::Null => Map::new(),
-            other => {
-                return Err(Error::new(
-                    ErrorKind::Kustomization,
-                    format!(
-                        "a kustomization must be a mapping of fields, found {}",
-                        describe(&other)
-                    ),
-                )
-                .file(file)
-                .hint("start the file with fields such as `resources:` or `namespace:`"));
-            }
-        };
-        for key in map.keys() {
-            if !KNOWN_FIELDS.contains(&key.as_str()) {
-                let mut e = Error::new(
-                    ErrorKind::Kustomization,
-                    format!("unknown field `{key}` in kustomization"),
-                )
-                .file(file);
-                if let Some(s) = suggest(key, KNOWN_FIELDS) {
-                    e = e.hint(format!("did you mean `{s}`?"));
-                } else {
-                    e = e.hint(
-                        "see schemas/kustomization.schema.json for the fields kcompile accepts",
-                    );
-                }
-                return Err(e);
-            }
+        Self::from_doc(v, file, None)
+    }
+
+    /// As [`Kustomization::from_value`], with the file's text so that errors
+    /// give the line and column of the offending field.
+    pub fn from_doc(
+        v: Value,
+        file: &Path,
+        text: Option<&str>,
+    ) -> Result<(Kustomization, Vec<String>)> {
+        if !matches!(v, Value::Object(_) | Value::Null) {
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "a kustomization must be a mapping of fields, found {}",
+                    describe(&v)
+                ),
+            )
+            .file(file)
+            .hint("start the file with fields such as `resources:` or `namespace:`"));
         }
-        let mut k: Kustomization = serde_json::from_value(Value::Object(map)).map_err(|e| {
+        let decoded = decode::decode(
+            v,
+            &Shape::Struct(&shapes::KUSTOMIZATION),
+            decode::KUSTOMIZATION,
+        )
+        .map_err(|p| p.to_error(file, "kustomization", text.map(|t| (t, 0))))?;
+        let value = match decoded.value {
+            Value::Null => Value::Object(Map::new()),
+            v => v,
+        };
+        let mut k: Kustomization = serde_json::from_value(value).map_err(|e| {
             Error::new(
                 ErrorKind::Kustomization,
                 format!("invalid kustomization: {e}"),
@@ -362,9 +310,33 @@ fn levenshtein(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
     #[test]
+    fn serde_model_reads_every_field_of_the_tables() {
+        let shape = Shape::Struct(&shapes::KUSTOMIZATION);
+        let v = decode::decode(decode::sample(&shape), &shape, decode::KUSTOMIZATION)
+            .unwrap()
+            .value;
+        // deny_unknown_fields: a field the tables list and serde lacks fails.
+        let k: Kustomization = serde_json::from_value(v).unwrap();
+        assert_eq!(k.images[0].new_tag, "x");
+        assert_eq!(k.vars[0].objref.api_version, "x");
+        assert_eq!(
+            k.sort_options
+                .unwrap()
+                .legacy_sort_options
+                .unwrap()
+                .order_last,
+            ["x"]
+        );
+        let mut bad = decode::sample(&shape);
+        bad["images"][0]["newTg"] = "x".into();
+        assert!(serde_json::from_value::<Kustomization>(bad).is_err());
+    }
+
+    #[test]
     fn suggests_nearest_field() {
-        assert_eq!(suggest("replica", KNOWN_FIELDS), Some("replicas"));
-        assert_eq!(suggest("namprefix", KNOWN_FIELDS), Some("namePrefix"));
-        assert_eq!(suggest("zzzzzzzzzz", KNOWN_FIELDS), None);
+        let known = shapes::KUSTOMIZATION.field_names();
+        assert_eq!(suggest("replica", &known), Some("replicas"));
+        assert_eq!(suggest("namprefix", &known), Some("namePrefix"));
+        assert_eq!(suggest("zzzzzzzzzz", &known), None);
     }
 }

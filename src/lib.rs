@@ -9,6 +9,7 @@ pub mod build;
 pub mod cluster;
 pub mod clusters;
 pub mod crds;
+pub mod decode;
 pub mod diff;
 pub mod error;
 pub mod fieldpath;

@@ -1,6 +1,7 @@
 //! `replacements`: copy a field of one source object into fields of target
 //! objects (kustomize's ReplacementTransformer).
 
+use crate::decode::{self, shapes};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fieldpath::{self, scalar_text};
 use crate::load::{self, Loader};
@@ -40,6 +41,9 @@ struct Source {
 struct Options {
     delimiter: String,
     index: i64,
+    /// Accepted and unused, as in kustomize.
+    #[allow(dead_code)]
+    encoding: String,
     create: bool,
 }
 
@@ -105,12 +109,18 @@ impl IdSel {
     }
 }
 
+/// Run the replacements of a kustomization (or of a ReplacementTransformer
+/// config): inline entries, already decoded with the kustomization, and
+/// files named by `path:`, read as kustomize reads them (the first YAML
+/// document, one replacement or a list, unknown fields ignored: a warning
+/// names each).
 pub fn run(
     loader: &Loader,
     dir: &Path,
     file: &Path,
     entries: &[Value],
     rm: &mut ResMap,
+    warnings: &mut Vec<String>,
 ) -> Result<()> {
     let mut all: Vec<Replacement> = Vec::new();
     for e in entries {
@@ -120,21 +130,56 @@ pub fn run(
             all.push(r);
             continue;
         }
+        if r.source.is_some() || !r.targets.is_empty() {
+            return Err(err(file, "cannot specify both path and inline replacement")
+                .hint("move the source and targets into the file, or drop `path:`"));
+        }
         let (f, bytes) = loader
             .read_restricted(dir, &r.path)
             .map_err(|e| e.listed_in(file))?;
-        for d in load::parse_bytes(&f, &bytes)? {
-            let items = match d.value {
-                Value::Array(a) => a,
-                Value::Null => vec![],
-                other => vec![other],
-            };
-            for it in items {
-                all.push(
-                    serde_json::from_value(it)
-                        .map_err(|x| err(&f, format!("invalid replacement: {x}")))?,
-                );
+        // go-yaml v2: the first document, repeated keys allowed.
+        let doc = load::parse_kustomization(&f, &bytes)?
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |d| d.value);
+        let shape = match &doc {
+            Value::Array(_) => &shapes::REPLACEMENT_LIST,
+            Value::Object(_) => &shapes::REPLACEMENT_SHAPE,
+            other => {
+                return Err(err(
+                    &f,
+                    format!(
+                        "unsupported replacement type encountered within replacement path: {}",
+                        crate::kustomization::describe(other)
+                    ),
+                )
+                .hint("the file must hold one replacement (a mapping) or a list of them"))
             }
+        };
+        let d = decode::decode(doc, shape, decode::REPLACEMENT_FILE).map_err(|p| {
+            let text = std::str::from_utf8(&bytes).ok();
+            p.to_error(&f, "replacement", text.map(|t| (t, 0)))
+        })?;
+        for (at, key) in &d.ignored {
+            let at = if at.is_empty() {
+                "replacement".to_string()
+            } else {
+                decode::path_text(at)
+            };
+            warnings.push(format!(
+                "warning: {}: unknown field `{key}` in {at} ignored, as kustomize does",
+                f.display()
+            ));
+        }
+        let items = match d.value {
+            Value::Array(a) => a,
+            v => vec![v],
+        };
+        for it in items {
+            all.push(
+                serde_json::from_value(it)
+                    .map_err(|x| err(&f, format!("invalid replacement: {x}")))?,
+            );
         }
     }
     for r in &all {
@@ -307,4 +352,25 @@ fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result
         _ => *t = value,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{sample, Shape};
+
+    #[test]
+    fn reads_every_field_of_the_tables() {
+        for shape in [
+            Shape::Struct(&shapes::REPLACEMENT_FIELD),
+            shapes::REPLACEMENT_SHAPE,
+        ] {
+            let r: Replacement = serde_json::from_value(sample(&shape)).unwrap();
+            let src = r.source.unwrap();
+            assert_eq!((src.kind.as_str(), src.field_path.as_str()), ("x", "x"));
+            let t = &r.targets[0];
+            assert_eq!(t.reject[0].label_selector, "x");
+            assert!(t.options.as_ref().unwrap().create);
+        }
+    }
 }

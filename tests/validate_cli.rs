@@ -378,17 +378,151 @@ fn repo_file(p: &str) -> String {
     fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap()
 }
 
+/// Walks `schemas/kustomization.schema.json` and the reader's type tables
+/// (`kcompile::decode::shapes`) together: at every level the same fields,
+/// each of the same type, in both directions.
 #[test]
-fn kustomization_schema_covers_known_fields() {
-    let s: serde_json::Value =
-        serde_json::from_str(&repo_file("schemas/kustomization.schema.json")).unwrap();
-    let props = s["properties"].as_object().unwrap();
-    let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
-    keys.sort();
-    let mut known = kcompile::kustomization::KNOWN_FIELDS.to_vec();
-    known.sort();
-    assert_eq!(keys, known);
-    assert_eq!(s["additionalProperties"], false);
+fn kustomization_schema_matches_the_reader_field_by_field() {
+    use kcompile::decode::{shapes, Shape};
+    use serde_json::Value;
+
+    fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+        while let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            let name = r.strip_prefix("#/$defs/").expect("local $ref");
+            node = &root["$defs"][name];
+            assert!(!node.is_null(), "dangling $ref {r}");
+        }
+        node
+    }
+    fn is_type(node: &Value, t: &str) -> bool {
+        node.get("type").and_then(Value::as_str) == Some(t)
+    }
+    fn check(root: &Value, node: &Value, shape: &Shape, at: &str, errs: &mut Vec<String>) {
+        let node = resolve(root, node);
+        match shape {
+            Shape::Ptr(inner) => check(root, node, inner, at, errs),
+            Shape::Str => {
+                let enum_of_strings = node
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.iter().all(Value::is_string));
+                if !is_type(node, "string") && !enum_of_strings {
+                    errs.push(format!("{at}: expected a string schema, got {node}"));
+                }
+            }
+            Shape::Bool if !is_type(node, "boolean") => {
+                errs.push(format!("{at}: expected a boolean schema, got {node}"))
+            }
+            Shape::Int if !is_type(node, "integer") => {
+                errs.push(format!("{at}: expected an integer schema, got {node}"))
+            }
+            Shape::Bool | Shape::Int | Shape::Any => {}
+            Shape::List(item) => {
+                if !is_type(node, "array") {
+                    errs.push(format!("{at}: expected an array schema"));
+                }
+                match node.get("items") {
+                    Some(items) => check(root, items, item, &format!("{at}[]"), errs),
+                    None => errs.push(format!("{at}: array schema without items")),
+                }
+            }
+            Shape::Map(elem) => {
+                if !is_type(node, "object") {
+                    errs.push(format!("{at}: expected an object schema"));
+                }
+                match (node.get("additionalProperties"), elem) {
+                    (None, Shape::Any) => {}
+                    (Some(Value::Bool(false)), _) => {
+                        errs.push(format!("{at}: a map must accept any key"))
+                    }
+                    (Some(ap @ Value::Object(_)), _) => {
+                        check(root, ap, elem, &format!("{at}.*"), errs)
+                    }
+                    (other, _) => errs.push(format!("{at}: map values undescribed ({other:?})")),
+                }
+                // Documented keys of a map must have the map's value type.
+                for (k, v) in node
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    check(root, v, elem, &format!("{at}.{k}"), errs);
+                }
+            }
+            Shape::Struct(s) => {
+                if !is_type(node, "object") {
+                    errs.push(format!("{at}: expected an object schema"));
+                }
+                if node.get("additionalProperties") != Some(&Value::Bool(false)) {
+                    errs.push(format!(
+                        "{at}: unknown fields must be refused (additionalProperties: false)"
+                    ));
+                }
+                let empty = serde_json::Map::new();
+                let props = node
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty);
+                let fields = s.all_fields();
+                for (name, shape, _) in &fields {
+                    match props.get(*name) {
+                        Some(p) => check(root, p, shape, &format!("{at}.{name}"), errs),
+                        None => errs.push(format!(
+                            "{at}: the reader's field `{name}` is missing from the schema"
+                        )),
+                    }
+                }
+                for k in props.keys() {
+                    if !fields.iter().any(|(n, _, _)| n == k) {
+                        errs.push(format!(
+                            "{at}: the schema's field `{k}` is unknown to the reader"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    let s: Value = serde_json::from_str(&repo_file("schemas/kustomization.schema.json")).unwrap();
+    let mut errs = Vec::new();
+    check(
+        &s,
+        &s,
+        &Shape::Struct(&shapes::KUSTOMIZATION),
+        "kustomization",
+        &mut errs,
+    );
+    assert!(
+        errs.is_empty(),
+        "schema and reader disagree:\n{}",
+        errs.join("\n")
+    );
+
+    // The walk itself must be able to fail: a field dropped from the schema,
+    // and one added to it, are both reported.
+    let mut broken = s.clone();
+    broken["$defs"]["image"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("newTag");
+    broken["$defs"]["selector"]["properties"]["knd"] = serde_json::json!({"type": "string"});
+    let mut errs = Vec::new();
+    check(
+        &broken,
+        &broken,
+        &Shape::Struct(&shapes::KUSTOMIZATION),
+        "kustomization",
+        &mut errs,
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("`newTag` is missing")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("`knd` is unknown")),
+        "{errs:?}"
+    );
 }
 
 #[test]

@@ -56,8 +56,42 @@ fn apply_specs(
     Ok(())
 }
 
+/// Which (Cluster)RoleBinding subjects the namespace transformer sets the
+/// namespace of (its `setRoleBindingSubjects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subjects {
+    /// Subjects named `default` (kustomize's default).
+    DefaultOnly,
+    /// Subjects of kind ServiceAccount.
+    AllServiceAccounts,
+    None,
+}
+
+impl Subjects {
+    /// kustomize's values; empty means the default.
+    pub fn parse(s: &str) -> Result<Subjects> {
+        match s {
+            "" | "defaultOnly" => Ok(Subjects::DefaultOnly),
+            "allServiceAccounts" => Ok(Subjects::AllServiceAccounts),
+            "none" => Ok(Subjects::None),
+            other => Err(crate::error::Error::new(
+                crate::error::ErrorKind::Kustomization,
+                format!(
+                    "invalid value {other:?} for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" or \"allServiceAccounts\""
+                ),
+            )),
+        }
+    }
+}
+
 /// kustomize's NamespaceTransformer.
-pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: bool) -> Result<()> {
+pub fn namespace(
+    rm: &mut ResMap,
+    ns: &str,
+    specs: &[FieldSpec],
+    unset_only: bool,
+    subjects: Subjects,
+) -> Result<()> {
     if ns.is_empty() {
         return Ok(());
     }
@@ -92,12 +126,22 @@ pub fn namespace(rm: &mut ResMap, ns: &str, specs: &[FieldSpec], unset_only: boo
         }
         let is_binding = kind == "RoleBinding" || kind == "ClusterRoleBinding";
         if is_binding {
-            // Only subjects named "default" get the namespace (kustomize's
-            // default "defaultOnly" mode for role binding subjects).
-            if let Some(Value::Array(subjects)) = r.map_mut().get_mut("subjects") {
-                for s in subjects.iter_mut() {
-                    if s.get("name").and_then(Value::as_str) == Some("default") {
-                        if let Some(m) = s.as_object_mut() {
+            if let Some(Value::Array(list)) = r.map_mut().get_mut("subjects") {
+                for s in list.iter_mut() {
+                    let (field, want) = match subjects {
+                        Subjects::DefaultOnly => ("name", "default"),
+                        Subjects::AllServiceAccounts => ("kind", "ServiceAccount"),
+                        Subjects::None => break,
+                    };
+                    if s.get(field).and_then(Value::as_str) != Some(want) {
+                        continue;
+                    }
+                    if let Some(m) = s.as_object_mut() {
+                        let has = m
+                            .get("namespace")
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| !s.is_empty());
+                        if !(unset_only && has) {
                             m.insert("namespace".into(), Value::String(ns.to_string()));
                         }
                     }

@@ -5,7 +5,9 @@
 //! sorted, after kustomize's JSON round trip).
 
 mod emit;
+mod locate;
 mod parse;
 
 pub use emit::{stream_to_string, to_string};
+pub use locate::locate;
 pub use parse::{parse_stream, parse_stream_lenient, Document, YamlError};
