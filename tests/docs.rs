@@ -33,3 +33,137 @@ fn rendered_folders_can_be_committed() {
         );
     }
 }
+
+/// A command line shown in the docs.
+struct Shown {
+    file: String,
+    line: usize,
+    command: String,
+}
+
+/// `kcompile …` lines of the docs' code blocks (fenced, or indented by four
+/// spaces in README.md), without comments; pipes and redirections are cut
+/// (the part before them is what kcompile runs).
+fn shown_commands() -> Vec<Shown> {
+    let mut out = Vec::new();
+    let mut files = vec![repo().join("README.md")];
+    let mut docs: Vec<_> = std::fs::read_dir(repo().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    docs.sort();
+    files.extend(docs);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut fenced = false;
+        for (i, raw) in text.lines().enumerate() {
+            let t = raw.trim_start();
+            if t.starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+            let in_block = fenced || raw.starts_with("    ");
+            let t = t.strip_prefix("$ ").unwrap_or(t);
+            if !in_block || !t.starts_with("kcompile ") {
+                continue;
+            }
+            let mut cmd = t;
+            for cut in ["  #", " | ", " > "] {
+                if let Some(at) = cmd.find(cut) {
+                    cmd = &cmd[..at];
+                }
+            }
+            out.push(Shown {
+                file: f.file_name().unwrap().to_string_lossy().into_owned(),
+                line: i + 1,
+                command: cmd.trim().to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// Why a shown command is not run here, if it is not.
+fn not_run(cmd: &str) -> Option<&'static str> {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    if words.get(1).is_some_and(|w| w.ends_with(':')) {
+        return Some("output shown, not a command");
+    }
+    if cmd.contains('[') || cmd.contains('<') || cmd.contains('…') || cmd.contains("DIR") {
+        return Some("a synopsis, not a command");
+    }
+    if words.get(1) == Some(&"diff")
+        && !cmd.contains("--live-from")
+        && words.iter().filter(|w| w.starts_with("overlays/")).count() < 2
+    {
+        return Some("needs a cluster (tests/diff_kube.rs runs diff against a real API server)");
+    }
+    None
+}
+
+/// Every command the README and docs show that can run without a cluster
+/// runs, in a copy of the repository, and does not fail: the docs cannot
+/// drift from the program.
+#[test]
+fn commands_shown_in_the_docs_run() {
+    let shown = shown_commands();
+    assert!(shown.len() >= 15, "found only {} commands", shown.len());
+    let tmp = tempfile::tempdir().unwrap();
+    for d in ["base", "overlays", "components", "schemas", "examples"] {
+        copy(&repo().join(d), &tmp.path().join(d));
+    }
+    std::fs::copy(repo().join("kcompile.yaml"), tmp.path().join("kcompile.yaml")).unwrap();
+    // `--live-from live/`: what is live is what cluster-b compiles to.
+    let live = Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        .arg("overlays/cluster-b")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    std::fs::create_dir_all(tmp.path().join("live")).unwrap();
+    std::fs::write(tmp.path().join("live/cluster-b.yaml"), &live.stdout).unwrap();
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for s in &shown {
+        if not_run(&s.command).is_some() {
+            continue;
+        }
+        let args: Vec<&str> = s.command.split_whitespace().skip(1).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_kcompile"))
+            .args(&args)
+            .current_dir(tmp.path())
+            .env_remove("KUBECONFIG")
+            .env("HOME", tmp.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        ran += 1;
+        let code = out.status.code().unwrap_or(-1);
+        // 1 is an answer for the commands that compare (diff, --check).
+        let compares = args.contains(&"diff") || args.contains(&"--check");
+        if !(code == 0 || (code == 1 && compares)) {
+            failures.push(format!(
+                "{}:{}: `{}` exited {code}:\n{}",
+                s.file,
+                s.line,
+                s.command,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(ran >= 10, "ran only {ran} commands");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
