@@ -398,19 +398,11 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         &mut acc.rm,
     )?;
     for (cfg, from) in plugin_configs(ctx, kust, &k.generators)? {
-        let prov = ctx.origin.then(|| crate::provenance::Provenance {
-            configured_in: Some(from),
-            configured_by: Some((
-                cfg.get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                cfg.get("metadata")
-                    .and_then(|m| m.get("name"))
-                    .and_then(Value::as_str)
-                    .map(String::from),
-            )),
-            ..Default::default()
+        let prov = ctx.origin.then(|| {
+            crate::provenance::Provenance::configured(
+                from,
+                crate::provenance::ConfiguredBy::of_config(&cfg),
+            )
         });
         for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
             run_builtin(ctx, kust, acc, b, prov.clone())?;
@@ -596,10 +588,9 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         if on {
             for r in acc.rm.resources_mut() {
                 r.transformations
-                    .push(crate::provenance::Provenance::transformer(
+                    .push(crate::provenance::Provenance::configured(
                         here.clone(),
-                        kind,
-                        None,
+                        crate::provenance::ConfiguredBy::builtin(kind),
                     ));
             }
         }
@@ -765,27 +756,19 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         mark(acc, "ReplacementTransformer");
     }
     for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
-        let kind = cfg
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let name = cfg
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        let by = crate::provenance::ConfiguredBy::of_config(&cfg);
         for b in plugins::decode_all(&cfg).map_err(|e| e.file(&kust.file))? {
             run_builtin(ctx, kust, acc, b, None)?;
-            if ctx.transformations {
-                for r in acc.rm.resources_mut() {
-                    r.transformations
-                        .push(crate::provenance::Provenance::transformer(
-                            from.clone(),
-                            &kind,
-                            name.clone(),
-                        ));
-                }
+        }
+        // One config is one transformer to kustomize, even when it runs here
+        // as two builtins (PrefixSuffixTransformer).
+        if ctx.transformations {
+            for r in acc.rm.resources_mut() {
+                r.transformations
+                    .push(crate::provenance::Provenance::configured(
+                        from.clone(),
+                        by.clone(),
+                    ));
             }
         }
     }

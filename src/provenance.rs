@@ -6,9 +6,12 @@ use serde_json::{json, Map, Value};
 pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 pub const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
-/// The value kustomize v5.5 writes for `managedByLabel`, kept for output
-/// compatibility with `kubectl kustomize`.
-pub const MANAGED_BY_VALUE: &str = "kustomize-v5.5.0";
+/// What `kubectl kustomize` writes for `managedByLabel`: kustomize takes its
+/// version from the build info of the binary it is linked into, which in
+/// kubectl is a release dependency, not a "devel" build, so the version stays
+/// kustomize's placeholder (a standalone kustomize v5.5.0 writes
+/// `kustomize-v5.5.0`; kubectl is the oracle).
+pub const MANAGED_BY_VALUE: &str = "kustomize-(devel)";
 
 /// An object's origin: the file it was read from, or the kustomization and
 /// builtin generator that made it. Paths are relative to the top-level
@@ -17,8 +20,47 @@ pub const MANAGED_BY_VALUE: &str = "kustomize-v5.5.0";
 pub struct Provenance {
     pub path: Option<String>,
     pub configured_in: Option<String>,
-    /// Builtin kind and config name of the generator.
-    pub configured_by: Option<(String, Option<String>)>,
+    /// The builtin that made (or changed) the object.
+    pub configured_by: Option<ConfiguredBy>,
+}
+
+/// kustomize's `configuredBy`: the builtin kind and, for a plugin config
+/// under `generators:`/`transformers:`, that config's name and namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfiguredBy {
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl ConfiguredBy {
+    /// A builtin run for a kustomization field (no config object).
+    pub fn builtin(kind: &str) -> ConfiguredBy {
+        ConfiguredBy {
+            kind: kind.to_string(),
+            ..Default::default()
+        }
+    }
+    /// From a plugin config object; empty strings are omitted, as
+    /// kustomize's `omitempty` fields.
+    pub fn of_config(cfg: &Value) -> ConfiguredBy {
+        let meta = |k: &str| {
+            cfg.get("metadata")
+                .and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
+        ConfiguredBy {
+            kind: cfg
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            name: meta("name"),
+            namespace: meta("namespace"),
+        }
+    }
 }
 
 impl Provenance {
@@ -35,22 +77,26 @@ impl Provenance {
         if let Some(c) = &self.configured_in {
             s.push_str(&line("configuredIn", c, ""));
         }
-        if let Some((kind, name)) = &self.configured_by {
+        if let Some(by) = &self.configured_by {
             s.push_str("configuredBy:\n");
             s.push_str(&line("apiVersion", "builtin", "  "));
-            s.push_str(&line("kind", kind, "  "));
-            if let Some(n) = name {
+            s.push_str(&line("kind", &by.kind, "  "));
+            if let Some(n) = &by.name {
                 s.push_str(&line("name", n, "  "));
+            }
+            if let Some(n) = &by.namespace {
+                s.push_str(&line("namespace", n, "  "));
             }
         }
         s
     }
 
-    /// A builtin transformer configured in a kustomization file.
-    pub fn transformer(configured_in: String, kind: &str, name: Option<String>) -> Provenance {
+    /// A builtin generator or transformer configured in a kustomization
+    /// file (`configured_in`).
+    pub fn configured(configured_in: String, by: ConfiguredBy) -> Provenance {
         Provenance {
             configured_in: Some(configured_in),
-            configured_by: Some((kind.to_string(), name)),
+            configured_by: Some(by),
             ..Default::default()
         }
     }
@@ -136,7 +182,7 @@ mod tests {
     fn annotation_text() {
         let p = Provenance {
             configured_in: Some("kustomization.yaml".into()),
-            configured_by: Some(("ConfigMapGenerator".into(), None)),
+            configured_by: Some(ConfiguredBy::builtin("ConfigMapGenerator")),
             ..Default::default()
         };
         assert_eq!(

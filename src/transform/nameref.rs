@@ -166,6 +166,17 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
     long[long.len() - short.len()..] == *short
 }
 
+/// kustomize's PrefixesSuffixesEquals. With `allow_empty`, a side that
+/// carries no prefixes (suffixes) is compatible with any: a ConfigMap
+/// generated in an overlay binds to a Deployment that a base gave its own
+/// suffix, while sibling overlays' prefixes still tell the branches apart.
+fn affixes_match(t: &Cand, me: &Cand, allow_empty: bool) -> bool {
+    let ok = |a: &[String], b: &[String]| {
+        (allow_empty && (a.is_empty() || b.is_empty())) || same_ending(a, b)
+    };
+    ok(&t.prefixes, &me.prefixes) && ok(&t.suffixes, &me.suffixes)
+}
+
 fn set(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Result<(), String> {
     match v {
         Value::Null => Ok(()),
@@ -282,13 +293,17 @@ fn select(
     if c.len() == 1 {
         return Ok(Some(c[0]));
     }
+    // Lenient first (an empty side matches), then exact, as kustomize.
     let c: Vec<usize> = c
         .into_iter()
-        .filter(|&i| {
-            let t = &ctx.cands[i];
-            same_ending(&t.prefixes, &me.cand.prefixes)
-                && same_ending(&t.suffixes, &me.cand.suffixes)
-        })
+        .filter(|&i| affixes_match(&ctx.cands[i], me.cand, true))
+        .collect();
+    if c.len() == 1 {
+        return Ok(Some(c[0]));
+    }
+    let c: Vec<usize> = c
+        .into_iter()
+        .filter(|&i| affixes_match(&ctx.cands[i], me.cand, false))
         .collect();
     match c.len() {
         0 => Ok(None),
