@@ -359,6 +359,193 @@ case("ref_ambiguous_same_affixes", {
     "top/other.yaml": "apiVersion: example.com/v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n",
 }, error="multiple possible referrals")
 
+# RoleBinding subjects with namespaces (the one matching the base's becomes
+# the branch's), roleRef to a ClusterRole each branch renames.
+RB_NS = """apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: rb
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cr
+subjects:
+- kind: ServiceAccount
+  name: sa
+  namespace: default
+- kind: ServiceAccount
+  name: sa
+  namespace: other
+"""
+SA_CR = """apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: sa
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: cr
+"""
+case("ref_rolebinding_subject_namespaces", {
+    "base/kustomization.yaml": kust(nameSuffix="-rb", resources="[rb.yaml]"),
+    "base/rb.yaml": RB_NS,
+    **{f"ov-{x}/kustomization.yaml": kust(namePrefix=f"{x}-", namespace=f"ns-{x}",
+                                          resources="[../base, sa.yaml]") for x in "ab"},
+    **{f"ov-{x}/sa.yaml": SA_CR for x in "ab"},
+    "top/kustomization.yaml": "resources: [../ov-a, ../ov-b]\n",
+})
+
+# Cluster-scoped referrers in the base (ClusterRoleBinding, webhook with a
+# namespaced service reference) and a CronJob's pod references, per branch.
+CLUSTER_REFERRERS = """apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: crb
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cr
+subjects:
+- kind: ServiceAccount
+  name: sa
+  namespace: default
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: vwc
+webhooks:
+- name: w.example.com
+  clientConfig:
+    service:
+      name: svc
+      namespace: default
+  admissionReviewVersions: [v1]
+  sideEffects: None
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: cj
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          serviceAccountName: sa
+          priorityClassName: pc
+          containers:
+          - name: c
+            image: busybox
+            envFrom:
+            - configMapRef: {name: cfg}
+          volumes:
+          - name: d
+            persistentVolumeClaim:
+              claimName: pvc
+"""
+BRANCH_TARGETS = SA_CR + """---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata:
+  name: pc
+value: 10
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: pvc
+"""
+case("ref_cluster_scoped_referrers", {
+    "base/kustomization.yaml": kust(nameSuffix="-x", resources="[r.yaml]"),
+    "base/r.yaml": CLUSTER_REFERRERS,
+    **{f"ov-{x}/kustomization.yaml": kust(namePrefix=f"{x}-", namespace=f"ns-{x}",
+                                          resources="[../base, r.yaml]",
+                                          configMapGenerator=gen(lit=f"K={x}")) for x in "ab"},
+    **{f"ov-{x}/r.yaml": BRANCH_TARGETS for x in "ab"},
+    "top/kustomization.yaml": "resources: [../ov-a, ../ov-b]\n",
+})
+
+# A service reference with `namespace: ""` matches no namespace group (left
+# as written); `namespace: default` finds the unnamespaced Service.
+case("ref_mapping_empty_namespace", {
+    "top/kustomization.yaml": kust(namePrefix="p-", resources="[r.yaml]"),
+    "top/r.yaml": """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: vwc
+webhooks:
+- name: w.example.com
+  clientConfig:
+    service:
+      name: svc
+      namespace: ""
+- name: w2.example.com
+  clientConfig:
+    service:
+      name: svc
+      namespace: default
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+  namespace: other
+""",
+})
+
+# A service reference by namespace looks among resources first in that
+# namespace if any is, else among those now in it.
+NS_T = """
+- |-
+  apiVersion: builtin
+  kind: NamespaceTransformer
+  metadata:
+    name: n
+    namespace: ns-a
+  fieldSpecs:
+  - path: metadata/namespace
+    create: true"""
+WEBHOOK_SVC = """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: vwc
+webhooks:
+- name: w.example.com
+  clientConfig:
+    service:
+      name: svc
+      namespace: ns-a
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+  namespace: orig
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: other
+"""
+for name, other_ns in (("current", ""), ("original", "  namespace: ns-a\n")):
+    case(f"ref_mapping_namespace_{name}_group", {
+        "top/kustomization.yaml": kust(namePrefix="p-", resources="[r.yaml]", transformers=NS_T),
+        "top/r.yaml": WEBHOOK_SVC + other_ns,
+    })
+
 # --- buildMetadata --------------------------------------------------------
 
 BM_ALL = "[originAnnotations, transformerAnnotations, managedByLabel]"

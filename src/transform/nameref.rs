@@ -23,6 +23,9 @@ struct Cand {
 struct Ctx<'a> {
     cands: &'a [Cand],
     by_prev_name: &'a HashMap<&'a str, Vec<usize>>,
+    /// Namespaced resources by the effective namespace of their original id
+    /// (kustomize's GroupedByOriginalNamespace).
+    by_org_ns: &'a HashMap<&'a str, Vec<usize>>,
 }
 
 pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
@@ -46,9 +49,16 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
             }
         }
     }
+    let mut by_org_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in cands.iter().enumerate() {
+        if !c.cur.gvk.is_cluster_scoped() {
+            by_org_ns.entry(effective_ns(&c.org_ns)).or_default().push(i);
+        }
+    }
     let ctx = Ctx {
         cands: &cands,
         by_prev_name: &by_prev_name,
+        by_org_ns: &by_org_ns,
     };
     let segments: Vec<Vec<Vec<String>>> = backrefs
         .iter()
@@ -232,25 +242,34 @@ fn set_mapping(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resu
         return Err("path config error; no 'name' field in node".into());
     };
     let all = reachable(ctx, me, &old);
-    let pool = match m.get("namespace").and_then(Value::as_str) {
+    let pool = match m.get("namespace") {
         None => all,
-        Some(ns) => {
-            // Grouped by effective namespace ("" is "default"); cluster-scoped
-            // objects belong to no group.
-            let in_ns = |n: &str, c: &Cand| {
-                !c.cur.gvk.is_cluster_scoped() && effective_ns(n) == effective_ns(ns)
+        Some(v) => {
+            // kustomize looks the field's text up among the groups of the
+            // resources the referrer can reach, keyed by effective namespace
+            // (so "" or a null matches none): the group by original
+            // namespace if there is one, else the group by current namespace.
+            let text = match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
             };
-            let by_org: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&i| in_ns(&ctx.cands[i].org_ns, &ctx.cands[i]))
-                .collect();
-            if !by_org.is_empty() {
-                by_org
-            } else {
-                all.into_iter()
-                    .filter(|&i| in_ns(&ctx.cands[i].cur.namespace, &ctx.cands[i]))
-                    .collect()
+            // Whether a resource the referrer can reach was first in that
+            // namespace.
+            let by_org = text.as_deref().and_then(|t| ctx.by_org_ns.get(t)).is_some_and(|g| {
+                g.iter().any(|&i| me.could_reference(&ctx.cands[i]))
+            });
+            match text {
+                None => Vec::new(),
+                Some(t) => all
+                    .into_iter()
+                    .filter(|&i| {
+                        let c = &ctx.cands[i];
+                        let ns = if by_org { &c.org_ns } else { &c.cur.namespace };
+                        !c.cur.gvk.is_cluster_scoped() && effective_ns(ns) == t
+                    })
+                    .collect(),
             }
         }
     };
