@@ -747,6 +747,76 @@ fieldSpecs:
         transformers="[multi.yaml, tdir]"),
 }, build_dir="ov")
 
+# Provenance already in the input (say, rendered output used as a base):
+# removed unless asked for, appended to when transformerAnnotations is on;
+# annotations are set again as strings (empty or scalar ones dropped, nested
+# values "").
+RENDERED = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+  annotations:
+    keep: me
+    config.kubernetes.io/origin: "path: fake.yaml"
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: elsewhere.yaml
+        repo: r
+        configuredBy:
+          apiVersion: builtin
+          kind: Foo
+      - {}
+      - path: x
+        configuredBy: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: only-origin
+  annotations:
+    config.kubernetes.io/origin: |
+      path: somewhere.yaml
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: empty
+  annotations: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: null-annotations
+  annotations: ~
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: nested
+  annotations: {a: {b: c}, l: [x], s: text}
+"""
+for tag, bm in (("none", None), ("origin", "[originAnnotations]"), ("managed_by", "[managedByLabel]"),
+                ("transformer", "[transformerAnnotations]"),
+                ("both", "[transformerAnnotations, originAnnotations]")):
+    fields = {"resources": "[cm.yaml]", "namePrefix": "p-"}
+    if bm:
+        fields = {"buildMetadata": bm, **fields}
+    case(f"bm_input_provenance_{tag}", {
+        "top/kustomization.yaml": kust(**fields),
+        "top/cm.yaml": RENDERED,
+    })
+
+# Without buildMetadata a scalar `annotations` is dropped; with it, adding
+# the origin annotation fails (kustomize annotates every file's resources).
+SCALAR_ANN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: text\n"
+case("bm_scalar_annotations_dropped", {
+    "top/kustomization.yaml": kust(resources="[cm.yaml]"),
+    "top/cm.yaml": SCALAR_ANN,
+})
+case("bm_scalar_annotations_refused", {
+    "top/kustomization.yaml": kust(buildMetadata="[managedByLabel]", resources="[cm.yaml]"),
+    "top/cm.yaml": SCALAR_ANN,
+}, error="is not a map")
+
 # Name references and provenance together across sibling branches.
 case("bm_sibling_branches", {
     **siblings(

@@ -144,3 +144,34 @@ fn tree_cases_recordings_match_live_kubectl() {
     }
     assert!(fails.is_empty(), "{}", fails.join("\n\n"));
 }
+
+/// kubectl prints a non-string annotation value as the YAML text it was
+/// written with (`1.50` as "1.50"), which kcompile's parsed value no longer
+/// holds: kcompile refuses instead of printing something else.
+#[test]
+fn non_string_annotation_values_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    for value in ["1.50", "true", "~", "0x1F"] {
+        std::fs::write(
+            t.path().join("cm.yaml"),
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    ok: text\n    bad: {value}\n"
+            ),
+        )
+        .unwrap();
+        let out = kcompile(t.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr.contains("annotation `bad` has the non-string value")
+                && stderr.contains("cm.yaml"),
+            "{value}: {stderr}"
+        );
+    }
+}

@@ -52,7 +52,10 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
     let mut by_org_ns: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in cands.iter().enumerate() {
         if !c.cur.gvk.is_cluster_scoped() {
-            by_org_ns.entry(effective_ns(&c.org_ns)).or_default().push(i);
+            by_org_ns
+                .entry(effective_ns(&c.org_ns))
+                .or_default()
+                .push(i);
         }
     }
     let ctx = Ctx {
@@ -257,9 +260,10 @@ fn set_mapping(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resu
             };
             // Whether a resource the referrer can reach was first in that
             // namespace.
-            let by_org = text.as_deref().and_then(|t| ctx.by_org_ns.get(t)).is_some_and(|g| {
-                g.iter().any(|&i| me.could_reference(&ctx.cands[i]))
-            });
+            let by_org = text
+                .as_deref()
+                .and_then(|t| ctx.by_org_ns.get(t))
+                .is_some_and(|g| g.iter().any(|&i| me.could_reference(&ctx.cands[i])));
             match text {
                 None => Vec::new(),
                 Some(t) => all
