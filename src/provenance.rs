@@ -332,4 +332,74 @@ mod tests {
             "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n"
         );
     }
+
+    fn resource(annotations: Value) -> Resource {
+        Resource::new(
+            serde_json::json!({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": annotations}}),
+            None,
+        )
+    }
+
+    #[test]
+    fn input_transformations_are_extended_in_kustomize_field_order() {
+        let mut r = resource(serde_json::json!({
+            TRANSFORMATIONS_ANNOTATION: "- configuredBy: {kind: Foo, namespace: ns}\n  ref: v1\n  path: p\n  x: ignored\n- {}\n"
+        }));
+        let p = Provenance::configured("k.yaml".into(), ConfiguredBy::builtin("PrefixTransformer"));
+        record_transformation(&mut r, p.clone()).unwrap();
+        record_transformation(&mut r, p).unwrap();
+        finish_annotations(&mut r, false, true).unwrap();
+        assert_eq!(
+            r.annotations().unwrap()[TRANSFORMATIONS_ANNOTATION],
+            "- path: p\n  ref: v1\n  configuredBy:\n    kind: Foo\n    namespace: ns\n- {}\n\
+             - configuredIn: k.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: PrefixTransformer\n\
+             - configuredIn: k.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: PrefixTransformer\n"
+        );
+    }
+
+    #[test]
+    fn unreadable_input_transformations_are_an_error() {
+        for bad in ["not a list", "- path: 1\n", "- [x]\n", "{"] {
+            let mut r = resource(serde_json::json!({ TRANSFORMATIONS_ANNOTATION: bad }));
+            let p = Provenance::configured("k.yaml".into(), ConfiguredBy::builtin("X"));
+            assert!(record_transformation(&mut r, p).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn provenance_not_asked_for_is_removed_and_empty_annotations_dropped() {
+        let mut r = resource(serde_json::json!({
+            ORIGIN_ANNOTATION: "path: x\n",
+            TRANSFORMATIONS_ANNOTATION: "- path: y\n",
+        }));
+        finish_annotations(&mut r, false, false).unwrap();
+        assert!(r.obj["metadata"].get("annotations").is_none());
+
+        let mut r = resource(serde_json::json!({ORIGIN_ANNOTATION: "path: x\n", "a": {"b": 1}}));
+        finish_annotations(&mut r, true, false).unwrap();
+        assert_eq!(
+            r.obj["metadata"]["annotations"],
+            serde_json::json!({ORIGIN_ANNOTATION: "path: x\n", "a": ""})
+        );
+
+        for v in [
+            serde_json::json!(null),
+            serde_json::json!("text"),
+            serde_json::json!({}),
+        ] {
+            let mut r = resource(v);
+            finish_annotations(&mut r, true, true).unwrap();
+            assert!(r.obj["metadata"].get("annotations").is_none());
+        }
+        for v in [
+            serde_json::json!(["a"]),
+            serde_json::json!({"a": 1}),
+            serde_json::json!({"a": null}),
+        ] {
+            assert!(
+                finish_annotations(&mut resource(v.clone()), false, false).is_err(),
+                "{v}"
+            );
+        }
+    }
 }

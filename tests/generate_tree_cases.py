@@ -323,6 +323,18 @@ case("ref_same_prefix_namespaces_differ", siblings(
     lambda x: {"namePrefix": "p-", "namespace": f"ns-{x}",
                "configMapGenerator": gen(lit=f"K={x}")}))
 
+# Two candidates each fitting the referrer's prefixes or its suffixes (one
+# side empty): both pass the lenient filter, neither the exact one, so the
+# reference stays as written.
+case("ref_lenient_tie_left_alone", {
+    "base/kustomization.yaml": kust(nameSuffix="-web", resources="[deploy.yaml]"),
+    "base/deploy.yaml": dep("app", CM_REFS),
+    "ov-a/kustomization.yaml": kust(namePrefix="a-", resources="[../base]",
+                                    configMapGenerator=gen(lit="K=a")),
+    "ov-s/kustomization.yaml": kust(nameSuffix="-web", configMapGenerator=gen(lit="K=s")),
+    "top/kustomization.yaml": "resources: [../ov-a, ../ov-s]\n",
+})
+
 # A cluster-scoped referrer sees ConfigMaps of two namespaces whose names
 # differ (hashes): kustomize reports the ambiguity.
 CLUSTER_ROLE = """apiVersion: rbac.authorization.k8s.io/v1
