@@ -218,48 +218,47 @@ pub fn finish_annotations(r: &mut Resource, origin: bool, transformations: bool)
         let text = transformations_text(&r.transformations);
         set_meta_entry(&mut r.obj, "annotations", TRANSFORMATIONS_ANNOTATION, text);
     }
-    let describe = r.describe();
-    let Some(md) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return Ok(());
-    };
-    let drop = match md.get_mut("annotations") {
-        None => return Ok(()),
-        Some(Value::Object(a)) => {
-            if !transformations {
-                a.remove(TRANSFORMATIONS_ANNOTATION);
-            }
-            if !origin {
-                a.remove(ORIGIN_ANNOTATION);
-            }
-            for (k, v) in a.iter_mut() {
-                match v {
-                    Value::String(_) => {}
-                    Value::Object(_) | Value::Array(_) => *v = Value::String(String::new()),
-                    _ => {
-                        return Err(Error::new(
-                            ErrorKind::Resource,
-                            format!("annotation `{k}` has the non-string value {v}"),
-                        )
-                        .resource(describe)
-                        .hint("quote the value: annotations are strings (kustomize prints the YAML text as written, which kcompile does not keep)"))
+    let problem = {
+        let Some(md) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+            return Ok(());
+        };
+        let (drop, problem) = match md.get_mut("annotations") {
+            None => return Ok(()),
+            Some(Value::Object(a)) => {
+                if !transformations {
+                    a.remove(TRANSFORMATIONS_ANNOTATION);
+                }
+                if !origin {
+                    a.remove(ORIGIN_ANNOTATION);
+                }
+                let mut problem = None;
+                for (k, v) in a.iter_mut() {
+                    match v {
+                        Value::String(_) => {}
+                        Value::Object(_) | Value::Array(_) => *v = Value::String(String::new()),
+                        _ => {
+                            problem =
+                                Some(format!("annotation `{k}` has the non-string value {v}"));
+                            break;
+                        }
                     }
                 }
+                (a.is_empty(), problem)
             }
-            a.is_empty()
+            Some(Value::Array(_)) => (false, Some("`metadata.annotations` is a list".to_string())),
+            Some(_) => (true, None),
+        };
+        if drop {
+            md.remove("annotations");
         }
-        Some(Value::Array(_)) => {
-            return Err(
-                Error::new(ErrorKind::Resource, "`metadata.annotations` is a list")
-                    .resource(describe)
-                    .hint("write annotations as a map of strings"),
-            )
-        }
-        Some(_) => true,
+        problem
     };
-    if drop {
-        md.remove("annotations");
+    match problem {
+        None => Ok(()),
+        Some(m) => Err(Error::new(ErrorKind::Resource, m)
+            .resource(r.describe())
+            .hint("write annotations as a map of strings; quote a value that is not (kustomize prints its YAML text as written, which kcompile does not keep)")),
     }
-    Ok(())
 }
 
 /// Set `metadata.<field>.<key>` to a string, creating maps as needed.

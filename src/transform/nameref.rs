@@ -24,8 +24,23 @@ struct Ctx<'a> {
     cands: &'a [Cand],
     by_prev_name: &'a HashMap<&'a str, Vec<usize>>,
     /// Namespaced resources by the effective namespace of their original id
-    /// (kustomize's GroupedByOriginalNamespace).
-    by_org_ns: &'a HashMap<&'a str, Vec<usize>>,
+    /// (kustomize's GroupedByOriginalNamespace), built on first use: only
+    /// references that name a namespace need it.
+    by_org_ns: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn by_org_ns(&self) -> &HashMap<&'a str, Vec<usize>> {
+        self.by_org_ns.get_or_init(|| {
+            let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, c) in self.cands.iter().enumerate() {
+                if !c.cur.gvk.is_cluster_scoped() {
+                    m.entry(effective_ns(&c.org_ns)).or_default().push(i);
+                }
+            }
+            m
+        })
+    }
 }
 
 pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
@@ -49,19 +64,10 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
             }
         }
     }
-    let mut by_org_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in cands.iter().enumerate() {
-        if !c.cur.gvk.is_cluster_scoped() {
-            by_org_ns
-                .entry(effective_ns(&c.org_ns))
-                .or_default()
-                .push(i);
-        }
-    }
     let ctx = Ctx {
         cands: &cands,
         by_prev_name: &by_prev_name,
-        by_org_ns: &by_org_ns,
+        by_org_ns: std::cell::OnceCell::new(),
     };
     let segments: Vec<Vec<Vec<String>>> = backrefs
         .iter()
@@ -262,7 +268,7 @@ fn set_mapping(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resu
             // namespace.
             let by_org = text
                 .as_deref()
-                .and_then(|t| ctx.by_org_ns.get(t))
+                .and_then(|t| ctx.by_org_ns().get(t))
                 .is_some_and(|g| g.iter().any(|&i| me.could_reference(&ctx.cands[i])));
             match text {
                 None => Vec::new(),
