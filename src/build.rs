@@ -52,6 +52,10 @@ struct Ctx<'a> {
     origin: bool,
     /// `buildMetadata: [transformerAnnotations]`.
     transformations: bool,
+    /// Any `buildMetadata` at all: kustomize then annotates every resource
+    /// read from a file with its origin (removed at the end unless asked
+    /// for), which fails on `annotations` that are not a map.
+    any_metadata: bool,
 }
 
 struct Acc {
@@ -142,6 +146,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         schema_set: false,
         origin: false,
         transformations: false,
+        any_metadata: false,
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let meta = &kust.k.build_metadata;
@@ -164,6 +169,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     }
     ctx.origin = meta.iter().any(|m| m == "originAnnotations");
     ctx.transformations = meta.iter().any(|m| m == "transformerAnnotations");
+    ctx.any_metadata = !meta.is_empty();
     let managed_by = meta.iter().any(|m| m == "managedByLabel");
     let sort = kust.k.sort_options.clone();
     if let Some(s) = &sort {
@@ -195,15 +201,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 
     let mut resources = acc.rm.into_vec();
     for r in &mut resources {
-        if !r.transformations.is_empty() {
-            let text = crate::provenance::transformations_text(&r.transformations);
-            crate::provenance::set_meta_entry(
-                &mut r.obj,
-                "annotations",
-                crate::provenance::TRANSFORMATIONS_ANNOTATION,
-                text,
-            );
-        }
+        crate::provenance::finish_annotations(r, ctx.origin, ctx.transformations)?;
     }
     if managed_by {
         for r in &mut resources {
@@ -414,19 +412,11 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         &mut acc.rm,
     )?;
     for (cfg, from) in plugin_configs(ctx, kust, &k.generators)? {
-        let prov = ctx.origin.then(|| crate::provenance::Provenance {
-            configured_in: Some(from),
-            configured_by: Some((
-                cfg.get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                cfg.get("metadata")
-                    .and_then(|m| m.get("name"))
-                    .and_then(Value::as_str)
-                    .map(String::from),
-            )),
-            ..Default::default()
+        let prov = ctx.origin.then(|| {
+            crate::provenance::Provenance::configured(
+                from,
+                crate::provenance::ConfiguredBy::of_config(&cfg),
+            )
         });
         let mut ignored = Vec::new();
         let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
@@ -481,6 +471,17 @@ fn accumulate_path(
                 ..Default::default()
             });
             for mut r in load::resources_from_docs(&f, docs)? {
+                if ctx.any_metadata {
+                    let ann = r.obj.get("metadata").and_then(|m| m.get("annotations"));
+                    if ann.is_some_and(|a| !a.is_object() && !a.is_null()) {
+                        return Err(Error::new(
+                            ErrorKind::Resource,
+                            "cannot add the origin annotation: `metadata.annotations` is not a map",
+                        )
+                        .resource(r.describe())
+                        .hint("write annotations as a map of strings"));
+                    }
+                }
                 if let Some(p) = &prov {
                     p.annotate(&mut r.obj);
                 }
@@ -614,17 +615,19 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     // Record a builtin transformer run on every object present now.
     let on = ctx.transformations;
     let here = kust.origin_file();
-    let mark = |acc: &mut Acc, kind: &str| {
+    let mark = |acc: &mut Acc, kind: &str| -> Result<()> {
         if on {
             for r in acc.rm.resources_mut() {
-                r.transformations
-                    .push(crate::provenance::Provenance::transformer(
+                crate::provenance::record_transformation(
+                    r,
+                    crate::provenance::Provenance::configured(
                         here.clone(),
-                        kind,
-                        None,
-                    ));
+                        crate::provenance::ConfiguredBy::builtin(kind),
+                    ),
+                )?;
             }
         }
+        Ok(())
     };
     // patchesStrategicMerge: each entry a file, or inline YAML.
     for entry in &k.patches_strategic_merge {
@@ -672,7 +675,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         )?;
     }
     if !k.patches_strategic_merge.is_empty() {
-        mark(acc, "PatchStrategicMergeTransformer");
+        mark(acc, "PatchStrategicMergeTransformer")?;
     }
     for p in &k.patches {
         let (text, label) = patch_text(ctx, kust, p)?;
@@ -690,7 +693,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &ctx.schema,
             &patches::Source { label: &label },
         )?;
-        mark(acc, "PatchTransformer");
+        mark(acc, "PatchTransformer")?;
     }
     if !k.namespace.is_empty() {
         transform::namespace(
@@ -700,15 +703,15 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             false,
             transform::Subjects::DefaultOnly,
         )?;
-        mark(acc, "NamespaceTransformer");
+        mark(acc, "NamespaceTransformer")?;
     }
     if !k.name_prefix.is_empty() {
         transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
-        mark(acc, "PrefixTransformer");
+        mark(acc, "PrefixTransformer")?;
     }
     if !k.name_suffix.is_empty() {
         transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
-        mark(acc, "SuffixTransformer");
+        mark(acc, "SuffixTransformer")?;
     }
     for l in &k.labels {
         let mut specs: Vec<transform::fieldspec::FieldSpec> = l
@@ -744,15 +747,15 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
         add(&mut specs, &tc.labels);
         transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
-        mark(acc, "LabelTransformer");
+        mark(acc, "LabelTransformer")?;
     }
     if !k.labels.is_empty() || !k.common_labels.is_empty() {
         transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
-        mark(acc, "LabelTransformer");
+        mark(acc, "LabelTransformer")?;
     }
     if !k.common_annotations.is_empty() {
         transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
-        mark(acc, "AnnotationsTransformer");
+        mark(acc, "AnnotationsTransformer")?;
     }
     for p in &k.patches_json6902 {
         let (text, label) = patch_text(ctx, kust, p)?;
@@ -772,15 +775,15 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &ctx.schema,
             &patches::Source { label: &label },
         )?;
-        mark(acc, "PatchJson6902Transformer");
+        mark(acc, "PatchJson6902Transformer")?;
     }
     for r in &k.replicas {
         transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.listed_in(&kust.file))?;
-        mark(acc, "ReplicaCountTransformer");
+        mark(acc, "ReplicaCountTransformer")?;
     }
     for img in &k.images {
         transform::images(&mut acc.rm, img, &tc.images)?;
-        mark(acc, "ImageTagTransformer");
+        mark(acc, "ImageTagTransformer")?;
     }
     if !k.replacements.is_empty() {
         crate::replacements::run(
@@ -791,19 +794,10 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             &mut acc.rm,
             &mut ctx.warnings,
         )?;
-        mark(acc, "ReplacementTransformer");
+        mark(acc, "ReplacementTransformer")?;
     }
     for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
-        let kind = cfg
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let name = cfg
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        let by = crate::provenance::ConfiguredBy::of_config(&cfg);
         let mut ignored = Vec::new();
         let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
         for w in ignored {
@@ -812,15 +806,15 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
         for b in builtins {
             run_builtin(ctx, kust, acc, b, None)?;
-            if ctx.transformations {
-                for r in acc.rm.resources_mut() {
-                    r.transformations
-                        .push(crate::provenance::Provenance::transformer(
-                            from.clone(),
-                            &kind,
-                            name.clone(),
-                        ));
-                }
+        }
+        // One config is one transformer to kustomize, even when it runs here
+        // as two builtins (PrefixSuffixTransformer).
+        if ctx.transformations {
+            for r in acc.rm.resources_mut() {
+                crate::provenance::record_transformation(
+                    r,
+                    crate::provenance::Provenance::configured(from.clone(), by.clone()),
+                )?;
             }
         }
     }

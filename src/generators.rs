@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::generate::{self, GeneratorArgs, GeneratorOptions};
 use crate::kustomization::Kustomization;
 use crate::load::Loader;
-use crate::provenance::Provenance;
+use crate::provenance::{ConfiguredBy, Provenance};
 use crate::resmap::ResMap;
 use crate::resource::{Behavior, Origin, Resource};
 use serde_json::{Map, Value};
@@ -37,11 +37,7 @@ pub fn run(
     rm: &mut ResMap,
 ) -> Result<()> {
     let prov = |kind: &str| {
-        configured_in.map(|c| Provenance {
-            configured_in: Some(c.to_string()),
-            configured_by: Some((kind.to_string(), None)),
-            ..Default::default()
-        })
+        configured_in.map(|c| Provenance::configured(c.to_string(), ConfiguredBy::builtin(kind)))
     };
     let global = match &k.generator_options {
         Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(site.file))?),
@@ -149,6 +145,22 @@ pub fn absorb(rm: &mut ResMap, mut r: Resource) -> Result<()> {
                 Behavior::Replace => {}
             }
             copy_meta_from(&mut r, &old);
+            // A merge keeps the origin of the object merged into (where the
+            // generator was declared first); a replace takes the new one.
+            if r.behavior == Behavior::Merge {
+                if let Some(o) = old
+                    .annotations()
+                    .and_then(|a| a.get(crate::provenance::ORIGIN_ANNOTATION))
+                    .and_then(Value::as_str)
+                {
+                    crate::provenance::set_meta_entry(
+                        &mut r.obj,
+                        "annotations",
+                        crate::provenance::ORIGIN_ANNOTATION,
+                        o.to_string(),
+                    );
+                }
+            }
             rm.replace(i, r);
             Ok(())
         }
@@ -198,6 +210,9 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
     r.prefixes = old.prefixes.clone();
     r.suffixes = old.suffixes.clone();
     r.ref_vars = old.ref_vars.clone();
+    // Kept in an annotation by kustomize, so merged like one: the new object
+    // has had no transformer run over it yet.
+    r.transformations = old.transformations.clone();
     // Hashed only when both want it: merging onto a plain object keeps its
     // plain name, and an overlay may turn the hash off.
     r.needs_hash = old.needs_hash && r.needs_hash;

@@ -23,6 +23,24 @@ struct Cand {
 struct Ctx<'a> {
     cands: &'a [Cand],
     by_prev_name: &'a HashMap<&'a str, Vec<usize>>,
+    /// Namespaced resources by the effective namespace of their original id
+    /// (kustomize's GroupedByOriginalNamespace), built on first use: only
+    /// references that name a namespace need it.
+    by_org_ns: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn by_org_ns(&self) -> &HashMap<&'a str, Vec<usize>> {
+        self.by_org_ns.get_or_init(|| {
+            let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, c) in self.cands.iter().enumerate() {
+                if !c.cur.gvk.is_cluster_scoped() {
+                    m.entry(effective_ns(&c.org_ns)).or_default().push(i);
+                }
+            }
+            m
+        })
+    }
 }
 
 pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
@@ -49,6 +67,7 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
     let ctx = Ctx {
         cands: &cands,
         by_prev_name: &by_prev_name,
+        by_org_ns: std::cell::OnceCell::new(),
     };
     let segments: Vec<Vec<Vec<String>>> = backrefs
         .iter()
@@ -166,6 +185,17 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
     long[long.len() - short.len()..] == *short
 }
 
+/// kustomize's PrefixesSuffixesEquals. With `allow_empty`, a side that
+/// carries no prefixes (suffixes) is compatible with any: a ConfigMap
+/// generated in an overlay binds to a Deployment that a base gave its own
+/// suffix, while sibling overlays' prefixes still tell the branches apart.
+fn affixes_match(t: &Cand, me: &Cand, allow_empty: bool) -> bool {
+    let ok = |a: &[String], b: &[String]| {
+        (allow_empty && (a.is_empty() || b.is_empty())) || same_ending(a, b)
+    };
+    ok(&t.prefixes, &me.prefixes) && ok(&t.suffixes, &me.suffixes)
+}
+
 fn set(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Result<(), String> {
     match v {
         Value::Null => Ok(()),
@@ -221,25 +251,35 @@ fn set_mapping(ctx: &Ctx, me: &Referrer, target: &GvkSel, v: &mut Value) -> Resu
         return Err("path config error; no 'name' field in node".into());
     };
     let all = reachable(ctx, me, &old);
-    let pool = match m.get("namespace").and_then(Value::as_str) {
+    let pool = match m.get("namespace") {
         None => all,
-        Some(ns) => {
-            // Grouped by effective namespace ("" is "default"); cluster-scoped
-            // objects belong to no group.
-            let in_ns = |n: &str, c: &Cand| {
-                !c.cur.gvk.is_cluster_scoped() && effective_ns(n) == effective_ns(ns)
+        Some(v) => {
+            // kustomize looks the field's text up among the groups of the
+            // resources the referrer can reach, keyed by effective namespace
+            // (so "" or a null matches none): the group by original
+            // namespace if there is one, else the group by current namespace.
+            let text = match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
             };
-            let by_org: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&i| in_ns(&ctx.cands[i].org_ns, &ctx.cands[i]))
-                .collect();
-            if !by_org.is_empty() {
-                by_org
-            } else {
-                all.into_iter()
-                    .filter(|&i| in_ns(&ctx.cands[i].cur.namespace, &ctx.cands[i]))
-                    .collect()
+            // Whether a resource the referrer can reach was first in that
+            // namespace.
+            let by_org = text
+                .as_deref()
+                .and_then(|t| ctx.by_org_ns().get(t))
+                .is_some_and(|g| g.iter().any(|&i| me.could_reference(&ctx.cands[i])));
+            match text {
+                None => Vec::new(),
+                Some(t) => all
+                    .into_iter()
+                    .filter(|&i| {
+                        let c = &ctx.cands[i];
+                        let ns = if by_org { &c.org_ns } else { &c.cur.namespace };
+                        !c.cur.gvk.is_cluster_scoped() && effective_ns(ns) == t
+                    })
+                    .collect(),
             }
         }
     };
@@ -282,13 +322,17 @@ fn select(
     if c.len() == 1 {
         return Ok(Some(c[0]));
     }
+    // Lenient first (an empty side matches), then exact, as kustomize.
     let c: Vec<usize> = c
         .into_iter()
-        .filter(|&i| {
-            let t = &ctx.cands[i];
-            same_ending(&t.prefixes, &me.cand.prefixes)
-                && same_ending(&t.suffixes, &me.cand.suffixes)
-        })
+        .filter(|&i| affixes_match(&ctx.cands[i], me.cand, true))
+        .collect();
+    if c.len() == 1 {
+        return Ok(Some(c[0]));
+    }
+    let c: Vec<usize> = c
+        .into_iter()
+        .filter(|&i| affixes_match(&ctx.cands[i], me.cand, false))
         .collect();
     match c.len() {
         0 => Ok(None),

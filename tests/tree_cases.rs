@@ -1,0 +1,177 @@
+//! Kustomization trees recorded from `kubectl kustomize` (kustomize v5.5) by
+//! tests/generate_tree_cases.py: name references across sibling branches and
+//! buildMetadata provenance. Each `tests/tree_cases/<name>/` holds the tree
+//! under `in/`, case.json (build_dir, expect_error, kcompile_error_contains)
+//! and expected.yaml, or expected_error.txt for a build that must fail.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Case {
+    name: String,
+    build: PathBuf,
+    meta: Value,
+    dir: PathBuf,
+}
+
+fn cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tree_cases");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("tests/tree_cases")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 30, "expected the recorded tree cases");
+    dirs.into_iter()
+        .map(|dir| {
+            let meta: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap())
+                    .unwrap();
+            let build = dir.join("in").join(meta["build_dir"].as_str().unwrap());
+            Case {
+                name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+                build,
+                meta,
+                dir,
+            }
+        })
+        .collect()
+}
+
+fn kcompile(dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Why kcompile's result is not the recorded one, if it is not.
+fn verdict(c: &Case, out: &Output) -> Option<String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("panicked") {
+        return Some(format!("panicked:\n{stderr}"));
+    }
+    if c.meta["expect_error"].as_bool() == Some(true) {
+        let want = c.meta["kcompile_error_contains"].as_str().unwrap();
+        if out.status.code() != Some(2) || !stdout.is_empty() {
+            return Some(format!(
+                "expected exit 2 and no output, got {:?} with:\n{stdout}",
+                out.status.code()
+            ));
+        }
+        if !stderr.contains(want) {
+            return Some(format!("error lacks `{want}`:\n{stderr}"));
+        }
+        return None;
+    }
+    let expected = std::fs::read_to_string(c.dir.join("expected.yaml")).unwrap();
+    if !out.status.success() {
+        return Some(format!("failed:\n{stderr}"));
+    }
+    if stdout != expected {
+        let line = stdout
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .map(|i| i + 1)
+            .unwrap_or_else(|| stdout.lines().count().min(expected.lines().count()) + 1);
+        return Some(format!(
+            "output differs from kubectl's from line {line}:\n--- kcompile\n{stdout}--- kubectl\n{expected}"
+        ));
+    }
+    None
+}
+
+#[test]
+fn tree_cases_match_recorded_kubectl_output() {
+    let all = cases();
+    let fails: Vec<String> = all
+        .iter()
+        .filter_map(|c| verdict(c, &kcompile(&c.build)).map(|w| format!("{}: {w}", c.name)))
+        .collect();
+    println!("tree cases: {}/{} pass", all.len() - fails.len(), all.len());
+    assert!(fails.is_empty(), "{}", fails.join("\n\n"));
+}
+
+fn kubectl_available() -> bool {
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The recordings are still what kubectl prints (so kcompile, which matches
+/// them, matches the live oracle).
+#[test]
+fn tree_cases_recordings_match_live_kubectl() {
+    if !kubectl_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI requires kubectl (the kustomize oracle)"
+        );
+        eprintln!("SKIP: kubectl not found; live tree cases not run");
+        return;
+    }
+    let mut fails = Vec::new();
+    for c in cases() {
+        let theirs = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(&c.build)
+            .output()
+            .unwrap();
+        let ours = kcompile(&c.build);
+        if c.meta["expect_error"].as_bool() == Some(true) {
+            if theirs.status.success() {
+                fails.push(format!("{}: kubectl no longer fails", c.name));
+            }
+        } else if !theirs.status.success() {
+            fails.push(format!(
+                "{}: kubectl failed:\n{}",
+                c.name,
+                String::from_utf8_lossy(&theirs.stderr)
+            ));
+        } else if theirs.stdout != ours.stdout {
+            fails.push(format!(
+                "{}: kcompile differs from live kubectl:\n--- kcompile\n{}--- kubectl\n{}",
+                c.name,
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&theirs.stdout)
+            ));
+        }
+    }
+    assert!(fails.is_empty(), "{}", fails.join("\n\n"));
+}
+
+/// kubectl prints a non-string annotation value as the YAML text it was
+/// written with (`1.50` as "1.50"), which kcompile's parsed value no longer
+/// holds: kcompile refuses instead of printing something else.
+#[test]
+fn non_string_annotation_values_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    for value in ["1.50", "true", "~", "0x1F"] {
+        std::fs::write(
+            t.path().join("cm.yaml"),
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    ok: text\n    bad: {value}\n"
+            ),
+        )
+        .unwrap();
+        let out = kcompile(t.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr.contains("annotation `bad` has the non-string value")
+                && stderr.contains("cm.yaml"),
+            "{value}: {stderr}"
+        );
+    }
+}
