@@ -335,8 +335,7 @@ fn live_key(id: &ObjectRef) -> (String, String, String, String) {
 /// missing unnoticed.
 fn read_live(path: &Path) -> Result<Vec<Value>, String> {
     let mut files = Vec::new();
-    let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
-    if is_dir {
+    if path.is_dir() {
         let rd = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
         for e in rd {
             let p = e.map_err(|e| format!("{}: {e}", path.display()))?.path();
