@@ -405,11 +405,13 @@ pub fn check(target: &Path, files: &Files, opts: &Options) -> Result<Option<Stri
     let ex = match existing(target)? {
         State::Missing | State::Empty => Existing::default(),
         State::Foreign if !opts.force => return Err(foreign_error(target)),
-        State::Foreign => return Ok(Some(format!(
+        State::Foreign => {
+            return Ok(Some(format!(
             "{} is not a kcompile folder (no {MARKER} file); it would be replaced by {} file(s)\n",
             target.display(),
             files.len()
-        ))),
+        )))
+        }
         State::Owned(ex) => ex,
     };
     if same(&ex, files) {

@@ -411,32 +411,44 @@ fn jobs_are_bounded() {
 }
 
 /// Builds of several clusters run on threads with the main thread's
-/// stack: nesting at the limits does not overflow them (it aborted).
+/// stack, set explicitly: a chain of nested bases does not overflow them
+/// (rayon's default, 2 MiB or `RUST_MIN_STACK`, overflowed and aborted
+/// the process at ~480 levels; with `RUST_MIN_STACK` at 256 KiB, at 60).
 #[test]
 fn parallel_cluster_builds_have_the_stack_for_deep_input() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut y = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n");
-    for i in 0..280 {
-        y.push_str(&format!("{}k:\n", " ".repeat(2 + i)));
+    let mut d = tmp.path().join("chain");
+    for _ in 0..80 {
+        write(&d, &[("kustomization.yaml", b"resources:\n- b\n")]);
+        d = d.join("b");
     }
-    y.push_str(&format!("{}v: end\n", " ".repeat(2 + 280)));
     write(
-        tmp.path(),
+        &d,
         &[
-            ("app/deep.yaml", y.as_bytes()),
-            (
-                "app/kustomization.yaml",
-                b"resources:\n- deep.yaml\nlabels:\n- pairs:\n    a: b\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: x\n    data:\n      extra: y\n",
-            ),
-            (
-                "kcompile.yaml",
-                b"clusters:\n- name: a\n  overlay: app\n- name: b\n  overlay: app\n- name: c\n  overlay: app\n",
-            ),
+            ("kustomization.yaml", b"resources:\n- cm.yaml\n"),
+            ("cm.yaml", CM.as_bytes()),
         ],
     );
-    let o = build_in(tmp.path(), &["--no-validate", "--jobs", "3"]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(o.stdout.matches("v: end").count(), 3);
+    write(
+        tmp.path(),
+        &[(
+            "kcompile.yaml",
+            b"clusters:\n- name: a\n  overlay: chain\n- name: b\n  overlay: chain\n- name: c\n  overlay: chain\n",
+        )],
+    );
+    for jobs in ["0", "3"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"))
+            .args(["build", "--no-validate", "--jobs", jobs])
+            .current_dir(tmp.path())
+            .env("RUST_MIN_STACK", "262144")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "--jobs {jobs}: {err}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(out.matches("name: cm").count(), 3, "{out}");
+    }
 }
 
 /// A folder kcompile may not read is reported as such (not as a missing
