@@ -146,6 +146,10 @@ fn run_build(b: &BuildArgs) -> ExitStatus {
         );
         return ExitStatus::Error;
     };
+    if let Err(e) = kcompile::fsguard::check_overlay_dir(path) {
+        report(&e);
+        return ExitStatus::Error;
+    }
     let opts = build_options(b);
     let loader = Loader::single_use();
     match build::build(&loader, path, &opts) {
@@ -156,20 +160,14 @@ fn run_build(b: &BuildArgs) -> ExitStatus {
             }
             let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
             let text = kcompile::yaml::stream_to_string(&docs);
-            let mut stdout = std::io::stdout().lock();
-            let written = stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush());
+            let status = gitops::print_stdout(&text);
             // The process exits next: freeing every node of a large build
             // only costs time (it walks all of that memory once more).
             std::mem::forget(text);
             std::mem::forget(docs);
             std::mem::forget(out);
             std::mem::forget(loader);
-            if written.is_err() {
-                return ExitStatus::Error;
-            }
-            ExitStatus::Success
+            status
         }
         Err(e) => {
             report(&e);

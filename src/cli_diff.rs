@@ -328,14 +328,19 @@ fn live_key(id: &ObjectRef) -> (String, String, String, String) {
     )
 }
 
+/// Live state from a file, or from the `.yaml`/`.yml`/`.json` entries of a
+/// folder (not recursive). Every file is read through `fsguard` (regular,
+/// bounded, never blocking); an entry with one of those extensions that is
+/// not a regular file is an error, not skipped, so no live object goes
+/// missing unnoticed.
 fn read_live(path: &Path) -> Result<Vec<Value>, String> {
     let mut files = Vec::new();
     if path.is_dir() {
         let rd = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        for e in rd.flatten() {
-            let p = e.path();
+        for e in rd {
+            let p = e.map_err(|e| format!("{}: {e}", path.display()))?.path();
             let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
-            if p.is_file() && matches!(ext, "yaml" | "yml" | "json") {
+            if matches!(ext, "yaml" | "yml" | "json") {
                 files.push(p);
             }
         }
@@ -345,7 +350,8 @@ fn read_live(path: &Path) -> Result<Vec<Value>, String> {
     }
     let mut out = Vec::new();
     for f in files {
-        let bytes = kcompile::load::read_file(&f).map_err(|e| e.to_string())?;
+        let bytes = kcompile::fsguard::read_regular(&f, kcompile::load::MAX_FILE_BYTES)
+            .map_err(|e| e.to_string())?;
         let docs = kcompile::load::parse_bytes(&f, &bytes).map_err(|e| e.to_string())?;
         let res = kcompile::load::resources_from_docs(&f, docs).map_err(|e| e.to_string())?;
         out.extend(res.into_iter().map(|r| r.obj));

@@ -25,6 +25,9 @@ pub struct GitopsArgs {
     /// Replace an output folder kcompile did not create.
     #[arg(long)]
     pub force: bool,
+    /// Show Secret values in the --check diff instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
     /// Validate even when printing to stdout (it is on for -o, --check and kcompile.yaml builds).
     #[arg(long, conflicts_with = "no_validate")]
     pub validate: bool,
@@ -36,9 +39,13 @@ pub struct GitopsArgs {
     /// kcompile.yaml to use (default: found from the current folder upward).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Clusters compiled at once (0: one per core).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub jobs: usize,
+    /// Folder that kcompile.yaml outputs must lie in (default: the folder of kcompile.yaml).
+    #[arg(long, value_name = "DIR")]
+    pub output_root: Option<PathBuf>,
+    /// Clusters compiled at once (0: one per core; at most 256).
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=clusters::MAX_JOBS as i64))]
+    pub jobs: u32,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -82,6 +89,22 @@ impl GitopsArgs {
 
 fn eprint(s: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{s}");
+}
+
+/// Write to stdout; a failure (a full disk, a closed pipe) is reported.
+pub fn print_stdout(text: &str) -> ExitStatus {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => ExitStatus::Success,
+        Err(e) => {
+            drop(stdout);
+            eprint(&format!("error: cannot write the output to stdout: {e}"));
+            ExitStatus::Error
+        }
+    }
 }
 
 fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
@@ -147,11 +170,22 @@ pub fn validate_before_use(out: &build::Output, v: &ValOpts) -> bool {
 }
 
 fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus> {
-    let file = match explicit {
-        Some(f) => Some(f.to_path_buf()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|d| clusters::find_config(&d)),
+    let found = match explicit {
+        Some(f) => Ok(Some(f.to_path_buf())),
+        None => match std::env::current_dir() {
+            Ok(d) => clusters::find_config(&d),
+            Err(e) => {
+                eprint(&format!("error: cannot determine the working folder to look for kcompile.yaml: {e}\n  hint: a working folder deeper than the system allows (PATH_MAX) cannot be resolved; run kcompile from a shorter path, or pass --config"));
+                return Err(ExitStatus::Error);
+            }
+        },
+    };
+    let file = match found {
+        Ok(f) => f,
+        Err(e) => {
+            super::report(&e);
+            return Err(ExitStatus::Error);
+        }
     };
     match file {
         None => Ok(None),
@@ -170,6 +204,14 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
     let g = &b.gitops;
     match &b.path {
         Some(path) => {
+            if g.output_root.is_some() {
+                eprint("error: --output-root applies to the outputs of kcompile.yaml; -o DIR is written where it says\n  hint: run `kcompile build --output-root DIR` without an overlay path");
+                return ExitStatus::Error;
+            }
+            if let Err(e) = kcompile::fsguard::check_overlay_dir(path) {
+                super::report(&e);
+                return ExitStatus::Error;
+            }
             let loader = Loader::new();
             let validate = !g.no_validate && g.wants_pipeline();
             let vo = vopts(&g.val, None);
@@ -196,7 +238,11 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
                     }
                 }
             }
-            emit(&out, g.output.as_deref(), g, None)
+            let (status, text) = emit(&out, g.output.as_deref(), g, None);
+            match text {
+                Some(t) if status != ExitStatus::Error => worst(status, print_stdout(&t)),
+                _ => status,
+            }
         }
         None => {
             let cfg = match load_config(g.config.as_deref()) {
@@ -216,13 +262,15 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
     }
 }
 
-/// Write, check or print one build's objects.
+/// Write, check or print one build's objects. Returns the status and what
+/// is to go to stdout (the caller prints it, so that a failed run of
+/// several clusters can print nothing).
 fn emit(
     out: &build::Output,
     target: Option<&Path>,
     g: &GitopsArgs,
     label: Option<&str>,
-) -> ExitStatus {
+) -> (ExitStatus, Option<String>) {
     let layout = match g.layout {
         LayoutArg::PerObject => Layout::PerObject,
         LayoutArg::Single => Layout::Single,
@@ -230,7 +278,7 @@ fn emit(
     let Some(target) = target else {
         if g.check {
             eprint("error: --check needs an output folder (-o DIR, or `output:` in kcompile.yaml)");
-            return ExitStatus::Error;
+            return (ExitStatus::Error, None);
         }
         let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
         let mut text = String::new();
@@ -238,39 +286,41 @@ fn emit(
             text.push_str(&format!("---\n# cluster: {l}\n"));
         }
         text.push_str(&kcompile::yaml::stream_to_string(&docs));
-        let mut stdout = std::io::stdout().lock();
-        return match stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush())
-        {
-            Ok(()) => ExitStatus::Success,
-            Err(_) => ExitStatus::Error,
-        };
+        return (ExitStatus::Success, Some(text));
     };
     let files = render::plan(&out.resources, layout);
+    let waiting = |dir: &Path| {
+        eprint(&format!(
+            "{}: waiting for another kcompile writing in {} to finish",
+            target.display(),
+            dir.display()
+        ))
+    };
+    let ropts = render::Options {
+        force: g.force,
+        show_secrets: g.show_secrets,
+        on_wait: Some(&waiting),
+    };
     if g.check {
-        return match render::check(target, &files) {
+        return match render::check(target, &files, &ropts) {
             Ok(None) => {
                 eprint(&format!("{}: up to date", target.display()));
-                ExitStatus::Success
+                (ExitStatus::Success, None)
             }
             Ok(Some(diff)) => {
-                let mut stdout = std::io::stdout().lock();
-                let _ = stdout.write_all(diff.as_bytes());
-                let _ = stdout.flush();
                 eprint(&format!(
                     "{}: out of date; run `kcompile build` without --check to update it",
                     target.display()
                 ));
-                ExitStatus::Failure
+                (ExitStatus::Failure, Some(diff))
             }
             Err(e) => {
                 super::report(&e);
-                ExitStatus::Error
+                (ExitStatus::Error, None)
             }
         };
     }
-    match render::write(target, &files, g.force) {
+    let status = match render::write(target, &files, &ropts) {
         Ok(s) if !s.changed => {
             eprint(&format!("{}: unchanged", target.display()));
             ExitStatus::Success
@@ -289,7 +339,8 @@ fn emit(
             super::report(&e);
             ExitStatus::Error
         }
-    }
+    };
+    (status, None)
 }
 
 fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
@@ -310,6 +361,19 @@ fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
 /// Every cluster of kcompile.yaml: compile in parallel, check collisions,
 /// then write/check/print each; the exit status is the worst of them.
 fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
+    let outputs = match cfg.resolve_outputs(g.output_root.as_deref()) {
+        Ok(o) => o,
+        Err(e) => {
+            super::report(&e);
+            return ExitStatus::Error;
+        }
+    };
+    for c in &cfg.clusters {
+        if let Err(e) = kcompile::fsguard::check_overlay_dir(&c.overlay_path) {
+            eprint(&format!("[{}] error: {e}", c.name));
+            return ExitStatus::Error;
+        }
+    }
     let loader = Loader::new();
     let vo = vopts(&g.val, Some(cfg));
     let results = clusters::compile_all(
@@ -317,7 +381,7 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
         cfg,
         opts,
         (!g.no_validate).then_some(&vo),
-        g.jobs,
+        g.jobs as usize,
         &progress_fn(cfg.clusters.len()),
     );
     let mut status = ExitStatus::Success;
@@ -367,13 +431,26 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
         eprint("error: clusters collide; nothing written\n  hint: give each cluster on a shared context its own namespaces, cluster-scoped names and nodePorts");
         return ExitStatus::Error;
     }
-    for (c, o) in cfg.clusters.iter().zip(&ok) {
+    // Stdout carries YAML or diffs only when the whole run succeeded (or
+    // found differences): a consumer of a failed run gets nothing to misread.
+    let mut stdout = String::new();
+    for ((c, o), target) in cfg.clusters.iter().zip(&ok).zip(&outputs) {
         if let Some(out) = o {
             let label = format!("{} ({})", c.name, c.overlay);
-            status = worst(status, emit(out, c.output.as_deref(), g, Some(&label)));
+            let (s, text) = emit(out, target.as_deref(), g, Some(&label));
+            status = worst(status, s);
+            if let Some(t) = text {
+                stdout.push_str(&t);
+            }
         }
     }
-    status
+    if status == ExitStatus::Error {
+        if !stdout.is_empty() {
+            eprint("error: a cluster failed; nothing printed on stdout");
+        }
+        return status;
+    }
+    worst(status, print_stdout(&stdout))
 }
 
 /// `kcompile validate [PATH…]`
@@ -423,7 +500,8 @@ pub fn run_validate(v: &ValidateArgs) -> ExitStatus {
     for p in &v.paths {
         let label = p.display().to_string();
         let label = many.then_some(label.as_str());
-        match build::build(&loader, p, &Options::default())
+        match kcompile::fsguard::check_overlay_dir(p)
+            .and_then(|_| build::build(&loader, p, &Options::default()))
             .and_then(|o| validate::validate(&o.resources, &vo))
         {
             Err(e) => {

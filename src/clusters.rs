@@ -16,6 +16,13 @@
 //! once); results come back in configuration order, identical to a serial
 //! run. [`collisions`] finds clusters that share a kubeconfig context and
 //! would overwrite each other's objects.
+//!
+//! The file is not trusted more than the tree it names: it is read like any
+//! input (regular file, bounded, never blocking); cluster names are DNS
+//! labels and paths carry no control characters, since both are printed;
+//! and outputs are only handed out by [`Config::resolve_outputs`], which
+//! keeps them inside the file's folder (or another root the user names),
+//! refuses symlinks on the way and outputs that overlap.
 
 use crate::build::{self, Output};
 use crate::error::{Error, ErrorKind, Result};
@@ -34,6 +41,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const CONFIG_FILE: &str = "kcompile.yaml";
 const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "kubernetesVersion", "clusters"];
 const CLUSTER_FIELDS: &[&str] = &["name", "overlay", "context", "output"];
+/// Largest `kcompile.yaml` read.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest cluster name (a DNS label).
+pub const MAX_NAME: usize = 63;
+/// Most threads `compile_all` starts (`--jobs`); more only costs memory.
+pub const MAX_JOBS: usize = 256;
+/// Stack of every thread that runs a build. Builds recurse through base
+/// chains and nested documents (both bounded, see `build::MAX_NESTING` and
+/// the YAML depth limit); rayon's default 2 MiB overflows well within those
+/// bounds. Only touched pages are ever committed.
+pub const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// A parsed `kcompile.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,16 +71,53 @@ pub struct Cluster {
     /// Resolved against the config's folder.
     pub overlay_path: PathBuf,
     pub context: Option<String>,
-    pub output: Option<PathBuf>,
+    /// The GitOps folder as written, relative to the config's folder; the
+    /// path to write is [`Config::resolve_outputs`]'s, which checks it.
+    pub output: Option<String>,
 }
 
-/// Look for `kcompile.yaml` in `start` and its parents.
-pub fn find_config(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    start
+/// Look for `kcompile.yaml` in `start` and its parents. Any entry by that
+/// name counts (a FIFO, a device, a dangling symlink), so that it is
+/// refused when read rather than silently passed over for one further up.
+pub fn find_config(start: &Path) -> Result<Option<PathBuf>> {
+    let start = std::fs::canonicalize(start).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot resolve the working folder to look for {CONFIG_FILE}: {e}"),
+        )
+        .file(start)
+        .hint("a folder whose absolute path is longer than the system allows (PATH_MAX) cannot be resolved; run kcompile from a shorter path, or pass --config")
+    })?;
+    Ok(start
         .ancestors()
         .map(|d| d.join(CONFIG_FILE))
-        .find(|p| p.is_file())
+        .find(|p| std::fs::symlink_metadata(p).is_ok()))
+}
+
+/// A string from the file as it may be shown in a message: control
+/// characters escaped (so it cannot forge lines or colours), at most 80
+/// characters.
+fn shown(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(80)
+        .collect::<String>()
+        .escape_debug()
+        .collect();
+    if s.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+/// A DNS label (RFC 1123): what Kubernetes accepts as a namespace name.
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_NAME
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
 }
 
 fn cfg_err(file: &Path, msg: impl Into<String>) -> Error {
@@ -81,7 +136,9 @@ fn check_fields(
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("known fields: {}", known.join(", ")),
             };
-            return Err(cfg_err(file, format!("unknown field `{k}` in {what}")).hint(hint));
+            return Err(
+                cfg_err(file, format!("unknown field `{}` in {what}", shown(k))).hint(hint),
+            );
         }
     }
     Ok(())
@@ -89,8 +146,18 @@ fn check_fields(
 
 /// Read and check a `kcompile.yaml`.
 pub fn load(file: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Error::new(ErrorKind::Io, format!("cannot read configuration: {e}")).file(file)
+    let bytes = crate::fsguard::read_regular(file, MAX_CONFIG_BYTES).map_err(|mut e| {
+        e.message = format!("cannot read configuration: {}", e.message);
+        e
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        cfg_err(
+            file,
+            format!(
+                "the configuration is not valid UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })?;
     let docs = crate::yaml::parse_stream(&text).map_err(|e| {
         Error::new(ErrorKind::Yaml, e.message.clone())
@@ -164,6 +231,14 @@ pub fn parse(v: Value, file: &Path) -> Result<Config> {
         let field = |k: &str| -> Result<Option<String>> {
             match cm.get(k) {
                 None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.chars().any(char::is_control) => Err(cfg_err(
+                    file,
+                    format!(
+                        "clusters[{i}].{k} `{}` holds control characters",
+                        shown(s)
+                    ),
+                )
+                .hint("names and paths in kcompile.yaml are printed; line breaks, tabs and escape sequences are not allowed")),
                 Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
                 Some(other) => Err(cfg_err(
                     file,
@@ -176,6 +251,13 @@ pub fn parse(v: Value, file: &Path) -> Result<Config> {
         };
         let name =
             field("name")?.ok_or_else(|| cfg_err(file, format!("clusters[{i}] has no `name`")))?;
+        if !is_dns_label(&name) {
+            return Err(cfg_err(
+                file,
+                format!("clusters[{i}].name `{}` is not a DNS label", shown(&name)),
+            )
+            .hint(format!("a cluster name is up to {MAX_NAME} characters of a-z, 0-9 and `-`, starting and ending with a letter or digit (it labels output and messages)")));
+        }
         let overlay = field("overlay")?
             .ok_or_else(|| cfg_err(file, format!("cluster `{name}` has no `overlay`")))?;
         if !seen.insert(name.clone()) {
@@ -188,7 +270,7 @@ pub fn parse(v: Value, file: &Path) -> Result<Config> {
             overlay_path: root.join(&overlay),
             overlay,
             context: field("context")?,
-            output: field("output")?.map(|o| root.join(o)),
+            output: field("output")?,
             name,
         });
     }
@@ -200,6 +282,130 @@ pub fn parse(v: Value, file: &Path) -> Result<Config> {
     })
 }
 
+impl Config {
+    /// Where each cluster's output goes (in configuration order; `None` for
+    /// clusters that print). Every output must lie strictly inside
+    /// `output_root` (default: the folder of `kcompile.yaml`) once `.` and
+    /// `..` are resolved; no component below that root may be a symlink
+    /// (the trailing slash of `rendered/a/` makes the system follow one);
+    /// and no output may equal or contain another, since each write
+    /// replaces its whole folder.
+    pub fn resolve_outputs(&self, output_root: Option<&Path>) -> Result<Vec<Option<PathBuf>>> {
+        let croot = std::fs::canonicalize(&self.root).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot resolve the folder of {CONFIG_FILE}: {e}"),
+            )
+            .file(&self.file)
+        })?;
+        let allowed = match output_root {
+            None => croot.clone(),
+            Some(r) => std::fs::canonicalize(r).map_err(|e| {
+                Error::new(ErrorKind::Io, format!("cannot resolve --output-root: {e}")).file(r)
+            })?,
+        };
+        let mut abs: Vec<Option<(PathBuf, &Cluster)>> = Vec::new();
+        for c in &self.clusters {
+            let Some(o) = &c.output else {
+                abs.push(None);
+                continue;
+            };
+            let p = crate::load::clean(&croot.join(o));
+            if !p.starts_with(&allowed) || p == allowed {
+                let hint = if output_root.is_some() {
+                    format!("outputs must lie inside {}", allowed.display())
+                } else {
+                    format!(
+                        "outputs must lie inside the folder of {CONFIG_FILE} ({}); pass --output-root DIR to allow another folder",
+                        allowed.display()
+                    )
+                };
+                return Err(cfg_err(
+                    &self.file,
+                    format!(
+                        "cluster `{}`: output `{}` is {}",
+                        c.name,
+                        shown(o),
+                        if p == allowed {
+                            "the output root itself"
+                        } else {
+                            "outside the output root"
+                        }
+                    ),
+                )
+                .hint(hint));
+            }
+            check_no_symlinks(&allowed, &p).map_err(|(at, why)| {
+                cfg_err(
+                    &self.file,
+                    format!(
+                        "cluster `{}`: output `{}` goes through {} ({})",
+                        c.name,
+                        shown(o),
+                        why,
+                        at.display()
+                    ),
+                )
+                .hint("kcompile does not follow symlinks to outputs; name the real folder")
+            })?;
+            abs.push(Some((p, c)));
+        }
+        let set: Vec<&(PathBuf, &Cluster)> = abs.iter().flatten().collect();
+        for (i, (pa, ca)) in set.iter().enumerate() {
+            for (pb, cb) in &set[i + 1..] {
+                let how = if pa == pb {
+                    "share the output"
+                } else if pb.starts_with(pa) || pa.starts_with(pb) {
+                    "have nested outputs"
+                } else {
+                    continue;
+                };
+                return Err(cfg_err(
+                    &self.file,
+                    format!(
+                        "clusters `{}` and `{}` {how} (`{}`, `{}`)",
+                        ca.name,
+                        cb.name,
+                        shown(ca.output.as_deref().unwrap_or_default()),
+                        shown(cb.output.as_deref().unwrap_or_default())
+                    ),
+                )
+                .hint("each write replaces its whole folder; give every cluster a folder of its own, none inside another"));
+            }
+        }
+        Ok(abs
+            .into_iter()
+            .map(|a| {
+                a.map(|(p, _)| match p.strip_prefix(&croot) {
+                    Ok(rel) => self.root.join(rel),
+                    Err(_) => p,
+                })
+            })
+            .collect())
+    }
+}
+
+/// Every existing component of `path` below `root` must be a real folder
+/// (the last one may be anything: the writer refuses what is not a folder).
+fn check_no_symlinks(root: &Path, path: &Path) -> std::result::Result<(), (PathBuf, String)> {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return Ok(());
+    };
+    let n = rel.components().count();
+    let mut p = root.to_path_buf();
+    for (i, comp) in rel.components().enumerate() {
+        p.push(comp);
+        match std::fs::symlink_metadata(&p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err((p, format!("a path that cannot be read: {e}"))),
+            Ok(md) if md.file_type().is_symlink() => return Err((p, "a symlink".into())),
+            Ok(md) if !md.is_dir() && i + 1 < n => return Err((p, "a file".into())),
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// One cluster's compiled objects and validation findings.
 #[derive(Debug)]
 pub struct Compiled {
@@ -209,7 +415,8 @@ pub struct Compiled {
 }
 
 /// Build (and validate, when `vopts` is given) every cluster. `jobs`: 1 for
-/// serial, 0 for one thread per core, else that many threads. `progress` is
+/// serial, 0 for one thread per core, else that many threads (never more
+/// than clusters, nor [`MAX_JOBS`]). `progress` is
 /// called with (done, total) after each cluster. Results are in the order
 /// of `cfg.clusters` whatever the parallelism.
 pub fn compile_all(
@@ -232,10 +439,16 @@ pub fn compile_all(
         return cfg.clusters.iter().map(one).collect();
     }
     let run = || cfg.clusters.par_iter().map(one).collect::<Vec<_>>();
-    if jobs == 0 {
-        return run();
-    }
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+    let jobs = match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let jobs = jobs.min(total).min(MAX_JOBS);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(STACK_BYTES)
+        .build();
+    match pool {
         Ok(pool) => pool.install(run),
         Err(_) => cfg.clusters.iter().map(one).collect(),
     }

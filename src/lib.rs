@@ -14,6 +14,7 @@ pub mod diff;
 pub mod error;
 pub mod fieldpath;
 pub mod fieldspecs;
+pub mod fsguard;
 pub mod generate;
 pub mod generators;
 pub mod kustomization;

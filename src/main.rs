@@ -8,11 +8,9 @@ mod cli_diff;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Stack for the thread doing the work. Builds recurse through base chains
-/// and nested documents (both bounded, see `build::MAX_NESTING` and the YAML
-/// depth limit); this leaves ample room for those bounds. Only touched pages
-/// are ever committed.
-const STACK_BYTES: usize = 256 * 1024 * 1024;
+/// Stack for the thread doing the work, as for the threads building
+/// clusters in parallel (see there why).
+const STACK_BYTES: usize = kcompile::clusters::STACK_BYTES;
 
 fn main() {
     let code = std::thread::Builder::new()

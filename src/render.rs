@@ -12,14 +12,20 @@
 //!   elsewhere) only when all of it succeeded. Files of objects that no longer
 //!   exist disappear with the old folder. An identical folder is not touched
 //!   at all; files whose bytes did not change are hard-linked from the old
-//!   folder, so their mtimes stay.
-//! - [`check`] compares without writing and returns a unified diff.
+//!   folder, so their mtimes stay. The read-compare-swap runs under an
+//!   exclusive advisory lock on the target's parent folder, so concurrent
+//!   runs follow one another; [`check`] takes it shared.
+//! - [`check`] compares without writing and returns a unified diff, Secret
+//!   values masked as `kcompile diff` masks them.
 //!
 //! Safety: every path component is built by [`escape_component`], which
 //! only lets `[a-z0-9.-]` through (anything else becomes `%XX`), never starts
 //! with a dot, and caps the length; so no object name can reach outside the
-//! target. Existing folders are read without following symlinks, and a
-//! target that is itself a symlink is refused.
+//! target. A target that is itself a symlink (also written `link/`) is
+//! refused. An existing folder is only read when it has the marker file, and
+//! then only where kcompile writes (two levels, `.yaml` files), without
+//! following symlinks, through [`crate::fsguard`], bounded in entries and
+//! bytes; a folder without the marker is never read.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{is_cluster_scoped, Resource};
@@ -169,51 +175,121 @@ pub fn plan(resources: &[Resource], layout: Layout) -> Files {
     files
 }
 
-/// What is in an existing folder, read without following symlinks.
+/// Most entries (files, folders, links) read from an existing output folder.
+pub const MAX_EXISTING_ENTRIES: usize = 100_000;
+/// Most bytes read from an existing output folder, all files together.
+pub const MAX_EXISTING_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// How [`write`] and [`check`] treat the target.
+#[derive(Default, Clone, Copy)]
+pub struct Options<'a> {
+    /// Replace (or, for `check`, compare against) a non-empty folder that
+    /// has no marker file, without reading it.
+    pub force: bool,
+    /// Show Secret values in `check`'s diff instead of masking them.
+    pub show_secrets: bool,
+    /// Called (with the folder whose lock is taken) when another kcompile
+    /// holds the lock, before waiting for it.
+    pub on_wait: Option<&'a dyn Fn(&Path)>,
+}
+
+/// What the target holds, as far as kcompile looks.
+enum State {
+    Missing,
+    /// An empty folder.
+    Empty,
+    /// A non-empty folder without the marker: not read.
+    Foreign,
+    /// A folder with the marker.
+    Owned(Existing),
+}
+
+/// What is in a kcompile folder: only what kcompile writes is read.
 #[derive(Debug, Default)]
 struct Existing {
+    /// Regular files where kcompile writes them (the marker, the
+    /// kustomization, `all.yaml`, `<folder>/<file>.yaml`), read.
     files: Files,
-    /// Relative paths of directories.
+    /// Relative paths of the folders below the target.
     dirs: BTreeSet<String>,
-    /// Symlinks and special files (never part of a rendered folder).
-    other: BTreeSet<String>,
+    /// Everything else (not read), with why kcompile would not have written it.
+    other: BTreeMap<String, &'static str>,
 }
 
 fn io_err(what: &str, path: &Path, e: &std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("{what}: {e}")).file(path)
 }
 
-fn read_tree(root: &Path) -> Result<Existing> {
+/// Whether kcompile writes a regular file at `rel` (split in components).
+fn ours(rel: &[&str]) -> bool {
+    match rel {
+        [name] => [MARKER, KUSTOMIZATION, SINGLE].contains(name),
+        [_, name] => name.ends_with(".yaml"),
+        _ => false,
+    }
+}
+
+/// Read a kcompile folder without following symlinks: its files down to
+/// the depth kcompile writes, bounded in entries and bytes.
+fn read_owned(root: &Path) -> Result<Existing> {
     let mut ex = Existing::default();
-    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
-    while let Some((dir, rel, depth)) = stack.pop() {
-        let rd = fs::read_dir(&dir).map_err(|e| io_err("cannot read folder", &dir, &e))?;
-        for entry in rd {
-            let entry = entry.map_err(|e| io_err("cannot read folder", &dir, &e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let r = if rel.is_empty() {
-                name
-            } else {
-                format!("{rel}/{name}")
-            };
-            let md = fs::symlink_metadata(entry.path())
-                .map_err(|e| io_err("cannot stat", &entry.path(), &e))?;
-            if md.file_type().is_symlink() {
-                ex.other.insert(r);
-            } else if md.is_dir() {
-                ex.dirs.insert(r.clone());
-                if depth < 8 {
-                    stack.push((entry.path(), r, depth + 1));
-                } else {
-                    ex.other.insert(format!("{r}/…"));
+    let mut bytes = 0u64;
+    let walk = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .max_depth(2)
+        .follow_links(false)
+        .sort_by_file_name();
+    for (n, entry) in walk.into_iter().enumerate() {
+        let entry = entry.map_err(|e| {
+            let p = e.path().unwrap_or(root).to_path_buf();
+            match e.io_error() {
+                Some(io) => io_err("cannot read the output folder", &p, io),
+                None => {
+                    Error::new(ErrorKind::Io, format!("cannot read the output folder: {e}")).file(p)
                 }
-            } else if md.is_file() {
-                let bytes =
-                    fs::read(entry.path()).map_err(|e| io_err("cannot read", &entry.path(), &e))?;
-                ex.files.insert(r, bytes);
-            } else {
-                ex.other.insert(r);
             }
+        })?;
+        if n >= MAX_EXISTING_ENTRIES {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("the output folder holds more than {MAX_EXISTING_ENTRIES} entries; kcompile reads at most that many"),
+            )
+            .file(root)
+            .hint("this is not a folder kcompile wrote; choose another output folder"));
+        }
+        let rel_path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let parts: Vec<&str> = rel_path
+            .components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect();
+        let rel = rel_path.to_string_lossy().replace('\\', "/");
+        let ft = entry.file_type();
+        if parts.len() != entry.depth() {
+            ex.other.insert(rel, "a name that is not UTF-8");
+        } else if ft.is_symlink() {
+            ex.other.insert(rel, "a symlink");
+        } else if ft.is_dir() {
+            if entry.depth() == 1 {
+                ex.dirs.insert(rel);
+            } else {
+                ex.other.insert(rel, "a folder kcompile does not write");
+            }
+        } else if !ft.is_file() {
+            ex.other.insert(rel, "not a regular file");
+        } else if !ours(&parts) {
+            ex.other.insert(rel, "a file kcompile does not write");
+        } else {
+            let b = crate::fsguard::read_regular(entry.path(), crate::load::MAX_FILE_BYTES)?;
+            bytes += b.len() as u64;
+            if bytes > MAX_EXISTING_BYTES {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("the output folder holds more than {MAX_EXISTING_BYTES} bytes; kcompile reads at most that much"),
+                )
+                .file(root)
+                .hint("choose another output folder, or remove this one"));
+            }
+            ex.files.insert(rel, b);
         }
     }
     Ok(ex)
@@ -235,11 +311,18 @@ fn same(ex: &Existing, files: &Files) -> bool {
     ex.other.is_empty() && ex.files == *files && ex.dirs == expected_dirs(files)
 }
 
-/// Inspect the target: `None` when it does not exist; refuses symlinks and
-/// non-folders.
-fn existing(target: &Path) -> Result<Option<Existing>> {
+/// The target with `.` components and a trailing slash dropped: the
+/// system follows a symlink named `link/`, so the checks below must see
+/// `link`.
+fn normalize(target: &Path) -> PathBuf {
+    target.components().collect()
+}
+
+/// Inspect the target (refusing symlinks and non-folders): the marker file
+/// first, and only a folder that has it is read.
+fn existing(target: &Path) -> Result<State> {
     match fs::symlink_metadata(target) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::Missing),
         Err(e) => Err(io_err("cannot open output folder", target, &e)),
         Ok(md) if md.file_type().is_symlink() => Err(Error::new(
             ErrorKind::Io,
@@ -250,25 +333,102 @@ fn existing(target: &Path) -> Result<Option<Existing>> {
         Ok(md) if !md.is_dir() => {
             Err(Error::new(ErrorKind::Io, "output path exists and is not a folder").file(target))
         }
-        Ok(_) => read_tree(target).map(Some),
+        Ok(_) => {
+            let marked = fs::symlink_metadata(target.join(MARKER)).is_ok_and(|m| m.is_file());
+            if marked {
+                return read_owned(target).map(State::Owned);
+            }
+            let mut rd =
+                fs::read_dir(target).map_err(|e| io_err("cannot read folder", target, &e))?;
+            Ok(if rd.next().is_none() {
+                State::Empty
+            } else {
+                State::Foreign
+            })
+        }
+    }
+}
+
+fn foreign_error(target: &Path) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("output folder is not empty and was not created by kcompile (no {MARKER} file)"),
+    )
+    .file(target)
+    .hint("kcompile replaces the whole folder; choose an empty or new folder, or pass --force to replace it")
+}
+
+/// An advisory lock on the target's parent folder, held for a whole
+/// read-compare-swap (exclusive) or check (shared), so that two kcompile
+/// runs on one folder follow each other instead of interleaving. The
+/// parent is locked, not a file beside the target: no lock file is left in
+/// the repository, and `--check` needs no write access.
+struct Lock(#[allow(dead_code)] fs::File);
+
+fn lock(parent: &Path, exclusive: bool, on_wait: Option<&dyn Fn(&Path)>) -> Result<Lock> {
+    let f = fs::File::open(parent).map_err(|e| io_err("cannot open folder", parent, &e))?;
+    let tried = if exclusive {
+        f.try_lock()
+    } else {
+        f.try_lock_shared()
+    };
+    match tried {
+        Ok(()) => return Ok(Lock(f)),
+        Err(fs::TryLockError::WouldBlock) => {}
+        Err(fs::TryLockError::Error(e)) => return Err(io_err("cannot lock folder", parent, &e)),
+    }
+    if let Some(w) = on_wait {
+        w(parent);
+    }
+    let locked = if exclusive { f.lock() } else { f.lock_shared() };
+    locked.map_err(|e| io_err("cannot lock folder", parent, &e))?;
+    Ok(Lock(f))
+}
+
+fn parent_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
 /// Compare the target with the planned files. `None` when identical, else a
-/// unified diff (`a/` = the folder now, `b/` = what would be written).
-pub fn check(target: &Path, files: &Files) -> Result<Option<String>> {
-    let ex = existing(target)?.unwrap_or_default();
+/// unified diff (`a/` = the folder now, `b/` = what would be written), with
+/// Secret values masked unless `opts.show_secrets`.
+pub fn check(target: &Path, files: &Files, opts: &Options) -> Result<Option<String>> {
+    let target = &normalize(target);
+    let parent = parent_of(target);
+    let _lock = match fs::symlink_metadata(&parent) {
+        Ok(md) if md.is_dir() => Some(lock(&parent, false, opts.on_wait)?),
+        _ => None,
+    };
+    let ex = match existing(target)? {
+        State::Missing | State::Empty => Existing::default(),
+        State::Foreign if !opts.force => return Err(foreign_error(target)),
+        State::Foreign => {
+            return Ok(Some(format!(
+            "{} is not a kcompile folder (no {MARKER} file); it would be replaced by {} file(s)\n",
+            target.display(),
+            files.len()
+        )))
+        }
+        State::Owned(ex) => ex,
+    };
     if same(&ex, files) {
         return Ok(None);
     }
     let mut out = String::new();
     let paths: BTreeSet<&String> = ex.files.keys().chain(files.keys()).collect();
     for p in paths {
-        let old = ex.files.get(p).map(|b| String::from_utf8_lossy(b));
-        let new = files.get(p).map(|b| String::from_utf8_lossy(b));
+        let (old, new) = (ex.files.get(p), files.get(p));
         if old == new {
             continue;
         }
+        let (o, n) = shown_texts(
+            old.map(Vec::as_slice),
+            new.map(Vec::as_slice),
+            opts.show_secrets,
+        );
         let a = if old.is_some() {
             format!("a/{p}")
         } else {
@@ -279,8 +439,13 @@ pub fn check(target: &Path, files: &Files) -> Result<Option<String>> {
         } else {
             "/dev/null".to_string()
         };
-        let (o, n) = (old.unwrap_or_default(), new.unwrap_or_default());
-        let diff = similar::TextDiff::from_lines(o.as_ref(), n.as_ref());
+        if o == n {
+            out.push_str(&format!(
+                "Files {a} and {b} differ (only in what is not shown: Secret values or formatting; --show-secrets shows them)\n"
+            ));
+            continue;
+        }
+        let diff = similar::TextDiff::from_lines(o.as_str(), n.as_str());
         out.push_str(&format!(
             "{}",
             diff.unified_diff().context_radius(3).header(&a, &b)
@@ -289,15 +454,15 @@ pub fn check(target: &Path, files: &Files) -> Result<Option<String>> {
             out.push_str("\n\\ No newline at end of file\n");
         }
     }
-    for o in &ex.other {
-        out.push_str(&format!(
-            "Only in {}: {o} (not a regular file)\n",
-            target.display()
-        ));
+    for (o, why) in &ex.other {
+        out.push_str(&format!("Only in {}: {o} ({why})\n", target.display()));
     }
     let want = expected_dirs(files);
     for d in ex.dirs.difference(&want) {
-        if !ex.files.keys().any(|f| f.starts_with(&format!("{d}/"))) {
+        let prefix = format!("{d}/");
+        let holds = ex.files.keys().any(|f| f.starts_with(&prefix))
+            || ex.other.keys().any(|f| f.starts_with(&prefix));
+        if !holds {
             out.push_str(&format!(
                 "Only in {}: {d}/ (empty folder)\n",
                 target.display()
@@ -305,6 +470,102 @@ pub fn check(target: &Path, files: &Files) -> Result<Option<String>> {
         }
     }
     Ok(Some(out))
+}
+
+const HIDDEN: &str = "(content not shown: it is not valid YAML, so Secret values in it cannot be masked; --show-secrets shows it)\n";
+
+/// The two sides of one file as `check` shows them: as they are when
+/// neither holds a Secret (or `show`), else re-emitted with every Secret
+/// value masked as `kcompile diff` masks it (`***`, `*** (before)`,
+/// `*** (after)`). A side that does not parse cannot be masked, so it is
+/// not shown.
+fn shown_texts(old: Option<&[u8]>, new: Option<&[u8]>, show: bool) -> (String, String) {
+    let raw = |b: Option<&[u8]>| {
+        b.map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    if show {
+        return (raw(old), raw(new));
+    }
+    let parse = |b: Option<&[u8]>| -> Option<Vec<Value>> {
+        let Some(b) = b else {
+            return Some(Vec::new());
+        };
+        let text = std::str::from_utf8(b).ok()?;
+        let docs = crate::yaml::parse_stream(text).ok()?;
+        Some(docs.into_iter().map(|d| d.value).collect())
+    };
+    let has_secret = |v: &[Value]| v.iter().any(crate::diff::normalize::is_secret);
+    match (parse(old), parse(new)) {
+        (Some(o), Some(n)) if !has_secret(&o) && !has_secret(&n) => (raw(old), raw(new)),
+        (Some(mut o), Some(mut n)) => {
+            let key = |v: &Value| {
+                let s = |p: &str| {
+                    v.pointer(p)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                };
+                (
+                    s("/apiVersion"),
+                    s("/kind"),
+                    s("/metadata/namespace"),
+                    s("/metadata/name"),
+                )
+            };
+            let mut used = vec![false; o.len()];
+            let single = o.len() == 1 && n.len() == 1;
+            for nv in n.iter_mut() {
+                let k = key(nv);
+                let found = (0..o.len()).find(|&i| !used[i] && (single || key(&o[i]) == k));
+                match found {
+                    Some(i) => {
+                        used[i] = true;
+                        crate::diff::mask_secrets(Some(&mut o[i]), Some(nv));
+                    }
+                    None => crate::diff::mask_secrets(None, Some(nv)),
+                }
+            }
+            for (i, ov) in o.iter_mut().enumerate() {
+                if !used[i] {
+                    crate::diff::mask_secrets(Some(ov), None);
+                }
+            }
+            let emit = |docs: &[Value], present: bool| {
+                if !present {
+                    String::new()
+                } else if docs.len() == 1 {
+                    crate::yaml::to_string(&docs[0])
+                } else {
+                    let refs: Vec<&Value> = docs.iter().collect();
+                    crate::yaml::stream_to_string(&refs)
+                }
+            };
+            (emit(&o, old.is_some()), emit(&n, new.is_some()))
+        }
+        (po, pn) => {
+            let side = |p: Option<Vec<Value>>, b: Option<&[u8]>| match p {
+                None => HIDDEN.to_string(),
+                Some(v) if !has_secret(&v) => raw(b),
+                // The other side does not parse, so nothing pairs with this
+                // one: mask it alone.
+                Some(mut v) => {
+                    for d in v.iter_mut() {
+                        crate::diff::mask_secrets(Some(d), None);
+                    }
+                    let refs: Vec<&Value> = v.iter().collect();
+                    if b.is_none() {
+                        String::new()
+                    } else if refs.len() == 1 {
+                        crate::yaml::to_string(refs[0])
+                    } else {
+                        crate::yaml::stream_to_string(&refs)
+                    }
+                }
+            };
+            (side(po, old), side(pn, new))
+        }
+    }
 }
 
 /// What [`write`] did.
@@ -320,9 +581,11 @@ pub struct WriteSummary {
     pub removed: usize,
 }
 
-/// Write the planned files to `target`, atomically. Refuses a non-empty
-/// folder without the marker file unless `force`.
-pub fn write(target: &Path, files: &Files, force: bool) -> Result<WriteSummary> {
+/// Write the planned files to `target`, atomically, under the folder's
+/// lock. Refuses a non-empty folder without the marker file unless
+/// `opts.force` (and then replaces it without reading it).
+pub fn write(target: &Path, files: &Files, opts: &Options) -> Result<WriteSummary> {
+    let target = &normalize(target);
     let name = match target.file_name() {
         Some(n)
             if target
@@ -338,33 +601,26 @@ pub fn write(target: &Path, files: &Files, force: bool) -> Result<WriteSummary> 
                 .hint("pass a folder path such as `rendered/cluster-b`"))
         }
     };
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = parent_of(target);
     fs::create_dir_all(&parent).map_err(|e| io_err("cannot create folder", &parent, &e))?;
-    let ex = existing(target)?;
-    if let Some(ex) = &ex {
-        let ours = ex.files.contains_key(MARKER);
-        let empty = ex.files.is_empty() && ex.dirs.is_empty() && ex.other.is_empty();
-        if !ours && !empty && !force {
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!(
-                    "output folder is not empty and was not created by kcompile (no {MARKER} file)"
-                ),
-            )
-            .file(target)
-            .hint("kcompile replaces the whole folder; choose an empty or new folder, or pass --force to replace it"));
+    let _lock = lock(&parent, true, opts.on_wait)?;
+    let ex = match existing(target)? {
+        State::Missing => None,
+        State::Empty => Some(Existing::default()),
+        State::Foreign if !opts.force => return Err(foreign_error(target)),
+        // Replaced unread: nothing in it is kcompile's to compare or keep.
+        State::Foreign => Some(Existing::default()),
+        State::Owned(ex) => {
+            if same(&ex, files) {
+                return Ok(WriteSummary {
+                    changed: false,
+                    kept: files.len(),
+                    ..Default::default()
+                });
+            }
+            Some(ex)
         }
-        if same(ex, files) {
-            return Ok(WriteSummary {
-                changed: false,
-                kept: files.len(),
-                ..Default::default()
-            });
-        }
-    }
+    };
     remove_stale_temp_dirs(&parent, &name.to_string_lossy());
     let tmp = make_temp_dir(&parent, &name.to_string_lossy(), "tmp")?;
     let mut summary = WriteSummary {
@@ -377,7 +633,8 @@ pub fn write(target: &Path, files: &Files, force: bool) -> Result<WriteSummary> 
         return Err(e);
     }
     if let Some(ex) = &ex {
-        summary.removed = ex.files.keys().filter(|k| !files.contains_key(*k)).count();
+        summary.removed =
+            ex.files.keys().filter(|k| !files.contains_key(*k)).count() + ex.other.len();
         if exchange(&tmp, target) {
             // `tmp` now holds the old folder.
             let _ = fs::remove_dir_all(&tmp);
