@@ -6,154 +6,9 @@ mod util;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use util::apply::*;
 use util::kube::{self, Run, Server};
 use util::{fleet, write_tree};
-
-/// Tests that apply the bundled overlays (fixed namespaces and nodePorts)
-/// take turns.
-static BUNDLED: Mutex<()> = Mutex::new(());
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Apply {
-    ServerSide,
-    ClientSide,
-    Create,
-}
-
-/// Compile `dir` with kcompile (validated, as the GitOps steps do).
-fn compile(dir: &Path) -> String {
-    let r = kube::kcompile_with(&[dir.to_str().unwrap()], None);
-    assert_eq!(r.code, 0, "kcompile {}: {r}", dir.display());
-    r.stdout
-}
-
-fn docs(yaml: &str) -> Vec<String> {
-    yaml.split("\n---\n")
-        .map(|d| d.trim_start_matches("---\n").to_string())
-        .filter(|d| !d.trim().is_empty())
-        .collect()
-}
-
-/// Apply a compiled stream the way `how` says. CRDs go first and are waited
-/// for, as a person (or Argo CD's sync waves) would do.
-fn apply(s: &Server, yaml: &str, how: Apply) {
-    let (crds, rest): (Vec<String>, Vec<String>) = docs(yaml)
-        .into_iter()
-        .partition(|d| d.contains("\nkind: CustomResourceDefinition\n"));
-    for part in [crds.join("\n---\n"), rest.join("\n---\n")] {
-        if part.trim().is_empty() {
-            continue;
-        }
-        let args: &[&str] = match how {
-            Apply::ServerSide => &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-            Apply::ClientSide => &["apply", "-f", "-"],
-            Apply::Create => &["create", "-f", "-"],
-        };
-        s.kubectl(args, Some(&part));
-        if part.contains("\nkind: CustomResourceDefinition\n") {
-            s.kubectl(
-                &[
-                    "wait",
-                    "--for=condition=Established",
-                    "--timeout=60s",
-                    "-f",
-                    "-",
-                ],
-                Some(&part),
-            );
-        }
-    }
-}
-
-/// Remove every object of a compiled stream, finalizers included (no
-/// controller manager runs to finish deletions).
-fn wipe(s: &Server, yaml: &str) {
-    for d in docs(yaml) {
-        let v: Value = serde_yaml_value(&d);
-        let kind = v["kind"].as_str().unwrap_or("");
-        let name = v["metadata"]["name"].as_str().unwrap_or("");
-        let ns = v["metadata"]["namespace"].as_str().unwrap_or("");
-        let res = format!("{kind}.{}", group(&v));
-        let mut args = vec!["patch", res.as_str(), name, "--type=merge"];
-        if !ns.is_empty() {
-            args.extend(["-n", ns]);
-        }
-        args.extend(["-p", r#"{"metadata":{"finalizers":null}}"#]);
-        let _ = s.kubectl_run(&args, None);
-    }
-    s.kubectl_run(
-        &["delete", "--ignore-not-found", "--wait=false", "-f", "-"],
-        Some(yaml),
-    );
-    for d in docs(yaml) {
-        let v = serde_yaml_value(&d);
-        if v["kind"] == "Namespace" {
-            let ns = v["metadata"]["name"].as_str().unwrap();
-            let body = format!(
-                r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"name":"{ns}"}},"spec":{{"finalizers":[]}}}}"#
-            );
-            let _ = s.kubectl_run(
-                &[
-                    "replace",
-                    "--raw",
-                    &format!("/api/v1/namespaces/{ns}/finalize"),
-                    "-f",
-                    "-",
-                ],
-                Some(&body),
-            );
-            for _ in 0..100 {
-                if s.kubectl_run(&["get", "namespace", ns], None).code != 0 {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-        }
-    }
-}
-
-fn group(v: &Value) -> String {
-    v["apiVersion"]
-        .as_str()
-        .and_then(|a| a.rsplit_once('/'))
-        .map(|(g, _)| g.to_string())
-        .unwrap_or_default()
-}
-
-/// YAML to JSON through kubectl-free means: kcompile's output is plain
-/// block YAML, which serde_json cannot read, so go through the library.
-fn serde_yaml_value(doc: &str) -> Value {
-    let docs = kcompile::yaml::parse_stream(doc).unwrap();
-    docs.into_iter().next().unwrap().value
-}
-
-fn diff(s: &Server, dir: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["diff", dir.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    s.kcompile(&args)
-}
-
-fn assert_no_diff(s: &Server, dir: &Path, what: &str) {
-    for mode in [&[][..], &["--client-side"][..]] {
-        let r = diff(s, dir, mode);
-        assert_eq!(
-            (r.code, r.stdout.as_str()),
-            (0, ""),
-            "{what}: `kcompile diff {} {mode:?}` after applying should print nothing: {r}",
-            dir.display()
-        );
-        assert!(
-            r.stderr
-                .contains(" 0 changed, 0 to be created, 0 to be pruned"),
-            "{what}: {r}"
-        );
-    }
-}
 
 fn fleet_round(how: Apply) {
     let Some(s) = kube::server() else { return };
@@ -168,6 +23,8 @@ fn fleet_round(how: Apply) {
     assert!(r.stderr.contains(" 0 unchanged, 0 changed, "), "{r}");
     apply(s, &yaml, how);
     assert_no_diff(s, tmp.path(), &format!("fleet applied with {how:?}"));
+    // Its random nodePorts go back to the server's pool.
+    wipe(s, &yaml);
 }
 
 #[test]
@@ -183,62 +40,6 @@ fn fleet_applied_client_side_has_no_diff() {
 #[test]
 fn fleet_created_has_no_diff() {
     fleet_round(Apply::Create);
-}
-
-fn bundled() -> Vec<PathBuf> {
-    ["overlays/cluster-a", "overlays/cluster-b"]
-        .iter()
-        .map(|o| repo().join(o))
-        .collect()
-}
-
-#[test]
-fn bundled_overlays_applied_three_ways_have_no_diff() {
-    let Some(s) = kube::server() else { return };
-    let _turn = BUNDLED.lock().unwrap_or_else(|e| e.into_inner());
-    for how in [Apply::ServerSide, Apply::ClientSide, Apply::Create] {
-        let yamls: Vec<String> = bundled().iter().map(|o| compile(o)).collect();
-        for y in &yamls {
-            wipe(s, y);
-        }
-        for y in &yamls {
-            apply(s, y, how);
-        }
-        for o in bundled() {
-            assert_no_diff(s, &o, &format!("bundled overlay applied with {how:?}"));
-        }
-        for y in &yamls {
-            wipe(s, y);
-        }
-    }
-}
-
-/// `kcompile O -o rendered/O`, `kubectl apply --server-side -k rendered/O`,
-/// then `kcompile diff O`: nothing.
-#[test]
-fn gitops_round_trip_has_no_diff() {
-    let Some(s) = kube::server() else { return };
-    let _turn = BUNDLED.lock().unwrap_or_else(|e| e.into_inner());
-    let tmp = tempfile::tempdir().unwrap();
-    let mut yamls = Vec::new();
-    for o in bundled() {
-        let name = o.file_name().unwrap().to_str().unwrap().to_string();
-        let out = tmp.path().join("rendered").join(&name);
-        let r = kube::kcompile_with(&[o.to_str().unwrap(), "-o", out.to_str().unwrap()], None);
-        assert_eq!(r.code, 0, "{r}");
-        yamls.push(compile(&o));
-        wipe(s, yamls.last().unwrap());
-        s.kubectl(
-            &["apply", "--server-side", "-k", out.to_str().unwrap()],
-            None,
-        );
-    }
-    for o in bundled() {
-        assert_no_diff(s, &o, "rendered folder applied with kubectl apply -k");
-    }
-    for y in &yamls {
-        wipe(s, y);
-    }
 }
 
 /// A small tree for the change tests: the fleet's first three apps.
@@ -424,6 +225,7 @@ fn changes_round(how: Apply) {
         }
         assert_eq!(per_mode[0], per_mode[1], "{}: modes disagree", m.what);
     }
+    wipe(s, &compile(tmp.path()));
 }
 
 #[test]

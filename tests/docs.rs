@@ -113,7 +113,11 @@ fn commands_shown_in_the_docs_run() {
     for d in ["base", "overlays", "components", "schemas", "examples"] {
         copy(&repo().join(d), &tmp.path().join(d));
     }
-    std::fs::copy(repo().join("kcompile.yaml"), tmp.path().join("kcompile.yaml")).unwrap();
+    std::fs::copy(
+        repo().join("kcompile.yaml"),
+        tmp.path().join("kcompile.yaml"),
+    )
+    .unwrap();
     // `--live-from live/`: what is live is what cluster-b compiles to.
     let live = Command::new(env!("CARGO_BIN_EXE_kcompile"))
         .arg("overlays/cluster-b")

@@ -2,6 +2,7 @@
 //! API server (`kube`) with generated trees for it (`fleet`).
 #![allow(dead_code)]
 
+pub mod apply;
 pub mod fleet;
 pub mod kube;
 
