@@ -368,12 +368,6 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    for c in &cfg.clusters {
-        if let Err(e) = kcompile::fsguard::check_overlay_dir(&c.overlay_path) {
-            eprint(&format!("[{}] error: {e}", c.name));
-            return ExitStatus::Error;
-        }
-    }
     let loader = Loader::new();
     let vo = vopts(&g.val, Some(cfg));
     let results = clusters::compile_all(

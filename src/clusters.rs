@@ -460,6 +460,7 @@ fn compile_one(
     opts: &build::Options,
     vopts: Option<&validate::Options>,
 ) -> Result<Compiled> {
+    crate::fsguard::check_overlay_dir(&c.overlay_path)?;
     let output = build::build(loader, &c.overlay_path, opts)?;
     let report = match vopts {
         Some(v) => Some(validate::validate(&output.resources, v)?),

@@ -49,6 +49,9 @@ fn too_large(path: &Path, len: u64, limit: u64) -> Error {
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let md = fs::metadata(path)
         .map_err(|e| err(path, format!("cannot read file: {}", io_reason(&e))))?;
+    if md.is_dir() {
+        return Err(err(path, "is a folder, expected a file"));
+    }
     if !md.is_file() {
         return Err(not_regular(path));
     }
@@ -191,6 +194,8 @@ mod tests {
         let e = read_regular(&p, 2).unwrap_err();
         assert!(e.message.contains("too large"), "{e}");
         let e = read_regular(t.path(), 10).unwrap_err();
+        assert!(e.message.contains("is a folder"), "{e}");
+        let e = read_regular(Path::new("/dev/zero"), 10).unwrap_err();
         assert!(e.message.contains("not a regular file"), "{e}");
         let e = read_regular(&t.path().join("missing"), 10).unwrap_err();
         assert!(e.message.contains("no such file"), "{e}");

@@ -262,7 +262,7 @@ fn read_owned(root: &Path) -> Result<Existing> {
             .components()
             .filter_map(|c| c.as_os_str().to_str())
             .collect();
-        let rel = rel_path.to_string_lossy().replace('\\', "/");
+        let rel = printable(&rel_path.to_string_lossy());
         let ft = entry.file_type();
         if parts.len() != entry.depth() {
             ex.other.insert(rel, "a name that is not UTF-8");
@@ -293,6 +293,24 @@ fn read_owned(root: &Path) -> Result<Existing> {
         }
     }
     Ok(ex)
+}
+
+/// A name from the folder as `check` prints it: control characters
+/// escaped, so a file name cannot forge lines of the diff. Names kcompile
+/// writes have none, so theirs compare equal to the plan's.
+fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn expected_dirs(files: &Files) -> BTreeSet<String> {
@@ -398,7 +416,7 @@ fn parent_of(target: &Path) -> PathBuf {
 pub fn check(target: &Path, files: &Files, opts: &Options) -> Result<Option<String>> {
     let target = &normalize(target);
     let parent = parent_of(target);
-    let _lock = match fs::symlink_metadata(&parent) {
+    let _lock = match fs::metadata(&parent) {
         Ok(md) if md.is_dir() => Some(lock(&parent, false, opts.on_wait)?),
         _ => None,
     };

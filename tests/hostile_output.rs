@@ -386,8 +386,13 @@ fn a_kcompile_folder_is_read_only_where_kcompile_writes() {
     std::fs::create_dir_all(&deep).unwrap();
     std::fs::write(deep.join("x.yaml"), "not read").unwrap();
     std::fs::write(out_dir.join("notes.txt"), "mine").unwrap();
+    // A name that would forge a diff header and a colour if printed raw.
+    std::fs::write(out_dir.join("_default/e\n+++ forged\x1b[31m.yaml"), "x").unwrap();
     let o = kcompile(&[app_s, "-o", out_s, "--check"]);
     assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(!o.stdout.contains("\n+++ forged"), "{}", o.stdout);
+    assert!(!o.stdout.contains('\x1b'), "{}", o.stdout);
+    assert!(o.stdout.contains("e\\n+++ forged"), "{}", o.stdout);
     for entry in [
         "_default/fifo.yaml (not a regular file)",
         "all.yaml (not a regular file)",
