@@ -238,7 +238,11 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
                     }
                 }
             }
-            let (status, text) = emit(&out, g.output.as_deref(), g, None);
+            let fix = match &g.output {
+                Some(o) => format!("kcompile {} -o {}", path.display(), o.display()),
+                None => format!("kcompile {}", path.display()),
+            };
+            let (status, text) = emit(&out, g.output.as_deref(), g, None, &fix, None);
             match text {
                 Some(t) if status != ExitStatus::Error => worst(status, print_stdout(&t)),
                 _ => status,
@@ -265,11 +269,15 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
 /// Write, check or print one build's objects. Returns the status and what
 /// is to go to stdout (the caller prints it, so that a failed run of
 /// several clusters can print nothing).
+/// `fix`: the command that brings the output folder up to date; `cluster`:
+/// the cluster's name when the build comes from kcompile.yaml.
 fn emit(
     out: &build::Output,
     target: Option<&Path>,
     g: &GitopsArgs,
     label: Option<&str>,
+    fix: &str,
+    cluster: Option<&str>,
 ) -> (ExitStatus, Option<String>) {
     let layout = match g.layout {
         LayoutArg::PerObject => Layout::PerObject,
@@ -277,7 +285,12 @@ fn emit(
     };
     let Some(target) = target else {
         if g.check {
-            eprint("error: --check needs an output folder (-o DIR, or `output:` in kcompile.yaml)");
+            match cluster {
+                Some(name) => eprint(&format!(
+                    "error: cluster {name}: --check needs an output folder, and kcompile.yaml gives it no `output:`\n  hint: add `output: rendered/{name}` to cluster {name} in kcompile.yaml, then run `{fix}` to write it"
+                )),
+                None => eprint("error: --check needs an output folder\n  hint: run `kcompile OVERLAY -o DIR --check`"),
+            }
             return (ExitStatus::Error, None);
         }
         let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
@@ -309,7 +322,10 @@ fn emit(
             }
             Ok(Some(diff)) => {
                 eprint(&format!(
-                    "{}: out of date; run `kcompile build` without --check to update it",
+                    "{}{}: out of date\n  hint: run `{fix}` to update it",
+                    cluster
+                        .map(|c| format!("cluster {c}: "))
+                        .unwrap_or_default(),
                     target.display()
                 ));
                 (ExitStatus::Failure, Some(diff))
@@ -431,7 +447,11 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
     for ((c, o), target) in cfg.clusters.iter().zip(&ok).zip(&outputs) {
         if let Some(out) = o {
             let label = format!("{} ({})", c.name, c.overlay);
-            let (s, text) = emit(out, target.as_deref(), g, Some(&label));
+            let fix = match &g.config {
+                Some(p) => format!("kcompile build --config {}", p.display()),
+                None => "kcompile build".to_string(),
+            };
+            let (s, text) = emit(out, target.as_deref(), g, Some(&label), &fix, Some(&c.name));
             status = worst(status, s);
             if let Some(t) = text {
                 stdout.push_str(&t);

@@ -303,11 +303,22 @@ fn config_errors_suggest_fields() {
 #[test]
 fn repository_clusters_compile_side_by_side_without_collisions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = kcompile(root, &["build", "--config", "kcompile.yaml", "--strict"]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let out = String::from_utf8(o.stdout).unwrap();
-    assert!(out.contains("# cluster: cluster-a (overlays/cluster-a)"));
-    assert!(out.contains("# cluster: cluster-b (overlays/cluster-b)"));
+    // The committed rendered folders are what the overlays compile to
+    // (`--check` reads, never writes, inside the repository).
+    let o = kcompile(
+        root,
+        &["build", "--config", "kcompile.yaml", "--strict", "--check"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "rendered/ is stale: run `kcompile build`\n{}{}",
+        err(&o),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let e = err(&o);
+    assert!(e.contains("rendered/cluster-a: up to date"), "{e}");
+    assert!(e.contains("rendered/cluster-b: up to date"), "{e}");
     // The same overlay twice on one context collides everywhere.
     let t = tempfile::tempdir().unwrap();
     let cfg = format!(

@@ -110,7 +110,14 @@ fn commands_shown_in_the_docs_run() {
     let shown = shown_commands();
     assert!(shown.len() >= 15, "found only {} commands", shown.len());
     let tmp = tempfile::tempdir().unwrap();
-    for d in ["base", "overlays", "components", "schemas", "examples"] {
+    for d in [
+        "base",
+        "overlays",
+        "components",
+        "schemas",
+        "examples",
+        "rendered",
+    ] {
         copy(&repo().join(d), &tmp.path().join(d));
     }
     std::fs::copy(
@@ -170,4 +177,55 @@ fn copy(from: &Path, to: &Path) {
             std::fs::copy(e.path(), dest).unwrap();
         }
     }
+}
+
+/// The folder tree docs/gitops.md shows is the one kcompile writes for
+/// cluster-b (the committed rendered/cluster-b).
+#[test]
+fn the_documented_rendered_tree_is_real() {
+    let md = std::fs::read_to_string(repo().join("docs/gitops.md")).unwrap();
+    let start = md
+        .find("rendered/cluster-b/\n├")
+        .expect("the tree in gitops.md");
+    let block = &md[start..start + md[start..].find("```").unwrap()];
+    let mut shown: Vec<String> = Vec::new();
+    let mut dir = String::new();
+    for line in block.lines().skip(1) {
+        let name = line
+            .trim_start_matches(|c: char| "│├└─ ".contains(c))
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        if name.ends_with('/') {
+            dir = name.to_string();
+        } else if !name.is_empty() {
+            let nested = line.starts_with("    ") || line.starts_with("│   ");
+            shown.push(if nested {
+                format!("{dir}{name}")
+            } else {
+                name.to_string()
+            });
+        }
+    }
+    shown.sort();
+    let mut real = Vec::new();
+    let root = repo().join("rendered/cluster-b");
+    for e in walk(&root) {
+        real.push(e.strip_prefix(&root).unwrap().display().to_string());
+    }
+    real.sort();
+    assert_eq!(shown, real);
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
