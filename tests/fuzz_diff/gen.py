@@ -39,6 +39,16 @@ KNOWN = {
     "sibling-namerefs": "name references across sibling branches with prefixes/suffixes",
     "build-metadata": "buildMetadata",
 }
+# Classes this fuzzer found that stay apart from the rest: deliberate
+# divergences (README, compatibility) and open findings (tests/fuzz_diff/README.md).
+FOUND = {
+    "annotations-scalar": "a JSON 6902 patch makes metadata.annotations a scalar (kcompile refuses; kustomize drops it)",
+    "nonstring-name": "a JSON 6902 patch sets metadata.name to a number (kcompile refuses)",
+    "folded-keep": "a folded keep-chomped block scalar (`>+`) ending in blank lines (open)",
+    "replacement-create-list": "a replacement with create: true through a list on a missing path (open)",
+    "labels-layered-selectors": "the same label key set with and without includeSelectors in two layers (open)",
+}
+KNOWN.update(FOUND)
 
 WORDS = ["web", "api", "db", "cache", "worker", "front", "queue", "auth", "spark", "meta", "log", "edge"]
 UNICODE = ["café", "naïve", "日本語", "Ωmega", "emoji 🚀", "Straße", "ñandú", "Ünïcødé", "中文 字", "ʕ•ᴥ•ʔ"]
@@ -161,7 +171,14 @@ class Gen:
         return self.text_value()
 
     def dump(self, docs):
-        return yamlgen.dump_docs(self.r, docs)
+        return yamlgen.dump_docs(self.r, docs, folded_keep=self.folded_keep)
+
+    def folded_keep(self):
+        """Whether the writer may use `>+`; tags the tree when it does."""
+        if self.allowed("folded-keep"):
+            self.tags.add("folded-keep")
+            return True
+        return False
 
     # -- resources ---------------------------------------------------------
     def container(self, name, refs):
@@ -454,9 +471,15 @@ class Gen:
         if self.p(0.3 * scale):
             k["commonLabels"] = {r.choice(["env", "team", "app.kubernetes.io/part-of"]): self.label_value()}
         if self.p(0.3 * scale):
-            lab = {"pairs": {r.choice(["owner", "tier", "env"]): self.label_value()}}
+            key = r.choice(["owner", "tier", "env"])
+            layered = self.allowed("labels-layered-selectors")
+            if in_base and not layered:
+                key = "base-" + key
+            lab = {"pairs": {key: self.label_value()}}
             if self.p(0.5):
                 lab["includeSelectors"] = self.p(0.5)
+                if layered:
+                    self.tags.add("labels-layered-selectors")
             if self.p(0.4):
                 lab["includeTemplates"] = self.p(0.6)
             if self.p(0.15):
@@ -473,7 +496,7 @@ class Gen:
                 if self.p(0.5):
                     e["newName"] = r.choice(["mirror.example.com/" + name.split("/")[-1], "other", name])
                 if self.p(0.6):
-                    e["newTag"] = Raw(r.choice(["\"1.2\"", "v2", "latest", "1.10", "\"007\""])) if self.p(0.8) else Raw("1.2")
+                    e["newTag"] = Raw(r.choice(["\"1.2\"", "v2", "latest", "1.10", "\"007\""])) if self.p(0.97) else Raw("1.2")
                 if self.p(0.15):
                     e["digest"] = "sha256:" + "b" * 64
                 if self.allowed("misspelt-fields") and self.p(0.05):
@@ -482,7 +505,7 @@ class Gen:
                 imgs.append(e)
             k["images"] = imgs
         deps = [x for x in resources if x.kind in ("Deployment", "StatefulSet", "ReplicaSet")]
-        if self.p(0.3 * scale) and (deps or self.p(0.3)):
+        if self.p(0.3 * scale) and (deps or self.p(0.05)):
             name = r.choice(deps).name if deps else "missing"
             k["replicas"] = [{"name": name, "count": r.choice([0, 1, 3, 10])}]
 
@@ -563,17 +586,26 @@ class Gen:
                 ops.append({"op": "add", "path": "/metadata/labels/" + r.choice(["j", "added", "a~1b"]),
                             "value": self.label_value()})
             elif roll < 0.4:
-                ops.append({"op": "replace", "path": r.choice(["/metadata/name", "/spec/replicas", "/metadata/namespace"]),
-                            "value": r.choice([res.name + "-r", 3, "ns-j"])})
+                path = r.choice(["/metadata/name", "/spec/replicas", "/metadata/namespace"])
+                value = r.choice([res.name + "-r", 3, "ns-j"])
+                if path.startswith("/metadata/") and not isinstance(value, str):
+                    if not self.allowed("nonstring-name"):
+                        value = str(value)
+                    else:
+                        self.tags.add("nonstring-name")
+                ops.append({"op": "replace", "path": path, "value": value})
             elif roll < 0.5 and res.containers:
                 ops.append({"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": r.choice(IMAGES)})
             elif roll < 0.6:
                 ops.append({"op": "remove", "path": r.choice(["/metadata/labels", "/spec/replicas", "/metadata/annotations"])})
             elif roll < 0.7:
-                ops.append({"op": "test", "path": "/kind", "value": r.choice([res.kind, "Other"])})
+                ops.append({"op": "test", "path": "/kind", "value": res.kind if self.p(0.9) else "Other"})
             elif roll < 0.8:
-                ops.append({"op": "copy", "from": "/metadata/name", "path": "/metadata/annotations"
-                            if self.p(0.3) else "/metadata/labels/copied"})
+                whole = self.p(0.3) and self.allowed("annotations-scalar")
+                if whole:
+                    self.tags.add("annotations-scalar")
+                ops.append({"op": "copy", "from": "/metadata/name",
+                            "path": "/metadata/annotations" if whole else "/metadata/labels/copied"})
             elif roll < 0.87:
                 ops.append({"op": "move", "from": "/metadata/labels", "path": "/metadata/annotations"})
             else:
@@ -645,19 +677,31 @@ class Gen:
         fp = {"ConfigMap": ["metadata.name", "data." + self.word()], "Service": ["metadata.name", "spec.ports.0.port"],
               "Deployment": ["metadata.name", "spec.template.spec.containers.0.image", "spec.replicas"],
               "Secret": ["metadata.name", "type"], "Widget": ["metadata.name", "spec.image"]}[src.kind]
+        sfp = r.choice(fp)
         tgt = r.choice(targets)
         tfp = r.choice(["metadata.annotations.copied", "metadata.labels.src", "spec.template.spec.containers.[name=app].image",
                         "spec.template.spec.containers.0.env.[name=E0_WEB].value", "data.copied", "spec.extra"])
+        if sfp in ("spec.ports.0.port", "spec.replicas") and tfp.startswith("metadata."):
+            # A number copied into a label or annotation: kustomize quotes it.
+            if self.allowed("nonstring-annotations"):
+                self.tags.add("nonstring-annotations")
+            else:
+                tfp = "spec.extra"
         t = {"select": {"kind": tgt.kind}, "fieldPaths": [tfp]}
         if self.p(0.3):
             t["select"]["name"] = tgt.name
         if self.p(0.3):
-            t["options"] = {"create": True}
+            if ".0." in tfp or "[" in tfp:
+                if self.allowed("replacement-create-list"):
+                    self.tags.add("replacement-create-list")
+                    t["options"] = {"create": True}
+            else:
+                t["options"] = {"create": True}
         if self.p(0.15):
             t["options"] = {"delimiter": r.choice(["/", ":", "-"]), "index": r.choice([0, 1, -1])}
         if self.p(0.1):
             t["reject"] = [{"name": "nothing"}]
-        k["replacements"] = [{"source": {"kind": src.kind, "name": src.name, "fieldPath": r.choice(fp)},
+        k["replacements"] = [{"source": {"kind": src.kind, "name": src.name, "fieldPath": sfp},
                               "targets": [t]}]
 
     def vars(self, k, targets, refs):

@@ -116,6 +116,7 @@ def _normalise(msg):
     taken out, so two failures for the same cause compare equal."""
     line = msg.strip().split("\n")[0] if msg.strip() else ""
     line = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", "Q", line)
+    line = re.sub(r" in namespace \S+", "", line)
     line = re.sub(r"\S*/\S*", "P", line)
     line = re.sub(r"[0-9]+", "N", line)
     return line[:160]

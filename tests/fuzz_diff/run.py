@@ -55,7 +55,8 @@ def write_case(folder, name, files, build_dir, res, meta):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", required=True, help="seed range A:B (B excluded)")
+    ap.add_argument("--seeds", help="seed range A:B (B excluded)")
+    ap.add_argument("--seed-file", help="seeds to run, one a line (e.g. earlier disagreements, to re-check)")
     ap.add_argument("--include-known", action="store_true", help="also generate the known classes (gen.KNOWN)")
     ap.add_argument("--exclude", default="", help="comma-separated classes to leave out (with --include-known)")
     ap.add_argument("--findings", default=None, help="folder for minimised disagreements")
@@ -68,7 +69,16 @@ def main():
     ap.add_argument("--progress", type=int, default=0, help="print a line every N trees")
     args = ap.parse_args()
 
-    a, b = (int(x) for x in args.seeds.split(":"))
+    if args.seed_file:
+        with open(args.seed_file) as f:
+            seeds = [int(x) for x in f.read().split()]
+        label = args.seed_file
+    elif args.seeds:
+        a, b = (int(x) for x in args.seeds.split(":"))
+        seeds = list(range(a, b))
+        label = args.seeds
+    else:
+        ap.error("give --seeds or --seed-file")
     if args.include_known:
         exclude = [x for x in args.exclude.split(",") if x]
     else:
@@ -89,14 +99,12 @@ def main():
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="kfz-")
     try:
-        seed = a
-        while seed < b:
+        for at in range(0, len(seeds), args.batch):
             batch = []
-            for s in range(seed, min(b, seed + args.batch)):
+            for s in seeds[at:at + args.batch]:
                 t = gen.generate(s, exclude)
                 orc.submit(str(s), t.files, t.build_dir)
                 batch.append((s, t))
-            seed += len(batch)
             for s, t in batch:
                 root = os.path.join(tmp, str(s))
                 oracle.write_tree(root, t.files)
@@ -139,14 +147,14 @@ def main():
             o.close()
         shutil.rmtree(tmp, ignore_errors=True)
     elapsed = time.time() - t0
-    summary = dict(counts, seeds="%d:%d" % (a, b), seconds=round(elapsed, 1),
+    summary = dict(counts, seeds=label, seconds=round(elapsed, 1),
                    excluded=exclude, findings=findings)
     if args.stats:
         with open(args.stats, "w") as f:
             json.dump(summary, f, indent=2, ensure_ascii=False)
             f.write("\n")
-    print("fuzz_diff: seeds %d:%d, %d trees (%d built by both, %d failed in both), %d new disagreements, "
-          "%d in known classes, %.1f s" % (a, b, counts["trees"], counts["agree_ok"], counts["agree_error"],
+    print("fuzz_diff: seeds %s, %d trees (%d built by both, %d failed in both), %d new disagreements, "
+          "%d in known classes, %.1f s" % (label, counts["trees"], counts["agree_ok"], counts["agree_error"],
                                           counts["new"], counts["known"], elapsed))
     return 1 if counts["new"] else 0
 

@@ -81,9 +81,11 @@ def _block_ok(s):
 
 
 class Writer:
-    def __init__(self, r, allow_control=False):
+    def __init__(self, r, allow_control=False, folded_keep=None):
         self.r = r
         self.allow_control = allow_control
+        # Asked before writing `>+`; None allows it.
+        self.folded_keep = folded_keep
         self.indent = 2
         self.flush_seq = True
         self.anchors = {}
@@ -131,6 +133,8 @@ class Writer:
         # Folded style changes the value (line folding), harmless for validity
         # when no line is more indented.
         style = ">" if r.random() < 0.2 and not any(ln[:1] in (" ", "\t") for ln in lines) else "|"
+        if style == ">" and chomp == "+" and self.folded_keep is not None and not self.folded_keep():
+            style = "|"
         head = style + (indicator + chomp if r.random() < 0.5 else chomp + indicator)
         pad = " " * (indent + self.indent)
         return "\n".join([head] + [pad + ln if ln != "" else "" for ln in lines])
@@ -226,9 +230,9 @@ class Writer:
         return self.mapping(d, 0) + "\n"
 
 
-def dump_docs(r, docs, allow_control=False):
+def dump_docs(r, docs, allow_control=False, folded_keep=None):
     """A YAML stream of the given documents, with random separators."""
-    w = Writer(r, allow_control)
+    w = Writer(r, allow_control, folded_keep)
     parts = []
     for i, d in enumerate(docs):
         text = w.document(d)
