@@ -139,10 +139,16 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
     }
     let mut patch = p.clone();
     if let Some(m) = patch.as_object_mut() {
-        m.insert(
-            "apiVersion".into(),
-            Value::String(r.api_version().to_string()),
-        );
+        // The patch takes the object's apiVersion; an object without one
+        // keeps none.
+        if r.api_version().is_empty() {
+            m.remove("apiVersion");
+        } else {
+            m.insert(
+                "apiVersion".into(),
+                Value::String(r.api_version().to_string()),
+            );
+        }
     }
     strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
         perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
