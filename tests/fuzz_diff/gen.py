@@ -46,7 +46,7 @@ FOUND = {
     "nonstring-name": "a JSON 6902 patch sets metadata.name to a number (kcompile refuses)",
     "folded-keep": "a folded keep-chomped block scalar (`>+`) ending in blank lines (open)",
     "replacement-create-list": "a replacement with create: true through a list on a missing path (open)",
-    "labels-layered-selectors": "the same label key set with and without includeSelectors in two layers (open)",
+    "labels-same-key": "one label key set by two label transformers (commonLabels and labels, or two layers) (open)",
 }
 KNOWN.update(FOUND)
 
@@ -172,6 +172,16 @@ class Gen:
 
     def dump(self, docs):
         return yamlgen.dump_docs(self.r, docs, folded_keep=self.folded_keep)
+
+    def label_key(self, keys):
+        """A label key for commonLabels/labels: from a small set (so layers
+        collide) when labels-same-key is allowed, else unique in the tree."""
+        key = self.r.choice(keys)
+        if self.allowed("labels-same-key"):
+            self.tags.add("labels-same-key")
+            return key
+        self.label_n = getattr(self, "label_n", 0) + 1
+        return "%s%d" % (key, self.label_n)
 
     def folded_keep(self):
         """Whether the writer may use `>+`; tags the tree when it does."""
@@ -469,17 +479,11 @@ class Gen:
         if self.p(0.25 * scale):
             k["nameSuffix"] = r.choice(["-s", "-v2", "-" + self.word()])
         if self.p(0.3 * scale):
-            k["commonLabels"] = {r.choice(["env", "team", "app.kubernetes.io/part-of"]): self.label_value()}
+            k["commonLabels"] = {self.label_key(["env", "team", "app.kubernetes.io/part-of"]): self.label_value()}
         if self.p(0.3 * scale):
-            key = r.choice(["owner", "tier", "env"])
-            layered = self.allowed("labels-layered-selectors")
-            if in_base and not layered:
-                key = "base-" + key
-            lab = {"pairs": {key: self.label_value()}}
+            lab = {"pairs": {self.label_key(["owner", "tier", "env"]): self.label_value()}}
             if self.p(0.5):
                 lab["includeSelectors"] = self.p(0.5)
-                if layered:
-                    self.tags.add("labels-layered-selectors")
             if self.p(0.4):
                 lab["includeTemplates"] = self.p(0.6)
             if self.p(0.15):

@@ -130,6 +130,16 @@ def signature(kc, orc):
         return v + ": " + _normalise(kc[2].decode("utf-8", "replace"))
     if v == "kcompile-accepts":
         return v + ": " + _normalise(orc.get("err", ""))
+    if v == "output-differs":
+        # The first line that differs, on both sides: keeps the minimiser on
+        # the same difference rather than any difference.
+        ours = kc[1].decode("utf-8", "replace").split("\n")
+        theirs = oracle_output(orc).decode("utf-8", "replace").split("\n")
+        for i in range(max(len(ours), len(theirs))):
+            a = ours[i] if i < len(ours) else "<end>"
+            b = theirs[i] if i < len(theirs) else "<end>"
+            if a != b:
+                return "%s: %s | %s" % (v, a.strip()[:80], b.strip()[:80])
     return v
 
 
