@@ -213,6 +213,20 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
             );
         }
     }
+    // kustomize rewrites every object's annotations when it strips its
+    // build annotations at the end; an empty or null map is dropped then.
+    for r in &mut resources {
+        if let Some(m) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            let empty = match m.get("annotations") {
+                Some(Value::Null) => true,
+                Some(Value::Object(a)) => a.is_empty(),
+                _ => false,
+            };
+            if empty {
+                m.remove("annotations");
+            }
+        }
+    }
     // A kustomization's sortOptions decides over the command-line flag, as
     // in kustomize.
     let (first, last, legacy) = match (&sort, opts.reorder) {
@@ -237,6 +251,12 @@ fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
     let (file, bytes) = ctx.loader.kustomization_file(dir)?;
     let docs = load::parse_kustomization(&file, &bytes)?;
     let mut docs: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
+    // kustomize reads the first document only. Empty documents after it
+    // (a trailing `---`) lose nothing and are accepted; content after it
+    // would be silently dropped, so it is refused.
+    while docs.len() > 1 && docs.last().is_some_and(Value::is_null) {
+        docs.pop();
+    }
     if docs.len() > 1 {
         return Err(Error::new(
             ErrorKind::Kustomization,

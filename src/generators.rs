@@ -219,16 +219,23 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
 }
 
 fn merge_map_from(new: &mut Value, old: &Value, key: &str) {
-    let Some(old_map) = old.get(key).and_then(Value::as_object) else {
-        return;
-    };
-    let mut merged = old_map.clone();
+    let mut merged = old
+        .get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     if let Some(n) = new.get(key).and_then(Value::as_object) {
         for (k, v) in n {
             merged.insert(k.clone(), v.clone());
         }
     }
     if let Some(m) = new.as_object_mut() {
-        m.insert(key.to_string(), Value::Object(merged));
+        // kustomize sets the merged map, and setting an empty one removes
+        // the field (which the content hash then leaves out too).
+        if merged.is_empty() {
+            m.remove(key);
+        } else {
+            m.insert(key.to_string(), Value::Object(merged));
+        }
     }
 }

@@ -37,15 +37,16 @@ pub const ORDER_LAST: &[&str] = &[
 /// Sort in kustomize's legacy order: by kind rank, then by gvk string, then
 /// by namespace and name. Stable, so equal keys keep input order.
 pub fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
-    let rank = |kind: &str| -> i64 {
-        if let Some(i) = first.iter().position(|k| k == kind) {
-            return i as i64 - first.len() as i64 - 1;
-        }
-        if let Some(i) = last.iter().position(|k| k == kind) {
-            return 1 + i as i64;
-        }
-        0
-    };
+    // As kustomize ranks: orderFirst then orderLast written into one map,
+    // so a kind listed twice takes its last position, and orderLast wins.
+    let mut ranks: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for (i, k) in first.iter().enumerate() {
+        ranks.insert(k, i as i64 - first.len() as i64);
+    }
+    for (i, k) in last.iter().enumerate() {
+        ranks.insert(k, 1 + i as i64);
+    }
+    let rank = |kind: &str| -> i64 { ranks.get(kind).copied().unwrap_or(0) };
     let mut keyed: Vec<(i64, String, String, usize)> = resources
         .iter()
         .enumerate()

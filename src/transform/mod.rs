@@ -330,21 +330,28 @@ pub fn update_image(image: &str, img: &Image) -> Option<String> {
     Some(out)
 }
 
-/// `image` is `name`, optionally followed by `@sha256…` and/or `:tag`.
+/// `image` is `name`, then optionally `:tag`, then optionally
+/// `@sha256:digest` (kustomize's pattern; tags of `[a-zA-Z0-9_.{}-]`), so an
+/// image an earlier entry gave a tag and a digest still matches a later one.
 fn image_matches(image: &str, name: &str) -> bool {
-    let Some(rest) = image.strip_prefix(name) else {
+    let Some(mut rest) = image.strip_prefix(name) else {
         return false;
     };
-    let rest = rest.strip_prefix("@sha256").unwrap_or(rest);
+    let tag_chars = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c))
+    };
+    if let Some(t) = rest.strip_prefix(':') {
+        let end = t.find('@').unwrap_or(t.len());
+        if !tag_chars(&t[..end]) {
+            return false;
+        }
+        rest = &t[end..];
+    }
     if rest.is_empty() {
         return true;
     }
-    match rest.strip_prefix(':') {
-        Some(tag) => tag
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c)),
-        None => false,
-    }
+    rest.strip_prefix("@sha256:").is_some_and(tag_chars)
 }
 
 /// Split an image reference into name, tag and digest (a registry port is

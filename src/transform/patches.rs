@@ -139,10 +139,16 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
     }
     let mut patch = p.clone();
     if let Some(m) = patch.as_object_mut() {
-        m.insert(
-            "apiVersion".into(),
-            Value::String(r.api_version().to_string()),
-        );
+        // The patch takes the object's apiVersion; an object without one
+        // keeps none.
+        if r.api_version().is_empty() {
+            m.remove("apiVersion");
+        } else {
+            m.insert(
+                "apiVersion".into(),
+                Value::String(r.api_version().to_string()),
+            );
+        }
     }
     strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
         perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
@@ -168,7 +174,17 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
     // by fuzzing). A failed patch fails the build, so the half-patched
     // object is never used; errors name it by the identity stored above.
     let named = |r: &Resource| r.describe_as(r.prev_ids.last().expect("stored above"));
-    json_patch::patch_unsafe(&mut r.obj, ops).map_err(|e| {
+    // While kustomize patches, every object carries its build annotations,
+    // so `metadata.annotations` always exists there (and an empty map is
+    // dropped from the output): paths under it resolve as on that map.
+    let added_annotations = match r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        Some(m) if !m.contains_key("annotations") => {
+            m.insert("annotations".into(), Value::Object(Default::default()));
+            true
+        }
+        _ => false,
+    };
+    apply_json6902(&mut r.obj, ops).map_err(|e| {
         perr(src, format!("JSON 6902 patch failed: {e}"))
             .resource(named(r))
             .hint("check the operation's path against the object (list items are addressed by index, e.g. /spec/template/spec/containers/0/image)")
@@ -180,5 +196,74 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
         )
         .resource(named(r)));
     }
+    if let Some(m) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        // kustomize reads a number or boolean there as its text for ids and
+        // prefixes but prints it unquoted: neither is a valid object name.
+        for field in ["name", "namespace"] {
+            if let Some(v) = m.get(field).filter(|v| !v.is_string()) {
+                let what = crate::kustomization::describe(v);
+                return Err(perr(
+                    src,
+                    format!("JSON 6902 patch set metadata.{field} to {what}, not a string"),
+                )
+                .resource(named(r))
+                .hint("quote the value in the patch"));
+            }
+        }
+        match m.get("annotations") {
+            Some(Value::Object(a)) if a.is_empty() && added_annotations => {
+                m.remove("annotations");
+            }
+            None | Some(Value::Object(_)) | Some(Value::Null) => {}
+            // kustomize drops a scalar there without a word and crashes on a
+            // list; neither is a valid object.
+            Some(other) => {
+                let what = crate::kustomization::describe(other);
+                return Err(perr(
+                    src,
+                    format!("JSON 6902 patch left metadata.annotations {what}, not a mapping"),
+                )
+                .resource(named(r))
+                .hint("annotations are a mapping of string keys to string values"));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Applies the operations with the semantics of the JSON patch library
+/// kustomize uses (evanphx/json-patch v4): `replace` of a missing key in an
+/// existing object sets it, where RFC 6902 wants the key to exist.
+fn apply_json6902(
+    obj: &mut Value,
+    ops: &json_patch::Patch,
+) -> std::result::Result<(), json_patch::PatchError> {
+    for (i, op) in ops.0.iter().enumerate() {
+        let add;
+        let op = match op {
+            json_patch::PatchOperation::Replace(rep)
+                if replaces_missing_key(obj, rep.path.as_str()) =>
+            {
+                add = json_patch::PatchOperation::Add(json_patch::AddOperation {
+                    path: rep.path.clone(),
+                    value: rep.value.clone(),
+                });
+                &add
+            }
+            _ => op,
+        };
+        json_patch::patch_unsafe(obj, std::slice::from_ref(op)).map_err(|mut e| {
+            e.operation = i;
+            e
+        })?;
+    }
+    Ok(())
+}
+
+fn replaces_missing_key(obj: &Value, path: &str) -> bool {
+    let Some((parent, key)) = path.rsplit_once('/') else {
+        return false;
+    };
+    let key = key.replace("~1", "/").replace("~0", "~");
+    matches!(obj.pointer(parent), Some(Value::Object(m)) if !m.contains_key(&key))
 }
