@@ -19,10 +19,17 @@ allOf, plus x-kubernetes-preserve-unknown-fields. `$ref` values are shortened
 to the bare definition name. Output is deterministic (sorted keys, gzip mtime
 0), so re-running the script on the same wheel changes nothing.
 
+Field enums (imagePullPolicy: Always, IfNotPresent, Never; ...) are not in
+kubernetes-validate; `--enums` merges them from the file
+scripts/derive-validation-enums.py extracts from a real API server, into
+every version (values are only ever added across releases, so an older
+release checked against the newest list may accept a value it does not
+know, never the other way round).
+
 Usage:
     pip download --no-deps kubernetes-validate==1.37.0 -d /tmp/kv
     python3 scripts/derive-validation-schemas.py /tmp/kv/kubernetes_validate-1.37.0-py3-none-any.whl \
-        [--versions 1.35 1.36 1.37] [--out schemas/k8s]
+        [--versions 1.35 1.36 1.37] [--enums schemas/k8s/enums-1.37.json] [--out schemas/k8s]
 """
 
 import argparse
@@ -98,13 +105,37 @@ def derive(defs, version):
     return {"version": version, "kinds": kinds, "definitions": keep}
 
 
+def add_enums(doc, enums):
+    """Put each field's allowed values on its schema (on `items` for a list)."""
+    added = 0
+    for name, props in sorted(enums.items()):
+        d = doc["definitions"].get(name)
+        if d is None:
+            continue
+        for prop, values in sorted(props.items()):
+            ps = (d.get("properties") or {}).get(prop)
+            if ps is None:
+                continue
+            target = ps["items"] if isinstance(ps.get("items"), dict) else ps
+            if "$ref" in target:
+                sys.exit(f"{name}.{prop}: enum on a $ref is not supported")
+            target["enum"] = values
+            added += 1
+    return added
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("wheel", help="kubernetes_validate-*.whl (a zip)")
     ap.add_argument("--versions", nargs="+", default=DEFAULT_VERSIONS)
+    ap.add_argument("--enums", help="field enums from scripts/derive-validation-enums.py")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "schemas", "k8s"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    enums = {}
+    if args.enums:
+        with open(args.enums) as f:
+            enums = json.load(f)["enums"]
     with zipfile.ZipFile(args.wheel) as z:
         for v in args.versions:
             member = f"kubernetes_validate/kubernetes-json-schema/v{v}.0-local-strict/_definitions.json"
@@ -114,6 +145,7 @@ def main():
                 sys.exit(f"{member} not in {args.wheel}")
             defs = top.get("$defs") or top.get("definitions")
             doc = derive(defs, v)
+            with_enums = add_enums(doc, enums)
             text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
             buf = io.BytesIO()
             with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as g:
@@ -123,6 +155,7 @@ def main():
                 f.write(buf.getvalue())
             print(
                 f"{path}: {len(doc['kinds'])} kinds, {len(doc['definitions'])} of {len(defs)} types, "
+                f"{with_enums} field enums, "
                 f"{len(text)} bytes json, {len(buf.getvalue())} gzipped"
             )
 

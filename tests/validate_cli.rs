@@ -112,11 +112,14 @@ metadata:
   name: web
 spec:
   ports:
-  - port: 80
+  - name: http
+    port: 80
     targetPort: http
-  - port: 81
+  - name: alt
+    port: 81
     targetPort: 8081
-  - port: 82
+  - name: bad
+    port: 82
     targetPort: [1]
 ---
 apiVersion: apps/v1

@@ -6,6 +6,8 @@
 
 pub mod lints;
 pub mod schema;
+mod semantic;
+pub mod syntax;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::Resource;
@@ -125,21 +127,29 @@ pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
             } else {
                 &r.obj
             };
-            match bundle.validate(obj) {
-                schema::Outcome::Checked(vs) => {
-                    report.errors.extend(vs.into_iter().map(|v| Diagnostic {
-                        object: object_label(r),
-                        path: Some(v.path),
-                        message: v.message,
-                        hint: v.hint,
-                        file: r.origin.as_ref().map(|o| o.file.clone()),
-                        lint: None,
-                    }))
+            let vs = match bundle.validate(obj) {
+                schema::Outcome::Checked(mut vs) => {
+                    if r.kind() == "Secret" {
+                        semantic::secret_data(&r.obj, &mut vs);
+                    }
+                    vs
                 }
                 schema::Outcome::NoSchema(k) => {
                     no_schema.insert(k);
+                    // What every object's metadata must satisfy still holds.
+                    let mut vs = Vec::new();
+                    semantic::check(obj, false, &mut vs);
+                    vs
                 }
-            }
+            };
+            report.errors.extend(vs.into_iter().map(|v| Diagnostic {
+                object: object_label(r),
+                path: Some(v.path),
+                message: v.message,
+                hint: v.hint,
+                file: r.origin.as_ref().map(|o| o.file.clone()),
+                lint: None,
+            }));
         }
         for k in no_schema {
             report.notes.push(format!(

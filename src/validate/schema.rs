@@ -10,6 +10,7 @@
 //! `required`, `items`, `enum`, `$ref` (bare definition names),
 //! `oneOf`/`anyOf`/`allOf` and `x-kubernetes-preserve-unknown-fields`.
 
+use super::semantic;
 use crate::kustomization::suggest;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -179,7 +180,13 @@ impl Bundle {
         };
         let schema = ref_schema(def);
         let mut path = String::new();
-        self.check(obj, &schema, &mut path, 0, &mut out);
+        let ctx = Ctx {
+            // The server does not check the label selectors of an
+            // autoscaler's metrics.
+            selectors: api.rsplit_once('/').map(|x| x.0) != Some("autoscaling"),
+        };
+        self.check(obj, &schema, &mut path, 0, &ctx, &mut out);
+        semantic::check(obj, true, &mut out);
         Outcome::Checked(out)
     }
 
@@ -203,11 +210,13 @@ impl Bundle {
         s: &Value,
         path: &mut String,
         depth: usize,
+        ctx: &Ctx,
         out: &mut Vec<Violation>,
     ) {
         if depth > MAX_DEPTH {
             return;
         }
+        let def = s.get("$ref").and_then(Value::as_str);
         let s = self.resolve(s);
         let Some(sm) = s.as_object() else {
             return;
@@ -228,7 +237,21 @@ impl Bundle {
         if v.is_null() {
             return;
         }
-        if let Some(Value::Array(allowed)) = sm.get("enum") {
+        // Formats the schema cannot say, checked where their types are used.
+        let before = out.len();
+        match def {
+            Some(QUANTITY) => semantic::quantity(v, &display_path(path), out),
+            Some(LABEL_SELECTOR) if ctx.selectors => semantic::label_selector(v, path, out),
+            _ => {}
+        }
+        if out.len() > before {
+            return;
+        }
+        // "" means unset (the server defaults it); `status` is dropped on
+        // create, so its values are never checked against an enum.
+        let unset = v.as_str() == Some("");
+        let in_status = path == "status" || path.starts_with("status.");
+        if let Some(Value::Array(allowed)) = sm.get("enum").filter(|_| !unset && !in_status) {
             if !allowed.contains(v) {
                 let words: Vec<String> = allowed.iter().map(show).collect();
                 let strs: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
@@ -248,7 +271,7 @@ impl Bundle {
                 let ok = alts.iter().any(|alt| {
                     let mut scratch = Vec::new();
                     let mut p = path.clone();
-                    self.check(v, alt, &mut p, depth + 1, &mut scratch);
+                    self.check(v, alt, &mut p, depth + 1, ctx, &mut scratch);
                     scratch.is_empty()
                 });
                 if !ok {
@@ -272,17 +295,17 @@ impl Bundle {
         }
         if let Some(Value::Array(all)) = sm.get("allOf") {
             for sub in all {
-                self.check(v, sub, path, depth + 1, out);
+                self.check(v, sub, path, depth + 1, ctx, out);
             }
         }
         match v {
-            Value::Object(m) => self.check_object(m, sm, path, depth, out),
+            Value::Object(m) => self.check_object(m, sm, path, depth, ctx, out),
             Value::Array(items) => {
                 if let Some(is) = sm.get("items") {
                     for (i, item) in items.iter().enumerate() {
                         let len = path.len();
                         path.push_str(&format!("[{i}]"));
-                        self.check(item, is, path, depth + 1, out);
+                        self.check(item, is, path, depth + 1, ctx, out);
                         path.truncate(len);
                     }
                 }
@@ -297,6 +320,7 @@ impl Bundle {
         sm: &Map<String, Value>,
         path: &mut String,
         depth: usize,
+        ctx: &Ctx,
         out: &mut Vec<Violation>,
     ) {
         let props = sm.get("properties").and_then(Value::as_object);
@@ -319,7 +343,7 @@ impl Bundle {
             let len = path.len();
             push_key(path, k);
             if let Some(ps) = props.and_then(|p| p.get(k)) {
-                self.check(child, ps, path, depth + 1, out);
+                self.check(child, ps, path, depth + 1, ctx, out);
             } else {
                 match additional {
                     Some(Value::Bool(false)) => {
@@ -339,7 +363,7 @@ impl Bundle {
                             hint,
                         });
                     }
-                    Some(s @ Value::Object(_)) => self.check(child, s, path, depth + 1, out),
+                    Some(s @ Value::Object(_)) => self.check(child, s, path, depth + 1, ctx, out),
                     _ => {}
                 }
             }
@@ -348,13 +372,22 @@ impl Bundle {
     }
 }
 
+const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+const LABEL_SELECTOR: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector";
+
+/// What the walk needs to know about the whole object.
+struct Ctx {
+    /// Check label selectors' keys and values.
+    selectors: bool,
+}
+
 fn ref_schema(name: &str) -> Value {
     let mut m = Map::new();
     m.insert("$ref".into(), Value::String(name.to_string()));
     Value::Object(m)
 }
 
-fn push_key(path: &mut String, k: &str) {
+pub(super) fn push_key(path: &mut String, k: &str) {
     let plain = !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
