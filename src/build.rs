@@ -184,12 +184,16 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     hash_names(&mut acc.rm)?;
     transform::nameref::fix(&mut acc.rm, &acc.tc.name_reference)?;
     crate::vars::resolve(&mut acc.rm, &acc.vars, &acc.tc.var_reference)?;
+    // kustomize drops an object marked local-config with any value but
+    // "false" (as written: `true`, `True`, `""` and `~` all drop it).
     acc.rm.retain(|r| {
-        r.annotations()
-            .and_then(|a| a.get("config.kubernetes.io/local-config"))
-            .and_then(Value::as_str)
-            != Some("true")
+        r.annotation_strings()
+            .and_then(|mut a| a.remove("config.kubernetes.io/local-config"))
+            .is_none_or(|v| v.as_str() == Some("false"))
     });
+    for r in acc.rm.resources_mut() {
+        r.finish_annotations()?;
+    }
 
     let mut resources = acc.rm.into_vec();
     for r in &mut resources {
@@ -453,12 +457,20 @@ fn accumulate_path(
             ctx.loader
                 .restrict(&kust.dir, &f, rel)
                 .map_err(|e| e.listed_in(&kust.file))?;
-            let docs = ctx.loader.load_docs(&f)?;
+            let mut stream = ctx.loader.load_docs(&f)?;
             let prov = ctx.origin.then(|| crate::provenance::Provenance {
                 path: Some(crate::provenance::join(&kust.origin_path, rel)),
                 ..Default::default()
             });
-            for mut r in load::resources_from_docs(&f, docs)? {
+            let docs = std::mem::take(&mut stream.docs);
+            let resources = load::resources_from_docs(&f, docs)?;
+            ctx.warnings.extend(load::stream_warnings(
+                &f.display().to_string(),
+                &stream.ignored,
+                stream.blank,
+                Some(resources.len()),
+            ));
+            for mut r in resources {
                 if let Some(p) = &prov {
                     p.annotate(&mut r.obj);
                 }
@@ -559,9 +571,7 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
                 .loader
                 .read_restricted(&kust.dir, &p.path)
                 .map_err(|e| e.listed_in(&kust.file))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Error::new(ErrorKind::Yaml, "patch file is not valid UTF-8").file(&f)
-            })?;
+            let text = load::decode_text(&f, &bytes)?.into_owned();
             Ok((text, f.display().to_string()))
         }
         (false, true) => Ok((
@@ -571,19 +581,52 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
     }
 }
 
-fn parse_patch(text: &str, label: &str) -> Result<patches::Parsed> {
-    let docs = crate::yaml::parse_stream(text).map_err(|e| {
+/// Parse a patch as kustomize does: strategic merge documents through the
+/// kyaml reader; a JSON 6902 patch written in YAML through sigs.k8s.io/yaml
+/// (go-yaml v2's scalar rules: `yes` is true, a date stays a string).
+fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<patches::Parsed> {
+    let err = |e: crate::yaml::YamlError| {
         Error::new(
             ErrorKind::Yaml,
             format!("invalid YAML in patch: {}", e.message),
         )
         .file(label)
         .pos(e.line, e.col)
-    })?;
-    patches::classify(
-        docs.into_iter().map(|d| d.value).collect(),
-        &patches::Source { label },
-    )
+    };
+    let stream = crate::yaml::parse_kio(text, false).map_err(err)?;
+    warnings.extend(load::stream_warnings(
+        label,
+        &stream.ignored,
+        stream.blank,
+        None,
+    ));
+    let src = patches::Source { label };
+    let parsed = patches::classify_docs(
+        stream
+            .docs
+            .into_iter()
+            .map(|d| {
+                let raw = d
+                    .annotations
+                    .into_iter()
+                    .filter(|(item, _)| item.is_none())
+                    .map(|(_, r)| r)
+                    .collect();
+                (d.value, raw)
+            })
+            .collect(),
+        &src,
+    )?;
+    if matches!(parsed, patches::Parsed::Json(_)) && !text.starts_with('[') {
+        let ops = crate::yaml::parse_stream_v2(text)
+            .map_err(err)?
+            .into_iter()
+            .map(|d| d.value)
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null);
+        return patches::classify(vec![ops], &src);
+    }
+    Ok(parsed)
 }
 
 fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
@@ -613,7 +656,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                     .map_err(|e| e.listed_in(&kust.file))?;
                 let bytes = load::read_file(&f)?;
                 (
-                    String::from_utf8_lossy(&bytes).into_owned(),
+                    load::decode_text(&f, &bytes)?.into_owned(),
                     f.display().to_string(),
                 )
             }
@@ -631,7 +674,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             }
             Err(e) => return Err(e.listed_in(&kust.file)),
         };
-        let parsed = parse_patch(&text, &label)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         if let patches::Parsed::Json(_) = parsed {
             return Err(Error::new(
                 ErrorKind::Patch,
@@ -654,7 +697,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     }
     for p in &k.patches {
         let (text, label) = patch_text(ctx, kust, p)?;
-        let parsed = parse_patch(&text, &label)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
         let opts = patches::Opts {
             allow_name_change: opt("allowNameChange"),
@@ -728,7 +771,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     }
     for p in &k.patches_json6902 {
         let (text, label) = patch_text(ctx, kust, p)?;
-        let parsed = parse_patch(&text, &label)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         if let patches::Parsed::Smp(_) = parsed {
             return Err(Error::new(
                 ErrorKind::Patch,
@@ -825,7 +868,14 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                     .restrict(&kust.dir, &f, e)
                     .map_err(|x| x.listed_in(&kust.file))?;
                 let here = crate::provenance::join(&kust.origin_path, e);
-                for d in ctx.loader.load_parsed(&f)?.iter() {
+                let stream = ctx.loader.load_parsed(&f)?;
+                ctx.warnings.extend(load::stream_warnings(
+                    &f.display().to_string(),
+                    &stream.ignored,
+                    stream.blank,
+                    None,
+                ));
+                for d in stream.docs.iter() {
                     if d.value.is_object() {
                         out.push((d.value.clone(), here.clone()));
                     }
@@ -860,9 +910,9 @@ fn run_builtin(
 ) -> Result<()> {
     use plugins::Builtin as B;
     let rm = &mut acc.rm;
-    let src_patch = |ctx: &Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
+    let src_patch = |ctx: &mut Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
         let (text, label) = patch_text(ctx, kust, p)?;
-        Ok((parse_patch(&text, &label)?, label))
+        Ok((parse_patch(&text, &label, &mut ctx.warnings)?, label))
     };
     match b {
         B::Namespace {
@@ -917,7 +967,7 @@ fn run_builtin(
                     .read_restricted(&kust.dir, p)
                     .map_err(|e| e.listed_in(&kust.file))?;
                 texts.push((
-                    String::from_utf8_lossy(&bytes).into_owned(),
+                    load::decode_text(&f, &bytes)?.into_owned(),
                     f.display().to_string(),
                 ));
             }
@@ -925,7 +975,7 @@ fn run_builtin(
                 texts.push((inline, format!("{} (inline patch)", kust.file.display())));
             }
             for (text, label) in texts {
-                let parsed = parse_patch(&text, &label)?;
+                let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
                 patches::apply(
                     rm,
                     &parsed,

@@ -163,13 +163,17 @@ pub fn absorb(rm: &mut ResMap, mut r: Resource) -> Result<()> {
 /// (the new ones win), name, namespace and build state taken from the old.
 fn copy_meta_from(r: &mut Resource, old: &Resource) {
     for key in ["labels", "annotations"] {
-        let mut merged: Map<String, Value> = old
-            .obj
-            .get("metadata")
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        // kustomize merges annotations as strings (as written).
+        let from_old = if key == "annotations" {
+            old.annotation_strings()
+        } else {
+            old.obj
+                .get("metadata")
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_object)
+                .cloned()
+        };
+        let mut merged: Map<String, Value> = from_old.unwrap_or_default();
         if let Some(new) = r
             .obj
             .get("metadata")

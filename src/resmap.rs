@@ -11,6 +11,8 @@ use std::collections::HashMap;
 pub struct ResMap {
     list: Vec<Resource>,
     index: HashMap<ResId, usize>,
+    /// Earlier ids (keys) to the resources that had them.
+    prev_index: HashMap<ResId, Vec<usize>>,
 }
 
 impl ResMap {
@@ -60,8 +62,18 @@ impl ResMap {
             .hint("each object may be defined once per build; remove one, or give them different names or namespaces"));
         }
         self.index.insert(key, self.list.len());
+        self.index_prev_ids(self.list.len(), &r);
         self.list.push(r);
         Ok(())
+    }
+
+    fn index_prev_ids(&mut self, i: usize, r: &Resource) {
+        for p in &r.prev_ids {
+            let slot = self.prev_index.entry(p.key()).or_default();
+            if slot.last() != Some(&i) {
+                slot.push(i);
+            }
+        }
     }
 
     pub fn append_all(&mut self, other: ResMap) -> Result<()> {
@@ -97,6 +109,7 @@ impl ResMap {
     /// Rebuild the index after names or namespaces changed; two resources
     /// that now share an id are an error naming both.
     pub fn reindex(&mut self, what: &str) -> Result<()> {
+        self.reindex_prev();
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
             let key = r.id().into_key();
@@ -117,10 +130,39 @@ impl ResMap {
     }
 
     fn reindex_lenient(&mut self) {
+        self.reindex_prev();
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
             self.index.entry(r.id().into_key()).or_insert(i);
         }
+    }
+
+    fn reindex_prev(&mut self) {
+        let mut prev: HashMap<ResId, Vec<usize>> = HashMap::new();
+        for (i, r) in self.list.iter().enumerate() {
+            for p in &r.prev_ids {
+                let slot = prev.entry(p.key()).or_default();
+                if slot.last() != Some(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+        self.prev_index = prev;
+    }
+
+    /// Indices (in order) of the resources whose current id or any earlier
+    /// id equals `id`: kustomize's `GetMatchingResourcesByAnyId(id.Equals)`,
+    /// through the indexes.
+    pub fn matching_id_any(&self, id: &ResId) -> Vec<usize> {
+        let key = id.key();
+        let mut out: Vec<usize> = self.prev_index.get(&key).cloned().unwrap_or_default();
+        // Current ids are unique (`append` and `reindex` refuse a second).
+        if let Some(&i) = self.index.get(&key) {
+            out.push(i);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Indices of resources whose current id or any earlier id satisfies `m`.

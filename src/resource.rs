@@ -1,5 +1,7 @@
 //! A resource (one Kubernetes object) and its identity.
 
+use crate::error::{Error, ErrorKind, Result};
+use crate::yaml::RawScalar;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::PathBuf;
@@ -135,6 +137,9 @@ pub struct Resource {
     /// Transformers that ran over this object (`buildMetadata:
     /// [transformerAnnotations]`).
     pub transformations: Vec<crate::provenance::Provenance>,
+    /// Annotation values as written, where that differs from the parsed
+    /// value; kustomize prints annotations as written.
+    pub raw_annotations: Vec<RawScalar>,
 }
 
 impl Resource {
@@ -149,6 +154,7 @@ impl Resource {
             behavior: Behavior::Create,
             ref_vars: Vec::new(),
             transformations: Vec::new(),
+            raw_annotations: Vec::new(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {
@@ -193,6 +199,96 @@ impl Resource {
     }
     pub fn annotations(&self) -> Option<&Map<String, Value>> {
         self.obj.get("metadata")?.get("annotations")?.as_object()
+    }
+    /// The string kustomize makes of annotation `key` holding `v`: its
+    /// source text while it still holds the value parsed from it, else the
+    /// JSON text of the scalar (`None` for a list or map).
+    fn annotation_text(&self, key: &str, v: &Value) -> Option<String> {
+        match self
+            .raw_annotations
+            .iter()
+            .find(|r| r.key == key && r.value == *v)
+        {
+            Some(r) => Some(r.text.clone()),
+            None => crate::yaml::annotation_text(v),
+        }
+    }
+    /// The annotations as kustomize reads them (a string map, lists and
+    /// maps as empty strings), for annotation selectors.
+    pub fn annotation_strings(&self) -> Option<Map<String, Value>> {
+        let a = self.annotations()?;
+        Some(
+            a.iter()
+                .map(|(k, v)| {
+                    let s = self.annotation_text(k, v).unwrap_or_default();
+                    (k.clone(), Value::String(s))
+                })
+                .collect(),
+        )
+    }
+    /// A JSON round trip (a JSON 6902 patch) leaves every annotation value
+    /// as the JSON it decodes to: the source texts no longer apply.
+    pub fn forget_annotation_texts(&mut self) {
+        self.raw_annotations.clear();
+    }
+    /// kustomize's last step on annotations: every value becomes the string
+    /// of its YAML node (`port: 8080` prints as `"8080"`), and a null or
+    /// empty `annotations` goes away. What kustomize would silently lose is
+    /// an error: a list or map as a value (printed as ""), or annotations
+    /// that are not a mapping (dropped).
+    pub fn finish_annotations(&mut self) -> Result<()> {
+        let Some(md) = self.obj.get("metadata").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        let texts = match md.get("annotations") {
+            None => return Ok(()),
+            Some(Value::Null) => None,
+            Some(Value::Object(a)) if a.is_empty() => None,
+            Some(Value::Object(a)) => {
+                let mut out = Map::new();
+                for (k, v) in a {
+                    let Some(text) = self.annotation_text(k, v) else {
+                        return Err(Error::new(
+                            ErrorKind::Resource,
+                            format!(
+                                "annotation `{k}` has a {} as its value; annotation values are strings (kustomize would print an empty string)",
+                                if v.is_array() { "list" } else { "map" }
+                            ),
+                        )
+                        .resource(self.describe())
+                        .hint("write the value as a string, e.g. JSON text in quotes or a block scalar (`|`)"));
+                    };
+                    out.insert(k.clone(), Value::String(text));
+                }
+                Some(out)
+            }
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Resource,
+                    format!(
+                        "`metadata.annotations` is {}, not a mapping (kustomize would drop it)",
+                        crate::kustomization::describe(other)
+                    ),
+                )
+                .resource(self.describe())
+                .hint("annotations are a mapping of names to strings"));
+            }
+        };
+        let md = self
+            .map_mut()
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+            .expect("checked above");
+        match texts {
+            Some(t) => {
+                md.insert("annotations".into(), Value::Object(t));
+            }
+            None => {
+                md.remove("annotations");
+            }
+        }
+        self.raw_annotations.clear();
+        Ok(())
     }
     pub fn map(&self) -> &Map<String, Value> {
         self.obj.as_object().expect("resource is an object")

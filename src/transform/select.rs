@@ -73,7 +73,7 @@ impl Compiled {
             }
         }
         if let Some(ls) = &self.annotations {
-            if !ls.matches(r.annotations()) {
+            if !ls.matches(r.annotation_strings().as_ref()) {
                 return false;
             }
         }
