@@ -466,8 +466,7 @@ fn accumulate_path(
             let resources = load::resources_from_docs(&f, docs)?;
             ctx.warnings.extend(load::stream_warnings(
                 &f.display().to_string(),
-                &stream.ignored,
-                stream.blank,
+                &stream,
                 Some(resources.len()),
             ));
             for mut r in resources {
@@ -594,12 +593,7 @@ fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<pa
         .pos(e.line, e.col)
     };
     let stream = crate::yaml::parse_kio(text, false).map_err(err)?;
-    warnings.extend(load::stream_warnings(
-        label,
-        &stream.ignored,
-        stream.blank,
-        None,
-    ));
+    warnings.extend(load::stream_warnings(label, &stream, None));
     let src = patches::Source { label };
     let parsed = patches::classify_docs(
         stream
@@ -607,7 +601,7 @@ fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<pa
             .into_iter()
             .map(|d| {
                 let raw = d
-                    .annotations
+                    .raw
                     .into_iter()
                     .filter(|(item, _)| item.is_none())
                     .map(|(_, r)| r)
@@ -871,8 +865,7 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                 let stream = ctx.loader.load_parsed(&f)?;
                 ctx.warnings.extend(load::stream_warnings(
                     &f.display().to_string(),
-                    &stream.ignored,
-                    stream.blank,
+                    &stream,
                     None,
                 ));
                 for d in stream.docs.iter() {

@@ -268,21 +268,18 @@ fn yaml_error(path: &Path, e: yaml::YamlError) -> Error {
 /// warnings naming the file: documents it never reads, and (for a file of
 /// resources, given the number of `objects` it yielded) a file that holds
 /// text but no object.
-pub fn stream_warnings(
-    name: &str,
-    ignored: &[usize],
-    blank: bool,
-    objects: Option<usize>,
-) -> Vec<String> {
-    let mut out: Vec<String> = ignored
+pub fn stream_warnings(name: &str, stream: &yaml::Stream, objects: Option<usize>) -> Vec<String> {
+    let why = if stream.whole {
+        "of a UTF-16 file it reads only the first document; convert the file to UTF-8"
+    } else {
+        "it reads one document between `---` lines, and drops one that follows a `...` end marker; put a `---` line before it"
+    };
+    let mut out: Vec<String> = stream
+        .ignored
         .iter()
-        .map(|line| {
-            format!(
-                "warning: {name}:{line}: document ignored, as kustomize ignores it: kustomize reads one document between `---` lines (the first after a `...` end marker, and only the first of a UTF-16 file); start it with a `---` line"
-            )
-        })
+        .map(|line| format!("warning: {name}:{line}: kustomize ignores this document: {why}"))
         .collect();
-    if objects == Some(0) && !blank {
+    if objects == Some(0) && !stream.blank {
         out.push(format!(
             "warning: {name}: the file yields no object (its documents are empty, null, or Lists without items); kustomize skips it without a word"
         ));
@@ -346,7 +343,7 @@ pub fn resources_from_docs(path: &Path, docs: Vec<yaml::Document>) -> Result<Vec
             file: path.to_path_buf(),
             line: d.line,
         };
-        push_object(&mut out, d.value, &origin, &d.annotations, Some(None))?;
+        push_object(&mut out, d.value, &origin, &d.raw, Some(None))?;
     }
     Ok(out)
 }
@@ -408,7 +405,7 @@ fn push_object(
             }
             let mut r = Resource::new(v, Some(origin.clone()));
             if let Some(slot) = slot {
-                r.raw_annotations = raw
+                r.raw = raw
                     .iter()
                     .filter(|(item, _)| *item == slot)
                     .map(|(_, s)| s.clone())

@@ -6,13 +6,15 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{ResId, Resource};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Default)]
 pub struct ResMap {
     list: Vec<Resource>,
     index: HashMap<ResId, usize>,
-    /// Earlier ids (keys) to the resources that had them.
-    prev_index: HashMap<ResId, Vec<usize>>,
+    /// Earlier ids (keys) to the resources that had them; built when first
+    /// needed after a change.
+    prev_index: OnceLock<HashMap<ResId, Vec<usize>>>,
 }
 
 impl ResMap {
@@ -30,6 +32,7 @@ impl ResMap {
     }
     /// Mutable access; call `reindex` after changing identities.
     pub fn resources_mut(&mut self) -> &mut Vec<Resource> {
+        self.prev_index.take();
         &mut self.list
     }
     pub fn into_vec(self) -> Vec<Resource> {
@@ -62,18 +65,9 @@ impl ResMap {
             .hint("each object may be defined once per build; remove one, or give them different names or namespaces"));
         }
         self.index.insert(key, self.list.len());
-        self.index_prev_ids(self.list.len(), &r);
+        self.prev_index.take();
         self.list.push(r);
         Ok(())
-    }
-
-    fn index_prev_ids(&mut self, i: usize, r: &Resource) {
-        for p in &r.prev_ids {
-            let slot = self.prev_index.entry(p.key()).or_default();
-            if slot.last() != Some(&i) {
-                slot.push(i);
-            }
-        }
     }
 
     pub fn append_all(&mut self, other: ResMap) -> Result<()> {
@@ -109,7 +103,7 @@ impl ResMap {
     /// Rebuild the index after names or namespaces changed; two resources
     /// that now share an id are an error naming both.
     pub fn reindex(&mut self, what: &str) -> Result<()> {
-        self.reindex_prev();
+        self.prev_index.take();
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
             let key = r.id().into_key();
@@ -130,14 +124,14 @@ impl ResMap {
     }
 
     fn reindex_lenient(&mut self) {
-        self.reindex_prev();
+        self.prev_index.take();
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
             self.index.entry(r.id().into_key()).or_insert(i);
         }
     }
 
-    fn reindex_prev(&mut self) {
+    fn build_prev_index(&self) -> HashMap<ResId, Vec<usize>> {
         let mut prev: HashMap<ResId, Vec<usize>> = HashMap::new();
         for (i, r) in self.list.iter().enumerate() {
             for p in &r.prev_ids {
@@ -147,7 +141,7 @@ impl ResMap {
                 }
             }
         }
-        self.prev_index = prev;
+        prev
     }
 
     /// Indices (in order) of the resources whose current id or any earlier
@@ -155,7 +149,8 @@ impl ResMap {
     /// through the indexes.
     pub fn matching_id_any(&self, id: &ResId) -> Vec<usize> {
         let key = id.key();
-        let mut out: Vec<usize> = self.prev_index.get(&key).cloned().unwrap_or_default();
+        let prev = self.prev_index.get_or_init(|| self.build_prev_index());
+        let mut out: Vec<usize> = prev.get(&key).cloned().unwrap_or_default();
         // Current ids are unique (`append` and `reindex` refuse a second).
         if let Some(&i) = self.index.get(&key) {
             out.push(i);

@@ -1,7 +1,7 @@
 //! A resource (one Kubernetes object) and its identity.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::yaml::RawScalar;
+use crate::yaml::{RawField, RawScalar};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::PathBuf;
@@ -137,9 +137,10 @@ pub struct Resource {
     /// Transformers that ran over this object (`buildMetadata:
     /// [transformerAnnotations]`).
     pub transformations: Vec<crate::provenance::Provenance>,
-    /// Annotation values as written, where that differs from the parsed
-    /// value; kustomize prints annotations as written.
-    pub raw_annotations: Vec<RawScalar>,
+    /// Values of the annotations, labels and data as written, where that
+    /// differs from the parsed value: kustomize reads these string maps as
+    /// written (and prints annotations so).
+    pub raw: Vec<RawScalar>,
 }
 
 impl Resource {
@@ -154,7 +155,7 @@ impl Resource {
             behavior: Behavior::Create,
             ref_vars: Vec::new(),
             transformations: Vec::new(),
-            raw_annotations: Vec::new(),
+            raw: Vec::new(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {
@@ -200,36 +201,64 @@ impl Resource {
     pub fn annotations(&self) -> Option<&Map<String, Value>> {
         self.obj.get("metadata")?.get("annotations")?.as_object()
     }
-    /// The string kustomize makes of annotation `key` holding `v`: its
-    /// source text while it still holds the value parsed from it, else the
-    /// JSON text of the scalar (`None` for a list or map).
-    fn annotation_text(&self, key: &str, v: &Value) -> Option<String> {
+    /// The string kustomize makes of `key` holding `v` in one of the string
+    /// maps: its source text while it still holds the value parsed from it,
+    /// else the JSON text of the scalar (`None` for a list or map).
+    fn raw_text(&self, field: RawField, key: &str, v: &Value) -> Option<String> {
         match self
-            .raw_annotations
+            .raw
             .iter()
-            .find(|r| r.key == key && r.value == *v)
+            .find(|r| r.field == field && r.key == key && r.value == *v)
         {
             Some(r) => Some(r.text.clone()),
             None => crate::yaml::annotation_text(v),
         }
     }
-    /// The annotations as kustomize reads them (a string map, lists and
-    /// maps as empty strings), for annotation selectors.
-    pub fn annotation_strings(&self) -> Option<Map<String, Value>> {
-        let a = self.annotations()?;
+    /// A string map as kustomize reads it (`GetAnnotations`, `GetLabels`,
+    /// `GetDataMap`: values as written, lists and maps as empty strings).
+    pub fn string_map(&self, field: RawField) -> Option<Map<String, Value>> {
+        let m = match field {
+            RawField::Annotation => self.annotations()?,
+            RawField::Label => self.labels()?,
+            RawField::Data => self.obj.get("data")?.as_object()?,
+        };
         Some(
-            a.iter()
+            m.iter()
                 .map(|(k, v)| {
-                    let s = self.annotation_text(k, v).unwrap_or_default();
+                    // GetDataMap decodes a null into a Go string: "".
+                    let s = if field == RawField::Data && v.is_null() {
+                        String::new()
+                    } else {
+                        self.raw_text(field, k, v).unwrap_or_default()
+                    };
                     (k.clone(), Value::String(s))
                 })
                 .collect(),
         )
     }
-    /// A JSON round trip (a JSON 6902 patch) leaves every annotation value
-    /// as the JSON it decodes to: the source texts no longer apply.
-    pub fn forget_annotation_texts(&mut self) {
-        self.raw_annotations.clear();
+    /// The annotations as kustomize reads them, for annotation selectors.
+    pub fn annotation_strings(&self) -> Option<Map<String, Value>> {
+        self.string_map(RawField::Annotation)
+    }
+    /// A JSON round trip (a JSON 6902 patch) leaves every value as the JSON
+    /// it decodes to: the source texts no longer apply.
+    pub fn forget_raw_texts(&mut self) {
+        self.raw.clear();
+    }
+    /// Source texts set by a strategic merge patch replace the object's for
+    /// the keys the patch writes.
+    pub fn take_raw_texts_from_patch(&mut self, patch: &Value, raw: &[RawScalar]) {
+        let written = |field: RawField| {
+            let m = match field {
+                RawField::Annotation => patch.get("metadata").and_then(|m| m.get("annotations")),
+                RawField::Label => patch.get("metadata").and_then(|m| m.get("labels")),
+                RawField::Data => patch.get("data"),
+            };
+            m.and_then(Value::as_object)
+        };
+        self.raw
+            .retain(|x| !written(x.field).is_some_and(|m| m.contains_key(&x.key)));
+        self.raw.extend(raw.iter().cloned());
     }
     /// kustomize's last step on annotations: every value becomes the string
     /// of its YAML node (`port: 8080` prints as `"8080"`), and a null or
@@ -247,7 +276,7 @@ impl Resource {
             Some(Value::Object(a)) => {
                 let mut out = Map::new();
                 for (k, v) in a {
-                    let Some(text) = self.annotation_text(k, v) else {
+                    let Some(text) = self.raw_text(RawField::Annotation, k, v) else {
                         return Err(Error::new(
                             ErrorKind::Resource,
                             format!(
@@ -287,7 +316,7 @@ impl Resource {
                 md.remove("annotations");
             }
         }
-        self.raw_annotations.clear();
+        self.raw.retain(|r| r.field != RawField::Annotation);
         Ok(())
     }
     pub fn map(&self) -> &Map<String, Value> {

@@ -22,7 +22,7 @@ pub enum Parsed {
 /// annotation values (which it writes into its target as written).
 pub struct SmpDoc {
     pub value: Value,
-    pub raw_annotations: Vec<RawScalar>,
+    pub raw: Vec<RawScalar>,
 }
 
 /// Where the patch came from, for messages.
@@ -39,7 +39,7 @@ pub fn classify(docs: Vec<Value>, src: &Source) -> Result<Parsed> {
     classify_docs(docs.into_iter().map(|v| (v, Vec::new())).collect(), src)
 }
 
-/// `classify` for documents with the source texts of their annotations.
+/// `classify` for documents with the source texts of their string maps.
 pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result<Parsed> {
     let docs: Vec<(Value, Vec<RawScalar>)> =
         docs.into_iter().filter(|(d, _)| !d.is_null()).collect();
@@ -64,10 +64,7 @@ pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result
     }
     Ok(Parsed::Smp(
         docs.into_iter()
-            .map(|(value, raw_annotations)| SmpDoc {
-                value,
-                raw_annotations,
-            })
+            .map(|(value, raw)| SmpDoc { value, raw })
             .collect(),
     ))
 }
@@ -198,16 +195,8 @@ fn smp_one(
     strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
         perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
     })?;
-    // Annotation values the patch sets are its own, as written.
-    if let Some(set) = p
-        .get("metadata")
-        .and_then(|m| m.get("annotations"))
-        .and_then(Value::as_object)
-    {
-        r.raw_annotations.retain(|x| !set.contains_key(&x.key));
-        r.raw_annotations
-            .extend(doc.raw_annotations.iter().cloned());
-    }
+    // Values the patch writes into string maps are its own, as written.
+    r.take_raw_texts_from_patch(p, &doc.raw);
     if r.obj.as_object().is_none_or(|m| m.is_empty()) {
         return Ok(true);
     }
@@ -239,8 +228,8 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
             *a = Value::Object(Map::new());
         }
     }
-    // The object goes through JSON: annotation values lose their source text.
-    r.forget_annotation_texts();
+    // The object goes through JSON: values lose their source text.
+    r.forget_raw_texts();
     // `patch_unsafe`, not `patch`: `patch` undoes the applied operations
     // when one fails, and its undo panics ("unable to undo applied
     // patches") when a failed `move` has already removed its source (found

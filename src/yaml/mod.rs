@@ -11,7 +11,7 @@ mod text;
 pub(crate) use emit::annotation_text;
 pub use emit::{stream_to_string, to_string};
 pub use parse::{
-    parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, Document, RawScalar, Stream,
-    YamlError,
+    parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, Document, RawField, RawScalar,
+    Stream, YamlError,
 };
 pub use text::{check_printable, decode, is_blank_stream, Decoded};

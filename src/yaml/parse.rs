@@ -12,26 +12,39 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::text::{check_printable, is_blank_stream, split_kio, Chunk};
+use super::text::{check_printable, is_blank_stream, leading_document_end, split_kio, Chunk};
 
 /// One document of a YAML stream and the (1-based) line it starts on.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
     pub line: usize,
-    /// Source text of the scalars under `metadata.annotations` (of the
-    /// object, or of `items[i]`) where it differs from the parsed value:
-    /// kustomize prints annotation values as written (`1.50`, `0x1F`, `~`),
-    /// not as the JSON they decode to.
-    pub annotations: Vec<(Option<usize>, RawScalar)>,
+    /// Source text of the scalars in the string maps kustomize reads as
+    /// written (annotations, labels, data; of the object, or of `items[i]`)
+    /// where it differs from the parsed value: kustomize prints annotation
+    /// values as written (`1.50`, `0x1F`, `~`), not as the JSON they decode
+    /// to.
+    pub raw: Vec<(Option<usize>, RawScalar)>,
 }
 
-/// An annotation value as parsed and as written.
+/// A value of one of an object's string maps, as parsed and as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawScalar {
+    pub field: RawField,
     pub key: String,
     pub value: Value,
     pub text: String,
+}
+
+/// The string maps whose source texts are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawField {
+    /// `metadata.annotations`
+    Annotation,
+    /// `metadata.labels`
+    Label,
+    /// `data` (of a ConfigMap)
+    Data,
 }
 
 /// A YAML syntax or structure error, with the position the parser knows.
@@ -113,6 +126,8 @@ pub struct Stream {
     pub ignored: Vec<usize>,
     /// Nothing but blank lines, comments and document markers.
     pub blank: bool,
+    /// Read as one piece (UTF-16).
+    pub whole: bool,
 }
 
 /// Parse a stream of resources (or strategic merge patches) as kyaml's
@@ -133,6 +148,7 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
     };
     let mut out = Stream {
         blank: is_blank_stream(text),
+        whole,
         ..Stream::default()
     };
     // kyaml unwraps a List's items as they are only when the stream is one
@@ -150,7 +166,7 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
         for (i, mut d) in docs.into_iter().enumerate() {
             d.line += shift;
             if !one_piece {
-                d.annotations.retain(|(item, _)| item.is_none());
+                d.raw.retain(|(item, _)| item.is_none());
             }
             if i == 0 {
                 out.docs.push(d);
@@ -173,6 +189,13 @@ fn is_empty_value(v: &Value) -> bool {
 
 fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(line) = leading_document_end(text) {
+        return Err(YamlError {
+            line,
+            col: 1,
+            message: "did not find expected node content (a stream cannot begin with the document end marker `...`)".into(),
+        });
+    }
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         mode,
@@ -200,7 +223,7 @@ fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
                 docs.push(Document {
                     value,
                     line: content_line.unwrap_or(doc_line).max(1),
-                    annotations: std::mem::take(&mut b.annotations),
+                    raw: std::mem::take(&mut b.raw),
                 });
             }
             ev => {
@@ -273,8 +296,8 @@ struct Builder {
     alias_nodes: usize,
     root: Option<Value>,
     mode: Mode,
-    /// Annotation values whose source text differs from their value.
-    annotations: Vec<(Option<usize>, RawScalar)>,
+    /// String-map values whose source text differs from their value.
+    raw: Vec<(Option<usize>, RawScalar)>,
 }
 
 impl Builder {
@@ -282,13 +305,14 @@ impl Builder {
         self.stack.clear();
         self.anchors.clear();
         self.root = None;
-        self.annotations.clear();
+        self.raw.clear();
     }
 
-    /// Where the next value lands when it is an annotation value: the
-    /// object's `metadata.annotations`, or that of an entry of its `items`
-    /// (a List). Returns the item index and the annotation key.
-    fn annotation_slot(&self) -> Option<(Option<usize>, String)> {
+    /// Where the next value lands when it is a value of one of the string
+    /// maps kustomize reads as written: the object's annotations, labels or
+    /// `data`, or those of an entry of its `items` (a List). Returns the item
+    /// index, the map and the key.
+    fn raw_slot(&self) -> Option<(Option<usize>, RawField, String)> {
         fn key_of(f: &Frame) -> Option<&str> {
             match f {
                 Frame::Map {
@@ -298,39 +322,43 @@ impl Builder {
                 _ => None,
             }
         }
-        let (base, item) = match self.stack.as_slice() {
-            [Frame::Map { root: true, .. }, _, _] => (0, None),
-            [top @ Frame::Map { root: true, .. }, Frame::Seq { items, .. }, _, _, _]
+        let (rest, item) = match self.stack.as_slice() {
+            [top @ Frame::Map { root: true, .. }, Frame::Seq { items, .. }, rest @ ..]
                 if key_of(top) == Some("items") =>
             {
-                (2, Some(items.len()))
+                (rest, Some(items.len()))
             }
+            all @ [Frame::Map { root: true, .. }, ..] => (all, None),
             _ => return None,
         };
-        if key_of(&self.stack[base])? != "metadata"
-            || key_of(&self.stack[base + 1])? != "annotations"
-        {
-            return None;
-        }
-        let key = key_of(&self.stack[base + 2])?;
-        Some((item, key.to_string()))
+        let (field, map) = match rest {
+            [md, m, map] if key_of(md) == Some("metadata") => match key_of(m)? {
+                "annotations" => (RawField::Annotation, map),
+                "labels" => (RawField::Label, map),
+                _ => return None,
+            },
+            [d, map] if key_of(d) == Some("data") => (RawField::Data, map),
+            _ => return None,
+        };
+        Some((item, field, key_of(map)?.to_string()))
     }
 
     fn record(
         &mut self,
-        slot: Option<(Option<usize>, String)>,
+        slot: Option<(Option<usize>, RawField, String)>,
         value: &Value,
         text: Option<&String>,
     ) {
-        let (Some((item, key)), Some(text)) = (slot, text) else {
+        let (Some((item, field, key)), Some(text)) = (slot, text) else {
             return;
         };
         if value.is_array() || value.is_object() || value.as_str() == Some(text.as_str()) {
             return;
         }
-        self.annotations.push((
+        self.raw.push((
             item,
             RawScalar {
+                field,
                 key,
                 value: value.clone(),
                 text: text.clone(),
@@ -341,8 +369,11 @@ impl Builder {
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), YamlError> {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
-                let slot = self.annotation_slot();
-                let source = (slot.is_some() || anchor != 0).then(|| text.clone());
+                let slot = self.raw_slot();
+                // An untagged quoted or block scalar is the string it reads
+                // as: no copy of its text needed.
+                let plain = matches!(style, TScalarStyle::Plain) || tag.is_some();
+                let source = ((slot.is_some() && plain) || anchor != 0).then(|| text.clone());
                 let r = resolve_scalar(text, style, tag.as_ref(), self.mode.v2)
                     .map_err(|m| err_at(mark, m))?;
                 let mut nodes = 1;
@@ -392,7 +423,7 @@ impl Builder {
                     depth: a.depth,
                 };
                 let text = a.text.clone();
-                let slot = self.annotation_slot();
+                let slot = self.raw_slot();
                 self.record(slot, &node.value, text.as_ref());
                 self.push_node(node)
             }

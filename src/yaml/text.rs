@@ -213,6 +213,23 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
 }
 
+/// libyaml (go-yaml) reads a stream's first document as an implicit one,
+/// which cannot begin with the end marker `...`: "did not find expected
+/// node content". Returns the line of such a leading `...`.
+pub(crate) fn leading_document_end(text: &str) -> Option<usize> {
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start_matches([' ', '\t']);
+        if t.is_empty() || t.trim_end().is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let marker = l
+            .strip_prefix("...")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']));
+        return marker.then_some(i + 1);
+    }
+    None
+}
+
 /// Whether a file holds nothing but blank lines, comments and document
 /// markers (`---`, `...`), so that yielding no object is expected.
 pub fn is_blank_stream(text: &str) -> bool {
@@ -325,6 +342,16 @@ mod tests {
         let e = split_kio("a: 1\n--- {b: 2}\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(split_kio("a: 1\n----\n").is_err());
+    }
+
+    #[test]
+    fn leading_end_marker() {
+        assert_eq!(leading_document_end("# c\n\n...\n"), Some(3));
+        assert_eq!(leading_document_end("... # c"), Some(1));
+        assert_eq!(leading_document_end("---\n...\n"), None);
+        assert_eq!(leading_document_end("a: 1\n...\n"), None);
+        assert_eq!(leading_document_end("....\n"), None);
+        assert_eq!(leading_document_end(" ...\n"), None);
     }
 
     #[test]
