@@ -156,7 +156,9 @@ fn escapes_and_printable_characters_are_fine() {
 #[test]
 fn every_yaml_input_is_checked() {
     let ctrl = b"# \x01\n";
-    let cases: Vec<(&str, Vec<u8>, Vec<(&str, Vec<u8>)>)> = vec![
+    // (position in the error, kustomization, files)
+    type Case<'a> = (&'a str, Vec<u8>, Vec<(&'a str, Vec<u8>)>);
+    let cases: Vec<Case> = vec![
         (
             "kustomization.yaml:2:3:",
             cat(&[RES, ctrl]),
