@@ -766,14 +766,18 @@ fn resolve_scalar(
     }
     // go-yaml v2 keeps YAML 1.1's booleans, and decodes an untagged
     // timestamp into an interface as the string it is written as.
-    let v2_bool = match text.as_str() {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
-        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
-        _ => None,
+    let v2_bool = if v2 && (tag_name.is_empty() || tag_name == "bool") {
+        match text.as_str() {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+            _ => None,
+        }
+    } else {
+        None
     };
     let kind = match v2_bool {
-        Some(b) if v2 && (tag_name.is_empty() || tag_name == "bool") => Kind::Bool(b),
-        _ => resolve_v3(
+        Some(b) => Kind::Bool(b),
+        None => resolve_v3(
             &text,
             (tag_name.is_empty() && !v2) || tag_name == "timestamp",
         ),
@@ -1350,6 +1354,62 @@ mod tests {
         let text = format!("{}1{}", "[".repeat(250), "]".repeat(250));
         let v = one(&text);
         assert!(crate::yaml::to_string(&v).starts_with("- - - "));
+    }
+
+    #[test]
+    fn v2_rules_for_kustomizations() {
+        let v = parse_stream_lenient("a: yes\nb: 2020-01-01\nc: 'on'\nd: !!bool off\ne: 1\ne: 2\n")
+            .unwrap()
+            .remove(0)
+            .value;
+        assert_eq!(
+            v,
+            json!({"a": true, "b": "2020-01-01", "c": "on", "d": false, "e": 2})
+        );
+        assert_eq!(
+            one("a: yes\nb: 2020-01-01\n"),
+            json!({"a": "yes", "b": "2020-01-01T00:00:00Z"})
+        );
+    }
+
+    #[test]
+    fn raw_texts_of_string_maps() {
+        let text = "metadata:\n  annotations:\n    a: 1.50\n    b: '1.50'\n    c: x\n    d: &x 0o7\n    e: *x\n  labels: {l: 0x1F}\ndata:\n  n: ~\nspec:\n  x: 1.50\n";
+        let d = parse_stream(text).unwrap().remove(0);
+        let got: Vec<(Option<usize>, RawField, &str, &str)> = d
+            .raw
+            .iter()
+            .map(|(i, r)| (*i, r.field, r.key.as_str(), r.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, RawField::Annotation, "a", "1.50"),
+                (None, RawField::Annotation, "d", "0o7"),
+                (None, RawField::Annotation, "e", "0o7"),
+                (None, RawField::Label, "l", "0x1F"),
+                (None, RawField::Data, "n", "~"),
+            ]
+        );
+        let list =
+            "kind: List\nitems:\n- metadata: {name: a}\n- metadata: {annotations: {p: 8080}}\n";
+        let d = parse_stream(list).unwrap().remove(0);
+        assert_eq!(d.raw.len(), 1);
+        assert_eq!(d.raw[0].0, Some(1));
+        assert_eq!(d.raw[0].1.value, json!(8080));
+    }
+
+    #[test]
+    fn kio_pieces() {
+        let s = parse_kio("a: 1\n...\nb: 2\n---\n\u{feff}c: 3\n---\n", false).unwrap();
+        let values: Vec<Value> = s.docs.iter().map(|d| d.value.clone()).collect();
+        assert_eq!(values, [json!({"a": 1}), json!({"c": 3})]);
+        assert_eq!(s.ignored, [3]);
+        assert_eq!(s.docs[1].line, 5);
+        let e = parse_kio("a: 1\n---\nb: [\n", false).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(parse_kio("# c\n...\n", false).is_err());
+        assert!(parse_kio("a: 1\n---\nb: 2\n", true).unwrap().ignored == [3]);
     }
 
     #[test]
