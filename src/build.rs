@@ -192,12 +192,16 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     hash_names(&mut acc.rm)?;
     transform::nameref::fix(&mut acc.rm, &acc.tc.name_reference)?;
     crate::vars::resolve(&mut acc.rm, &acc.vars, &acc.tc.var_reference)?;
+    // kustomize drops an object marked local-config with any value but
+    // "false" (as written: `true`, `True`, `""` and `~` all drop it).
     acc.rm.retain(|r| {
-        r.annotations()
-            .and_then(|a| a.get("config.kubernetes.io/local-config"))
-            .and_then(Value::as_str)
-            != Some("true")
+        r.annotation_strings()
+            .and_then(|mut a| a.remove("config.kubernetes.io/local-config"))
+            .is_none_or(|v| v.as_str() == Some("false"))
     });
+    for r in acc.rm.resources_mut() {
+        r.finish_annotations()?;
+    }
 
     let mut resources = acc.rm.into_vec();
     for r in &mut resources {
@@ -485,12 +489,19 @@ fn accumulate_path(
             ctx.loader
                 .restrict(&kust.dir, &f, rel)
                 .map_err(|e| e.listed_in(&kust.file))?;
-            let docs = ctx.loader.load_docs(&f)?;
+            let mut stream = ctx.loader.load_docs(&f)?;
             let prov = ctx.origin.then(|| crate::provenance::Provenance {
                 path: Some(crate::provenance::join(&kust.origin_path, rel)),
                 ..Default::default()
             });
-            for mut r in load::resources_from_docs(&f, docs)? {
+            let docs = std::mem::take(&mut stream.docs);
+            let resources = load::resources_from_docs(&f, docs)?;
+            ctx.warnings.extend(load::stream_warnings(
+                &f.display().to_string(),
+                &stream,
+                Some(resources.len()),
+            ));
+            for mut r in resources {
                 if ctx.any_metadata {
                     let ann = r.obj.get("metadata").and_then(|m| m.get("annotations"));
                     if ann.is_some_and(|a| !a.is_object() && !a.is_null()) {
@@ -602,9 +613,7 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
                 .loader
                 .read_restricted(&kust.dir, &p.path)
                 .map_err(|e| e.listed_in(&kust.file))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Error::new(ErrorKind::Yaml, "patch file is not valid UTF-8").file(&f)
-            })?;
+            let text = load::decode_text(&f, &bytes)?.into_owned();
             Ok((text, f.display().to_string()))
         }
         (false, true) => Ok((
@@ -614,19 +623,47 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
     }
 }
 
-fn parse_patch(text: &str, label: &str) -> Result<patches::Parsed> {
-    let docs = crate::yaml::parse_stream(text).map_err(|e| {
+/// Parse a patch as kustomize does: strategic merge documents through the
+/// kyaml reader; a JSON 6902 patch written in YAML through sigs.k8s.io/yaml
+/// (go-yaml v2's scalar rules: `yes` is true, a date stays a string).
+fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<patches::Parsed> {
+    let err = |e: crate::yaml::YamlError| {
         Error::new(
             ErrorKind::Yaml,
             format!("invalid YAML in patch: {}", e.message),
         )
         .file(label)
         .pos(e.line, e.col)
-    })?;
-    patches::classify(
-        docs.into_iter().map(|d| d.value).collect(),
-        &patches::Source { label },
-    )
+    };
+    let stream = crate::yaml::parse_kio(text, false).map_err(err)?;
+    warnings.extend(load::stream_warnings(label, &stream, None));
+    let src = patches::Source { label };
+    let parsed = patches::classify_docs(
+        stream
+            .docs
+            .into_iter()
+            .map(|d| {
+                let raw = d
+                    .raw
+                    .into_iter()
+                    .filter(|(item, _)| item.is_none())
+                    .map(|(_, r)| r)
+                    .collect();
+                (d.value, raw)
+            })
+            .collect(),
+        &src,
+    )?;
+    if matches!(parsed, patches::Parsed::Json(_)) && !text.starts_with('[') {
+        let ops = crate::yaml::parse_stream_v2(text)
+            .map_err(err)?
+            .into_iter()
+            .map(|d| d.value)
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null);
+        return patches::classify(vec![ops], &src);
+    }
+    Ok(parsed)
 }
 
 fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
@@ -658,7 +695,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                     .map_err(|e| e.listed_in(&kust.file))?;
                 let bytes = load::read_file(&f)?;
                 (
-                    String::from_utf8_lossy(&bytes).into_owned(),
+                    load::decode_text(&f, &bytes)?.into_owned(),
                     f.display().to_string(),
                 )
             }
@@ -676,7 +713,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             }
             Err(e) => return Err(e.listed_in(&kust.file)),
         };
-        let parsed = parse_patch(&text, &label)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         if let patches::Parsed::Json(_) = parsed {
             return Err(Error::new(
                 ErrorKind::Patch,
@@ -699,7 +736,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     }
     for p in &k.patches {
         let (text, label) = patch_text(ctx, kust, p)?;
-        let parsed = parse_patch(&text, &label)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
         let opts = patches::Opts {
             allow_name_change: opt("allowNameChange"),
@@ -779,7 +816,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     }
     for p in &k.patches_json6902 {
         let (text, label) = patch_text(ctx, kust, p)?;
-        let parsed = parse_patch(&text, &label)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         if let patches::Parsed::Smp(_) = parsed {
             return Err(Error::new(
                 ErrorKind::Patch,
@@ -874,7 +911,13 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                     .restrict(&kust.dir, &f, e)
                     .map_err(|x| x.listed_in(&kust.file))?;
                 let here = crate::provenance::join(&kust.origin_path, e);
-                for d in ctx.loader.load_parsed(&f)?.iter() {
+                let stream = ctx.loader.load_parsed(&f)?;
+                ctx.warnings.extend(load::stream_warnings(
+                    &f.display().to_string(),
+                    &stream,
+                    None,
+                ));
+                for d in stream.docs.iter() {
                     if d.value.is_object() {
                         out.push((d.value.clone(), here.clone()));
                     }
@@ -909,9 +952,9 @@ fn run_builtin(
 ) -> Result<()> {
     use plugins::Builtin as B;
     let rm = &mut acc.rm;
-    let src_patch = |ctx: &Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
+    let src_patch = |ctx: &mut Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
         let (text, label) = patch_text(ctx, kust, p)?;
-        Ok((parse_patch(&text, &label)?, label))
+        Ok((parse_patch(&text, &label, &mut ctx.warnings)?, label))
     };
     match b {
         B::Namespace {
@@ -972,7 +1015,7 @@ fn run_builtin(
                     .read_restricted(&kust.dir, p)
                     .map_err(|e| e.listed_in(&kust.file))?;
                 texts.push((
-                    String::from_utf8_lossy(&bytes).into_owned(),
+                    load::decode_text(&f, &bytes)?.into_owned(),
                     f.display().to_string(),
                 ));
             }
@@ -980,7 +1023,7 @@ fn run_builtin(
                 texts.push((inline, format!("{} (inline patch)", kust.file.display())));
             }
             for (text, label) in texts {
-                let parsed = parse_patch(&text, &label)?;
+                let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
                 patches::apply(
                     rm,
                     &parsed,

@@ -9,6 +9,7 @@ use crate::load::Loader;
 use crate::provenance::{ConfiguredBy, Provenance};
 use crate::resmap::ResMap;
 use crate::resource::{Behavior, Origin, Resource};
+use crate::yaml::RawField;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -138,9 +139,18 @@ pub fn absorb(rm: &mut ResMap, mut r: Resource) -> Result<()> {
                     .hint("set `behavior: merge` or `behavior: replace` on the generator that redefines it"))
                 }
                 Behavior::Merge => {
-                    for key in ["data", "binaryData"] {
-                        merge_map_from(&mut r.obj, &old.obj, key);
-                    }
+                    // As strings, the old values as written (GetDataMap).
+                    let old_data = old.string_map(RawField::Data);
+                    merge_map_from(&mut r.obj, old_data.as_ref(), "data");
+                    let old_binary = old.obj.get("binaryData").and_then(Value::as_object).map(|m| {
+                        m.iter()
+                            .map(|(k, v)| {
+                                let s = crate::yaml::annotation_text(v).unwrap_or_default();
+                                (k.clone(), Value::String(s))
+                            })
+                            .collect()
+                    });
+                    merge_map_from(&mut r.obj, old_binary.as_ref(), "binaryData");
                 }
                 Behavior::Replace => {}
             }
@@ -172,25 +182,16 @@ pub fn absorb(rm: &mut ResMap, mut r: Resource) -> Result<()> {
 }
 
 /// kustomize's CopyMergeMetaDataFieldsFrom: labels and annotations merged
-/// (the new ones win), name, namespace and build state taken from the old.
+/// (the new ones win) as the string maps kustomize reads (values as
+/// written), name, namespace and build state taken from the old.
 fn copy_meta_from(r: &mut Resource, old: &Resource) {
-    for key in ["labels", "annotations"] {
-        let mut merged: Map<String, Value> = old
-            .obj
-            .get("metadata")
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        if let Some(new) = r
-            .obj
-            .get("metadata")
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_object)
-        {
-            for (k, v) in new {
-                merged.insert(k.clone(), v.clone());
-            }
+    for (key, field) in [
+        ("labels", RawField::Label),
+        ("annotations", RawField::Annotation),
+    ] {
+        let mut merged: Map<String, Value> = old.string_map(field).unwrap_or_default();
+        if let Some(new) = r.string_map(field) {
+            merged.extend(new);
         }
         let md = r
             .map_mut()
@@ -218,12 +219,8 @@ fn copy_meta_from(r: &mut Resource, old: &Resource) {
     r.needs_hash = old.needs_hash && r.needs_hash;
 }
 
-fn merge_map_from(new: &mut Value, old: &Value, key: &str) {
-    let mut merged = old
-        .get(key)
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+fn merge_map_from(new: &mut Value, old: Option<&Map<String, Value>>, key: &str) {
+    let mut merged = old.cloned().unwrap_or_default();
     if let Some(n) = new.get(key).and_then(Value::as_object) {
         for (k, v) in n {
             merged.insert(k.clone(), v.clone());

@@ -261,12 +261,45 @@ impl Kustomization {
             .file(file)
             .hint("render the chart with `helm template` and list the output under `resources:`"));
         }
+        check_string_maps(&k, file)?;
         Ok((k, warnings))
     }
 
     pub fn is_component(&self) -> bool {
         self.kind == KIND_COMPONENT
     }
+}
+
+/// kustomize decodes `commonLabels`, `commonAnnotations` and
+/// `labels[].pairs` into string maps: a number, boolean, list or map as a
+/// value fails there (null reads as ""), so it fails here too rather than
+/// being turned into a string.
+fn check_string_maps(k: &Kustomization, file: &Path) -> Result<()> {
+    let mut maps = vec![
+        ("commonLabels".to_string(), &k.common_labels),
+        ("commonAnnotations".to_string(), &k.common_annotations),
+    ];
+    for (i, l) in k.labels.iter().enumerate() {
+        maps.push((format!("labels[{i}].pairs"), &l.pairs));
+    }
+    for (field, map) in maps {
+        if let Some((key, v)) = map.iter().find(|(_, v)| !(v.is_string() || v.is_null())) {
+            let shown = match v {
+                Value::Array(_) | Value::Object(_) => String::new(),
+                other => format!(" `{}`", crate::yaml::to_string(other).trim_end()),
+            };
+            return Err(Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "{field}: the value of `{key}` is {}{shown}, but label and annotation values are strings",
+                    describe(v)
+                ),
+            )
+            .file(file)
+            .hint(format!("quote it, e.g. `{key}: \"...\"` (YAML reads unquoted 8080, true, yes or on as a number or a boolean)")));
+        }
+    }
+    Ok(())
 }
 
 /// A short description of a value's type, for messages.

@@ -26,7 +26,7 @@ pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A parsed file, or the error reading or parsing it.
-type Parsed = Result<Arc<Vec<yaml::Document>>>;
+type Parsed = Result<Arc<yaml::Stream>>;
 
 /// Reads files with a cache, so a base shared by many overlays is read and
 /// parsed once per process, also when overlays are built in parallel
@@ -181,23 +181,18 @@ impl Loader {
         }
     }
 
-    /// Parse a YAML file (cached by canonical path).
-    pub fn parse_file(&self, path: &Path, bytes: &[u8]) -> Result<Arc<Vec<yaml::Document>>> {
-        self.cached(path, || Ok(bytes.to_vec()))
-    }
-
-    /// Read and parse a YAML file (a canonical path), both only on the
-    /// first request for it in this `Loader`.
-    pub fn load_parsed(&self, path: &Path) -> Result<Arc<Vec<yaml::Document>>> {
+    /// Read and parse a file of resources (a canonical path), both only on
+    /// the first request for it in this `Loader`.
+    pub fn load_parsed(&self, path: &Path) -> Result<Arc<yaml::Stream>> {
         self.cached(path, || read_file(path))
     }
 
-    /// The documents of a YAML file, owned: parsed now for a single-use
-    /// loader, else copied out of the cache.
-    pub fn load_docs(&self, path: &Path) -> Result<Vec<yaml::Document>> {
+    /// The documents of a file of resources, owned: parsed now for a
+    /// single-use loader, else copied out of the cache.
+    pub fn load_docs(&self, path: &Path) -> Result<yaml::Stream> {
         if self.single_use {
             self.parses.fetch_add(1, Ordering::Relaxed);
-            return parse_bytes(path, &read_file(path)?);
+            return parse_resources(path, &read_file(path)?);
         }
         Ok(self.load_parsed(path)?.as_ref().clone())
     }
@@ -211,7 +206,7 @@ impl Loader {
         &self,
         path: &Path,
         bytes: impl FnOnce() -> Result<Vec<u8>>,
-    ) -> Result<Arc<Vec<yaml::Document>>> {
+    ) -> Result<Arc<yaml::Stream>> {
         let slot = {
             let mut m = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
             m.entry(path.to_path_buf()).or_default().clone()
@@ -221,7 +216,7 @@ impl Loader {
             return done.clone();
         }
         self.parses.fetch_add(1, Ordering::Relaxed);
-        let res = bytes().and_then(|b| parse_bytes(path, &b).map(Arc::new));
+        let res = bytes().and_then(|b| parse_resources(path, &b).map(Arc::new));
         *slot = Some(res.clone());
         res
     }
@@ -229,33 +224,67 @@ impl Loader {
 
 /// Parse bytes as a YAML stream, reporting errors against `path`.
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<yaml::Document>> {
-    parse_bytes_with(path, bytes, yaml::parse_stream)
+    let text = decode_text(path, bytes)?;
+    yaml::parse_stream(&text).map_err(|e| yaml_error(path, e))
 }
 
 /// Parse a kustomization file: repeated keys are allowed, the last one
 /// wins, as kustomize reads it.
 pub fn parse_kustomization(path: &Path, bytes: &[u8]) -> Result<Vec<yaml::Document>> {
-    parse_bytes_with(path, bytes, yaml::parse_stream_lenient)
+    let text = decode_text(path, bytes)?;
+    yaml::parse_stream_lenient(&text).map_err(|e| yaml_error(path, e))
 }
 
-fn parse_bytes_with(
-    path: &Path,
-    bytes: &[u8],
-    parse: fn(&str) -> Result<Vec<yaml::Document>, yaml::YamlError>,
-) -> Result<Vec<yaml::Document>> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::Yaml,
-            format!("file is not valid UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
-        )
+/// Parse a file of resources (or of strategic merge patches, or plugin
+/// configs) the way kustomize's kyaml reader does: split at `---` lines,
+/// one document from each piece. A UTF-16 file is one piece.
+pub fn parse_resources(path: &Path, bytes: &[u8]) -> Result<yaml::Stream> {
+    let d = yaml::decode(bytes).map_err(|e| decode_error(path, e))?;
+    yaml::parse_kio(&d.text, d.utf16).map_err(|e| yaml_error(path, e))
+}
+
+/// A YAML file's text, decoded as go-yaml decodes it (UTF-8, or UTF-16
+/// after a byte order mark).
+pub fn decode_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>> {
+    yaml::decode(bytes)
+        .map(|d| d.text)
+        .map_err(|e| decode_error(path, e))
+}
+
+fn decode_error(path: &Path, e: yaml::YamlError) -> Error {
+    Error::new(ErrorKind::Yaml, e.message)
         .file(path)
-        .hint("Kubernetes manifests must be UTF-8 YAML; binary files belong in a generator's `files:`")
-    })?;
-    parse(text).map_err(|e| {
-        Error::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.message))
-            .file(path)
-            .pos(e.line, e.col)
-    })
+        .pos(e.line, e.col)
+        .hint("YAML files must be UTF-8 (or UTF-16 with a byte order mark); binary files belong in a generator's `files:`")
+}
+
+fn yaml_error(path: &Path, e: yaml::YamlError) -> Error {
+    Error::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.message))
+        .file(path)
+        .pos(e.line, e.col)
+}
+
+/// What a YAML stream holds that kustomize drops without a word, as
+/// warnings naming the file: documents it never reads, and (for a file of
+/// resources, given the number of `objects` it yielded) a file that holds
+/// text but no object.
+pub fn stream_warnings(name: &str, stream: &yaml::Stream, objects: Option<usize>) -> Vec<String> {
+    let why = if stream.whole {
+        "of a UTF-16 file it reads only the first document; convert the file to UTF-8"
+    } else {
+        "it reads one document between `---` lines, and drops one that follows a `...` end marker; put a `---` line before it"
+    };
+    let mut out: Vec<String> = stream
+        .ignored
+        .iter()
+        .map(|line| format!("warning: {name}:{line}: kustomize ignores this document: {why}"))
+        .collect();
+    if objects == Some(0) && !stream.blank {
+        out.push(format!(
+            "warning: {name}: the file yields no object (its documents are empty, null, or Lists without items); kustomize skips it without a word"
+        ));
+    }
+    out
 }
 
 /// Read a regular file, refusing FIFOs, devices and oversized files.
@@ -314,12 +343,21 @@ pub fn resources_from_docs(path: &Path, docs: Vec<yaml::Document>) -> Result<Vec
             file: path.to_path_buf(),
             line: d.line,
         };
-        push_object(&mut out, d.value, &origin)?;
+        push_object(&mut out, d.value, &origin, &d.raw, Some(None))?;
     }
     Ok(out)
 }
 
-fn push_object(out: &mut Vec<Resource>, v: Value, origin: &Origin) -> Result<()> {
+/// Add the object `v` (or a List's items) to `out`. `slot` says which
+/// source texts of annotation values belong to it: those of the document
+/// (`Some(None)`), of its `items[i]` (`Some(Some(i))`), or none.
+fn push_object(
+    out: &mut Vec<Resource>,
+    v: Value,
+    origin: &Origin,
+    raw: &[(Option<usize>, yaml::RawScalar)],
+    slot: Option<Option<usize>>,
+) -> Result<()> {
     let err = |msg: String| {
         Error::new(ErrorKind::Resource, msg)
             .file(&origin.file)
@@ -327,12 +365,19 @@ fn push_object(out: &mut Vec<Resource>, v: Value, origin: &Origin) -> Result<()>
     };
     match v {
         Value::Null => Ok(()),
+        // kustomize drops an empty list as it drops an empty map.
+        Value::Array(ref a) if a.is_empty() => Ok(()),
         Value::Object(ref m) => {
             let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
             if is_list_kind(kind) && m.get("items").is_some() {
                 if let Some(Value::Array(items)) = m.get("items") {
-                    for item in items.clone() {
-                        push_object(out, item, origin)?;
+                    // Only kyaml's own unwrapping (of `List` and
+                    // `ResourceList`) keeps the items' source texts; other
+                    // lists are expanded through JSON.
+                    let own = matches!(kind, "List" | "ResourceList");
+                    for (i, item) in items.clone().into_iter().enumerate() {
+                        let item_slot = (own && slot == Some(None)).then_some(Some(i));
+                        push_object(out, item, origin, raw, item_slot)?;
                     }
                 }
                 return Ok(());
@@ -358,7 +403,15 @@ fn push_object(out: &mut Vec<Resource>, v: Value, origin: &Origin) -> Result<()>
                 return Err(err(format!("{kind} has no `metadata.name`"))
                     .hint("give the object a name under `metadata:`"));
             }
-            out.push(Resource::new(v, Some(origin.clone())));
+            let mut r = Resource::new(v, Some(origin.clone()));
+            if let Some(slot) = slot {
+                r.raw = raw
+                    .iter()
+                    .filter(|(item, _)| *item == slot)
+                    .map(|(_, s)| s.clone())
+                    .collect();
+            }
+            out.push(r);
             Ok(())
         }
         other => Err(err(format!(

@@ -6,11 +6,15 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{ResId, Resource};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Default)]
 pub struct ResMap {
     list: Vec<Resource>,
     index: HashMap<ResId, usize>,
+    /// Earlier ids (keys) to the resources that had them; built when first
+    /// needed after a change.
+    prev_index: OnceLock<HashMap<ResId, Vec<usize>>>,
 }
 
 impl ResMap {
@@ -28,6 +32,7 @@ impl ResMap {
     }
     /// Mutable access; call `reindex` after changing identities.
     pub fn resources_mut(&mut self) -> &mut Vec<Resource> {
+        self.prev_index.take();
         &mut self.list
     }
     pub fn into_vec(self) -> Vec<Resource> {
@@ -60,6 +65,7 @@ impl ResMap {
             .hint("each object may be defined once per build; remove one, or give them different names or namespaces"));
         }
         self.index.insert(key, self.list.len());
+        self.prev_index.take();
         self.list.push(r);
         Ok(())
     }
@@ -97,6 +103,7 @@ impl ResMap {
     /// Rebuild the index after names or namespaces changed; two resources
     /// that now share an id are an error naming both.
     pub fn reindex(&mut self, what: &str) -> Result<()> {
+        self.prev_index.take();
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
             let key = r.id().into_key();
@@ -117,10 +124,40 @@ impl ResMap {
     }
 
     fn reindex_lenient(&mut self) {
+        self.prev_index.take();
         self.index.clear();
         for (i, r) in self.list.iter().enumerate() {
             self.index.entry(r.id().into_key()).or_insert(i);
         }
+    }
+
+    fn build_prev_index(&self) -> HashMap<ResId, Vec<usize>> {
+        let mut prev: HashMap<ResId, Vec<usize>> = HashMap::new();
+        for (i, r) in self.list.iter().enumerate() {
+            for p in &r.prev_ids {
+                let slot = prev.entry(p.key()).or_default();
+                if slot.last() != Some(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+        prev
+    }
+
+    /// Indices (in order) of the resources whose current id or any earlier
+    /// id equals `id`: kustomize's `GetMatchingResourcesByAnyId(id.Equals)`,
+    /// through the indexes.
+    pub fn matching_id_any(&self, id: &ResId) -> Vec<usize> {
+        let key = id.key();
+        let prev = self.prev_index.get_or_init(|| self.build_prev_index());
+        let mut out: Vec<usize> = prev.get(&key).cloned().unwrap_or_default();
+        // Current ids are unique (`append` and `reindex` refuse a second).
+        if let Some(&i) = self.index.get(&key) {
+            out.push(i);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Indices of resources whose current id or any earlier id satisfies `m`.

@@ -1,5 +1,7 @@
 //! A resource (one Kubernetes object) and its identity.
 
+use crate::error::{Error, ErrorKind, Result};
+use crate::yaml::{RawField, RawScalar};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::PathBuf;
@@ -135,6 +137,10 @@ pub struct Resource {
     /// Transformers that ran over this object (`buildMetadata:
     /// [transformerAnnotations]`).
     pub transformations: Vec<crate::provenance::Provenance>,
+    /// Values of the annotations, labels and data as written, where that
+    /// differs from the parsed value: kustomize reads these string maps as
+    /// written (and prints annotations so).
+    pub raw: Vec<RawScalar>,
 }
 
 impl Resource {
@@ -149,6 +155,7 @@ impl Resource {
             behavior: Behavior::Create,
             ref_vars: Vec::new(),
             transformations: Vec::new(),
+            raw: Vec::new(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {
@@ -193,6 +200,124 @@ impl Resource {
     }
     pub fn annotations(&self) -> Option<&Map<String, Value>> {
         self.obj.get("metadata")?.get("annotations")?.as_object()
+    }
+    /// The string kustomize makes of `key` holding `v` in one of the string
+    /// maps: its source text while it still holds the value parsed from it,
+    /// else the JSON text of the scalar (`None` for a list or map).
+    fn raw_text(&self, field: RawField, key: &str, v: &Value) -> Option<String> {
+        match self
+            .raw
+            .iter()
+            .find(|r| r.field == field && r.key == key && r.value == *v)
+        {
+            Some(r) => Some(r.text.clone()),
+            None => crate::yaml::annotation_text(v),
+        }
+    }
+    /// A string map as kustomize reads it (`GetAnnotations`, `GetLabels`,
+    /// `GetDataMap`: values as written, lists and maps as empty strings).
+    pub fn string_map(&self, field: RawField) -> Option<Map<String, Value>> {
+        let m = match field {
+            RawField::Annotation => self.annotations()?,
+            RawField::Label => self.labels()?,
+            RawField::Data => self.obj.get("data")?.as_object()?,
+        };
+        Some(
+            m.iter()
+                .map(|(k, v)| {
+                    // GetDataMap decodes a null into a Go string: "".
+                    let s = if field == RawField::Data && v.is_null() {
+                        String::new()
+                    } else {
+                        self.raw_text(field, k, v).unwrap_or_default()
+                    };
+                    (k.clone(), Value::String(s))
+                })
+                .collect(),
+        )
+    }
+    /// The annotations as kustomize reads them, for annotation selectors.
+    pub fn annotation_strings(&self) -> Option<Map<String, Value>> {
+        self.string_map(RawField::Annotation)
+    }
+    /// A JSON round trip (a JSON 6902 patch) leaves every value as the JSON
+    /// it decodes to: the source texts no longer apply.
+    pub fn forget_raw_texts(&mut self) {
+        self.raw.clear();
+    }
+    /// Source texts set by a strategic merge patch replace the object's for
+    /// the keys the patch writes.
+    pub fn take_raw_texts_from_patch(&mut self, patch: &Value, raw: &[RawScalar]) {
+        let written = |field: RawField| {
+            let m = match field {
+                RawField::Annotation => patch.get("metadata").and_then(|m| m.get("annotations")),
+                RawField::Label => patch.get("metadata").and_then(|m| m.get("labels")),
+                RawField::Data => patch.get("data"),
+            };
+            m.and_then(Value::as_object)
+        };
+        self.raw
+            .retain(|x| !written(x.field).is_some_and(|m| m.contains_key(&x.key)));
+        self.raw.extend(raw.iter().cloned());
+    }
+    /// kustomize's last step on annotations: every value becomes the string
+    /// of its YAML node (`port: 8080` prints as `"8080"`), and a null or
+    /// empty `annotations` goes away. What kustomize would silently lose is
+    /// an error: a list or map as a value (printed as ""), or annotations
+    /// that are not a mapping (dropped).
+    pub fn finish_annotations(&mut self) -> Result<()> {
+        let Some(md) = self.obj.get("metadata").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        let texts = match md.get("annotations") {
+            None => return Ok(()),
+            Some(Value::Null) => None,
+            Some(Value::Object(a)) if a.is_empty() => None,
+            Some(Value::Object(a)) => {
+                let mut out = Map::new();
+                for (k, v) in a {
+                    let Some(text) = self.raw_text(RawField::Annotation, k, v) else {
+                        return Err(Error::new(
+                            ErrorKind::Resource,
+                            format!(
+                                "annotation `{k}` has a {} as its value; annotation values are strings (kustomize would print an empty string)",
+                                if v.is_array() { "list" } else { "map" }
+                            ),
+                        )
+                        .resource(self.describe())
+                        .hint("write the value as a string, e.g. JSON text in quotes or a block scalar (`|`)"));
+                    };
+                    out.insert(k.clone(), Value::String(text));
+                }
+                Some(out)
+            }
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Resource,
+                    format!(
+                        "`metadata.annotations` is {}, not a mapping (kustomize would drop it)",
+                        crate::kustomization::describe(other)
+                    ),
+                )
+                .resource(self.describe())
+                .hint("annotations are a mapping of names to strings"));
+            }
+        };
+        let md = self
+            .map_mut()
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+            .expect("checked above");
+        match texts {
+            Some(t) => {
+                md.insert("annotations".into(), Value::Object(t));
+            }
+            None => {
+                md.remove("annotations");
+            }
+        }
+        self.raw.retain(|r| r.field != RawField::Annotation);
+        Ok(())
     }
     pub fn map(&self) -> &Map<String, Value> {
         self.obj.as_object().expect("resource is an object")

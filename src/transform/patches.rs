@@ -9,12 +9,20 @@ use crate::patch::schema::Schema;
 use crate::patch::smp::strategic_merge;
 use crate::resmap::ResMap;
 use crate::resource::{Gvk, ResId, Resource};
-use serde_json::Value;
+use crate::yaml::RawScalar;
+use serde_json::{Map, Value};
 
 /// A parsed patch: strategic-merge documents or one JSON 6902 op list.
 pub enum Parsed {
-    Smp(Vec<Value>),
+    Smp(Vec<SmpDoc>),
     Json(json_patch::Patch),
+}
+
+/// A strategic merge patch document, with the source texts of its
+/// annotation values (which it writes into its target as written).
+pub struct SmpDoc {
+    pub value: Value,
+    pub raw: Vec<RawScalar>,
 }
 
 /// Where the patch came from, for messages.
@@ -28,9 +36,15 @@ fn perr(src: &Source, msg: impl Into<String>) -> Error {
 
 /// Decide what kind of patch `docs` is, as kustomize does.
 pub fn classify(docs: Vec<Value>, src: &Source) -> Result<Parsed> {
-    let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
-    if docs.len() == 1 && docs[0].is_array() {
-        let ops: json_patch::Patch = serde_json::from_value(docs[0].clone()).map_err(|e| {
+    classify_docs(docs.into_iter().map(|v| (v, Vec::new())).collect(), src)
+}
+
+/// `classify` for documents with the source texts of their string maps.
+pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result<Parsed> {
+    let docs: Vec<(Value, Vec<RawScalar>)> =
+        docs.into_iter().filter(|(d, _)| !d.is_null()).collect();
+    if docs.len() == 1 && docs[0].0.is_array() {
+        let ops: json_patch::Patch = serde_json::from_value(docs[0].0.clone()).map_err(|e| {
             perr(src, format!("invalid JSON 6902 patch: {e}"))
                 .hint("each operation needs `op` (add, remove, replace, move, copy, test) and `path`, plus `value` or `from`")
         })?;
@@ -39,7 +53,7 @@ pub fn classify(docs: Vec<Value>, src: &Source) -> Result<Parsed> {
     if docs.is_empty() {
         return Err(perr(src, "the patch is empty"));
     }
-    if let Some(bad) = docs.iter().find(|d| !d.is_object()) {
+    if let Some((bad, _)) = docs.iter().find(|(d, _)| !d.is_object()) {
         return Err(perr(
             src,
             format!(
@@ -48,7 +62,11 @@ pub fn classify(docs: Vec<Value>, src: &Source) -> Result<Parsed> {
             ),
         ));
     }
-    Ok(Parsed::Smp(docs))
+    Ok(Parsed::Smp(
+        docs.into_iter()
+            .map(|(value, raw)| SmpDoc { value, raw })
+            .collect(),
+    ))
 }
 
 /// Options of a `patches` entry.
@@ -82,7 +100,7 @@ pub fn apply(
             for p in docs {
                 let hits = match target {
                     Some(t) => select(rm, t)?,
-                    None => vec![find_by_patch_id(rm, p, src)?],
+                    None => vec![find_by_patch_id(rm, &p.value, src)?],
                 };
                 let mut deleted = Vec::new();
                 for i in hits {
@@ -108,10 +126,9 @@ fn find_by_patch_id(rm: &ResMap, p: &Value, src: &Source) -> Result<usize> {
         namespace: s(&["metadata", "namespace"]),
         name: s(&["metadata", "name"]),
     };
-    if let Some(i) = rm.find(&id) {
-        return Ok(i);
-    }
-    let hits = rm.matching_any_id(|x| x.equals(&id));
+    // kustomize's GetById: the current or any earlier id of an object
+    // counts, and more than one match is an error (not the exact one).
+    let hits = rm.matching_id_any(&id);
     match hits.len() {
         1 => Ok(hits[0]),
         0 => Err(perr(
@@ -119,13 +136,44 @@ fn find_by_patch_id(rm: &ResMap, p: &Value, src: &Source) -> Result<usize> {
             format!("no resource matches strategic merge patch for {id}: failed to find unique target for patch"),
         )
         .hint("the patch's apiVersion, kind, metadata.name (and namespace) must match an object of the build; or give the patch a `target:`")),
-        _ => Err(perr(src, format!("multiple resources match the patch for {id}"))
-            .hint("add a `target:` with a namespace to pick one")),
+        _ => {
+            let which: Vec<String> = hits
+                .iter()
+                .map(|&i| {
+                    let r = rm.get(i);
+                    if r.id().equals(&id) {
+                        r.describe()
+                    } else {
+                        let from = r
+                            .origin
+                            .as_ref()
+                            .map(|o| format!(" (from {}:{})", o.file.display(), o.line))
+                            .unwrap_or_default();
+                        format!("{}, formerly {id}{from}", r.id())
+                    }
+                })
+                .collect();
+            Err(perr(
+                src,
+                format!(
+                    "multiple matches for {id}: failed to find unique target for patch; it matches {}",
+                    which.join(", ")
+                ),
+            )
+            .hint("objects match by their current name or any earlier one (before a namePrefix, nameSuffix or namespace); the same base included twice is a common cause. Give the patch a `target:`, or patch each copy in the kustomization that includes it"))
+        }
     }
 }
 
 /// Merge one patch document into `r`; true when the patch deletes it.
-fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Source) -> Result<bool> {
+fn smp_one(
+    r: &mut Resource,
+    doc: &SmpDoc,
+    opts: Opts,
+    schema: &Schema,
+    src: &Source,
+) -> Result<bool> {
+    let p = &doc.value;
     if p.get("$patch").and_then(Value::as_str) == Some("delete") {
         return Ok(true);
     }
@@ -153,6 +201,8 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
     strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
         perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
     })?;
+    // Values the patch writes into string maps are its own, as written.
+    r.take_raw_texts_from_patch(p, &doc.raw);
     if r.obj.as_object().is_none_or(|m| m.is_empty()) {
         return Ok(true);
     }
@@ -168,6 +218,24 @@ fn smp_one(r: &mut Resource, p: &Value, opts: Opts, schema: &Schema, src: &Sourc
 
 fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<()> {
     r.store_prev_id();
+    // kustomize records the previous id in internal annotations first, so
+    // `metadata.annotations` always exists for the patch (adding
+    // `/metadata/annotations/x` works on an object without annotations);
+    // an empty map is dropped at the end of the build.
+    if let Some(md) = r
+        .map_mut()
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+    {
+        let a = md
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if a.is_null() {
+            *a = Value::Object(Map::new());
+        }
+    }
+    // The object goes through JSON: values lose their source text.
+    r.forget_raw_texts();
     // `patch_unsafe`, not `patch`: `patch` undoes the applied operations
     // when one fails, and its undo panics ("unable to undo applied
     // patches") when a failed `move` has already removed its source (found

@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::Selector;
 use crate::resmap::ResMap;
 use crate::resource::{effective_ns, ResId, Resource};
+use crate::yaml::RawField;
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -67,13 +68,15 @@ impl Compiled {
         {
             return false;
         }
+        // Selectors read labels and annotations as kustomize does: as
+        // written (`v: 1.50` matches `v=1.50`).
         if let Some(ls) = &self.labels {
-            if !ls.matches(r.labels()) {
+            if !ls.matches(r.string_map(RawField::Label).as_ref()) {
                 return false;
             }
         }
         if let Some(ls) = &self.annotations {
-            if !ls.matches(r.annotations()) {
+            if !ls.matches(r.annotation_strings().as_ref()) {
                 return false;
             }
         }

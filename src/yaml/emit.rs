@@ -692,6 +692,24 @@ fn fmt_f(neg: bool, digits: &str, dp: i32) -> String {
     s
 }
 
+/// The text a scalar has as an annotation value: kustomize turns every
+/// annotation into the string of its YAML node, and a node decoded from
+/// JSON (after a JSON patch, or a value without source text) holds the
+/// JSON text. `None` for lists and maps.
+pub(crate) fn annotation_text(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.to_string(),
+            (_, Some(u)) => u.to_string(),
+            _ => go_json_float(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::Array(_) | Value::Object(_) => return None,
+    })
+}
+
 /// Go's encoding/json float64 text.
 fn go_json_float(f: f64) -> String {
     let (neg, digits, dp) = shortest_digits(f);

@@ -12,11 +12,39 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use super::text::{check_printable, is_blank_stream, leading_document_end, split_kio, Chunk};
+
 /// One document of a YAML stream and the (1-based) line it starts on.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
     pub line: usize,
+    /// Source text of the scalars in the string maps kustomize reads as
+    /// written (annotations, labels, data; of the object, or of `items[i]`)
+    /// where it differs from the parsed value: kustomize prints annotation
+    /// values as written (`1.50`, `0x1F`, `~`), not as the JSON they decode
+    /// to.
+    pub raw: Vec<(Option<usize>, RawScalar)>,
+}
+
+/// A value of one of an object's string maps, as parsed and as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawScalar {
+    pub field: RawField,
+    pub key: String,
+    pub value: Value,
+    pub text: String,
+}
+
+/// The string maps whose source texts are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawField {
+    /// `metadata.annotations`
+    Annotation,
+    /// `metadata.labels`
+    Label,
+    /// `data` (of a ConfigMap)
+    Data,
 }
 
 /// A YAML syntax or structure error, with the position the parser knows.
@@ -45,23 +73,132 @@ const MAX_DEPTH: usize = 500;
 const MAX_ALIAS_NODES: usize = 1_000_000;
 const SCALAR_BYTES_PER_NODE: usize = 64;
 
+/// How a stream is read.
+#[derive(Clone, Copy, Default)]
+struct Mode {
+    /// Later duplicate keys win instead of failing.
+    lenient: bool,
+    /// go-yaml v2's scalar rules (YAML 1.1 booleans such as `yes` and `on`;
+    /// timestamps stay strings), as sigs.k8s.io/yaml reads.
+    v2: bool,
+}
+
 /// Parse a multi-document stream. Empty documents come back as `Value::Null`.
 pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
-    parse_with(text, false)
+    check_printable(text)?;
+    parse_with(text, Mode::default())
 }
 
-/// As `parse_stream`, but a repeated mapping key replaces the earlier one
-/// instead of being an error: kustomize reads kustomization files this way
-/// (through go-yaml v2).
+/// Parse a kustomization file as kustomize does (sigs.k8s.io/yaml, that is
+/// go-yaml v2): a repeated mapping key replaces the earlier one instead of
+/// being an error, and plain scalars follow go-yaml v2's rules.
 pub fn parse_stream_lenient(text: &str) -> Result<Vec<Document>, YamlError> {
-    parse_with(text, true)
+    check_printable(text)?;
+    parse_with(
+        text,
+        Mode {
+            lenient: true,
+            v2: true,
+        },
+    )
 }
 
-fn parse_with(text: &str, lenient: bool) -> Result<Vec<Document>, YamlError> {
+/// Parse with go-yaml v2's scalar rules (sigs.k8s.io/yaml's `YAMLToJSON`,
+/// which kustomize uses for a JSON 6902 patch written in YAML).
+pub fn parse_stream_v2(text: &str) -> Result<Vec<Document>, YamlError> {
+    check_printable(text)?;
+    parse_with(
+        text,
+        Mode {
+            lenient: false,
+            v2: true,
+        },
+    )
+}
+
+/// A resource stream as kustomize's kyaml reader takes it.
+#[derive(Debug, Clone, Default)]
+pub struct Stream {
+    pub docs: Vec<Document>,
+    /// Lines of documents with content that kustomize never reads: a piece
+    /// between `---` separators yields only its first document (one after a
+    /// `...` end marker is dropped), and a UTF-16 file only its first.
+    pub ignored: Vec<usize>,
+    /// Nothing but blank lines, comments and document markers.
+    pub blank: bool,
+    /// Read as one piece (UTF-16).
+    pub whole: bool,
+}
+
+/// Parse a stream of resources (or strategic merge patches) as kyaml's
+/// `ByteReader` does: split at `---` lines, then one document from each
+/// piece, a byte order mark at the start of a piece skipped. `whole` reads
+/// the text as one piece (a UTF-16 file, which the byte-level split never
+/// matches).
+pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
+    check_printable(text)?;
+    let chunks = if whole {
+        vec![Chunk {
+            start: 0,
+            end: text.len(),
+            line: 1,
+        }]
+    } else {
+        split_kio(text)?
+    };
+    let mut out = Stream {
+        blank: is_blank_stream(text),
+        whole,
+        ..Stream::default()
+    };
+    // kyaml unwraps a List's items as they are only when the stream is one
+    // piece; otherwise kustomize expands the List through JSON, and the
+    // items' annotations lose their source text.
+    let one_piece = chunks.len() == 1;
+    for c in chunks {
+        let piece = &text[c.start..c.end];
+        let piece = piece.strip_prefix('\u{feff}').unwrap_or(piece);
+        let shift = c.line - 1;
+        let docs = parse_with(piece, Mode::default()).map_err(|mut e| {
+            e.line += shift;
+            e
+        })?;
+        for (i, mut d) in docs.into_iter().enumerate() {
+            d.line += shift;
+            if !one_piece {
+                d.raw.retain(|(item, _)| item.is_none());
+            }
+            if i == 0 {
+                out.docs.push(d);
+            } else if !is_empty_value(&d.value) {
+                out.ignored.push(d.line);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(line) = leading_document_end(text) {
+        return Err(YamlError {
+            line,
+            col: 1,
+            message: "did not find expected node content (a stream cannot begin with the document end marker `...`)".into(),
+        });
+    }
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
-        lenient,
+        mode,
         ..Builder::default()
     };
     let mut docs = Vec::new();
@@ -86,6 +223,7 @@ fn parse_with(text: &str, lenient: bool) -> Result<Vec<Document>, YamlError> {
                 docs.push(Document {
                     value,
                     line: content_line.unwrap_or(doc_line).max(1),
+                    raw: std::mem::take(&mut b.raw),
                 });
             }
             ev => {
@@ -123,6 +261,8 @@ struct Node {
 
 struct Anchored {
     value: Value,
+    /// A scalar's source text.
+    text: Option<String>,
     is_str: bool,
     nodes: usize,
     depth: usize,
@@ -155,8 +295,9 @@ struct Builder {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
     root: Option<Value>,
-    /// Later duplicate keys win instead of failing.
-    lenient: bool,
+    mode: Mode,
+    /// String-map values whose source text differs from their value.
+    raw: Vec<(Option<usize>, RawScalar)>,
 }
 
 impl Builder {
@@ -164,12 +305,77 @@ impl Builder {
         self.stack.clear();
         self.anchors.clear();
         self.root = None;
+        self.raw.clear();
+    }
+
+    /// Where the next value lands when it is a value of one of the string
+    /// maps kustomize reads as written: the object's annotations, labels or
+    /// `data`, or those of an entry of its `items` (a List). Returns the item
+    /// index, the map and the key.
+    fn raw_slot(&self) -> Option<(Option<usize>, RawField, String)> {
+        fn key_of(f: &Frame) -> Option<&str> {
+            match f {
+                Frame::Map {
+                    key: Some((k, _, false)),
+                    ..
+                } => Some(k.as_str()),
+                _ => None,
+            }
+        }
+        let (rest, item) = match self.stack.as_slice() {
+            [top @ Frame::Map { root: true, .. }, Frame::Seq { items, .. }, rest @ ..]
+                if key_of(top) == Some("items") =>
+            {
+                (rest, Some(items.len()))
+            }
+            all @ [Frame::Map { root: true, .. }, ..] => (all, None),
+            _ => return None,
+        };
+        let (field, map) = match rest {
+            [md, m, map] if key_of(md) == Some("metadata") => match key_of(m)? {
+                "annotations" => (RawField::Annotation, map),
+                "labels" => (RawField::Label, map),
+                _ => return None,
+            },
+            [d, map] if key_of(d) == Some("data") => (RawField::Data, map),
+            _ => return None,
+        };
+        Some((item, field, key_of(map)?.to_string()))
+    }
+
+    fn record(
+        &mut self,
+        slot: Option<(Option<usize>, RawField, String)>,
+        value: &Value,
+        text: Option<&String>,
+    ) {
+        let (Some((item, field, key)), Some(text)) = (slot, text) else {
+            return;
+        };
+        if value.is_array() || value.is_object() || value.as_str() == Some(text.as_str()) {
+            return;
+        }
+        self.raw.push((
+            item,
+            RawScalar {
+                field,
+                key,
+                value: value.clone(),
+                text: text.clone(),
+            },
+        ));
     }
 
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), YamlError> {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
-                let r = resolve_scalar(text, style, tag.as_ref()).map_err(|m| err_at(mark, m))?;
+                let slot = self.raw_slot();
+                // An untagged quoted or block scalar is the string it reads
+                // as: no copy of its text needed.
+                let plain = matches!(style, TScalarStyle::Plain) || tag.is_some();
+                let source = ((slot.is_some() && plain) || anchor != 0).then(|| text.clone());
+                let r = resolve_scalar(text, style, tag.as_ref(), self.mode.v2)
+                    .map_err(|m| err_at(mark, m))?;
                 let mut nodes = 1;
                 if let Value::String(s) = &r.value {
                     check_round_trip(s).map_err(|m| err_at(mark, m))?;
@@ -184,8 +390,9 @@ impl Builder {
                     nodes,
                     depth: 1,
                 };
+                self.record(slot, &node.value, source.as_ref());
                 if anchor != 0 {
-                    self.remember(anchor, &node);
+                    self.remember(anchor, &node, source);
                 }
                 self.push_node(node)
             }
@@ -215,6 +422,9 @@ impl Builder {
                     nodes: a.nodes,
                     depth: a.depth,
                 };
+                let text = a.text.clone();
+                let slot = self.raw_slot();
+                self.record(slot, &node.value, text.as_ref());
                 self.push_node(node)
             }
             Event::SequenceStart(anchor, _) => {
@@ -263,7 +473,7 @@ impl Builder {
                             depth,
                         };
                         if anchor != 0 {
-                            self.remember(anchor, &node);
+                            self.remember(anchor, &node, None);
                         }
                         node
                     }
@@ -289,7 +499,7 @@ impl Builder {
                             depth,
                         };
                         if anchor != 0 {
-                            self.remember(anchor, &node);
+                            self.remember(anchor, &node, None);
                         }
                         node
                     }
@@ -311,11 +521,12 @@ impl Builder {
         Ok(())
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node) {
+    fn remember(&mut self, anchor: usize, node: &Node, text: Option<String>) {
         self.anchors.insert(
             anchor,
             Anchored {
                 value: node.value.clone(),
+                text,
                 is_str: node.is_str,
                 nodes: node.nodes,
                 depth: node.depth,
@@ -375,7 +586,7 @@ impl Builder {
                     *merge = Some(node.value);
                     return Ok(());
                 }
-                if map.contains_key(&k) && !self.lenient {
+                if map.contains_key(&k) && !self.mode.lenient {
                     return Err(err_at(kmark, format!("mapping key {k:?} already defined")));
                 }
                 // kustomize drops a quoted `"<<"` entry (observed with kubectl).
@@ -484,6 +695,7 @@ fn resolve_scalar(
     text: String,
     style: TScalarStyle,
     tag: Option<&Tag>,
+    v2: bool,
 ) -> Result<Resolved, String> {
     let full;
     let tag_name: &str = match tag {
@@ -552,7 +764,24 @@ fn resolve_scalar(
             })
         }
     }
-    let kind = resolve_v3(&text, tag_name.is_empty() || tag_name == "timestamp");
+    // go-yaml v2 keeps YAML 1.1's booleans, and decodes an untagged
+    // timestamp into an interface as the string it is written as.
+    let v2_bool = if v2 && (tag_name.is_empty() || tag_name == "bool") {
+        match text.as_str() {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let kind = match v2_bool {
+        Some(b) => Kind::Bool(b),
+        None => resolve_v3(
+            &text,
+            (tag_name.is_empty() && !v2) || tag_name == "timestamp",
+        ),
+    };
     let kind_name = match kind {
         Kind::Null => "null",
         Kind::Bool(_) => "bool",
@@ -1125,6 +1354,62 @@ mod tests {
         let text = format!("{}1{}", "[".repeat(250), "]".repeat(250));
         let v = one(&text);
         assert!(crate::yaml::to_string(&v).starts_with("- - - "));
+    }
+
+    #[test]
+    fn v2_rules_for_kustomizations() {
+        let v = parse_stream_lenient("a: yes\nb: 2020-01-01\nc: 'on'\nd: !!bool off\ne: 1\ne: 2\n")
+            .unwrap()
+            .remove(0)
+            .value;
+        assert_eq!(
+            v,
+            json!({"a": true, "b": "2020-01-01", "c": "on", "d": false, "e": 2})
+        );
+        assert_eq!(
+            one("a: yes\nb: 2020-01-01\n"),
+            json!({"a": "yes", "b": "2020-01-01T00:00:00Z"})
+        );
+    }
+
+    #[test]
+    fn raw_texts_of_string_maps() {
+        let text = "metadata:\n  annotations:\n    a: 1.50\n    b: '1.50'\n    c: x\n    d: &x 0o7\n    e: *x\n  labels: {l: 0x1F}\ndata:\n  n: ~\nspec:\n  x: 1.50\n";
+        let d = parse_stream(text).unwrap().remove(0);
+        let got: Vec<(Option<usize>, RawField, &str, &str)> = d
+            .raw
+            .iter()
+            .map(|(i, r)| (*i, r.field, r.key.as_str(), r.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, RawField::Annotation, "a", "1.50"),
+                (None, RawField::Annotation, "d", "0o7"),
+                (None, RawField::Annotation, "e", "0o7"),
+                (None, RawField::Label, "l", "0x1F"),
+                (None, RawField::Data, "n", "~"),
+            ]
+        );
+        let list =
+            "kind: List\nitems:\n- metadata: {name: a}\n- metadata: {annotations: {p: 8080}}\n";
+        let d = parse_stream(list).unwrap().remove(0);
+        assert_eq!(d.raw.len(), 1);
+        assert_eq!(d.raw[0].0, Some(1));
+        assert_eq!(d.raw[0].1.value, json!(8080));
+    }
+
+    #[test]
+    fn kio_pieces() {
+        let s = parse_kio("a: 1\n...\nb: 2\n---\n\u{feff}c: 3\n---\n", false).unwrap();
+        let values: Vec<Value> = s.docs.iter().map(|d| d.value.clone()).collect();
+        assert_eq!(values, [json!({"a": 1}), json!({"c": 3})]);
+        assert_eq!(s.ignored, [3]);
+        assert_eq!(s.docs[1].line, 5);
+        let e = parse_kio("a: 1\n---\nb: [\n", false).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(parse_kio("# c\n...\n", false).is_err());
+        assert!(parse_kio("a: 1\n---\nb: 2\n", true).unwrap().ignored == [3]);
     }
 
     #[test]
