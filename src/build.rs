@@ -442,12 +442,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 crate::provenance::ConfiguredBy::of_config(&cfg),
             )
         });
-        let mut ignored = Vec::new();
-        let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
-        for w in ignored {
-            ctx.warnings
-                .push(format!("warning: {}: {w}", kust.file.display()));
-        }
+        let builtins = decode_plugins(ctx, kust, &cfg)?;
         for b in builtins {
             run_builtin(ctx, kust, acc, b, prov.clone())?;
         }
@@ -666,6 +661,18 @@ fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<pa
     Ok(parsed)
 }
 
+/// A builtin plugin config's builtins; fields kustomize ignores become
+/// warnings naming the kustomization.
+fn decode_plugins(ctx: &mut Ctx, kust: &Kust, cfg: &Value) -> Result<Vec<plugins::Builtin>> {
+    let mut ignored = Vec::new();
+    let builtins = plugins::decode_all(cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
+    for w in ignored {
+        ctx.warnings
+            .push(format!("warning: {}: {w}", kust.file.display()));
+    }
+    Ok(builtins)
+}
+
 fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let k = &kust.k;
     let tc = acc.tc.clone();
@@ -855,12 +862,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     }
     for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
         let by = crate::provenance::ConfiguredBy::of_config(&cfg);
-        let mut ignored = Vec::new();
-        let builtins = plugins::decode_all(&cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
-        for w in ignored {
-            ctx.warnings
-                .push(format!("warning: {}: {w}", kust.file.display()));
-        }
+        let builtins = decode_plugins(ctx, kust, &cfg)?;
         for b in builtins {
             run_builtin(ctx, kust, acc, b, None)?;
         }

@@ -388,7 +388,7 @@ fn kustomization_string_maps_refuse_other_types() {
     for (field, frag) in [
         (
             "commonAnnotations: {port: 8080}",
-            "commonAnnotations: the value of `port` is a number `8080`",
+            "`commonAnnotations.port` must be a string, not a number",
         ),
         (
             "commonAnnotations: {on: yes}",
@@ -396,18 +396,24 @@ fn kustomization_string_maps_refuse_other_types() {
         ),
         (
             "commonAnnotations: {x: yes}",
-            "the value of `x` is a boolean `true`",
+            "`commonAnnotations.x` must be a string, not a boolean",
         ),
-        ("commonAnnotations: {x: [1]}", "the value of `x` is a list"),
+        (
+            "commonAnnotations: {x: [1]}",
+            "`commonAnnotations.x` must be a string, not a list",
+        ),
         (
             "commonLabels: {x: 1.50}",
-            "commonLabels: the value of `x` is a number `1.5`",
+            "`commonLabels.x` must be a string, not a number",
         ),
         (
             "labels: [{pairs: {x: 5}}]",
-            "labels[0].pairs: the value of `x`",
+            "`labels[0].pairs.x` must be a string",
         ),
-        ("namePrefix: yes", "expected a string"),
+        (
+            "namePrefix: yes",
+            "`namePrefix` must be a string, not a boolean",
+        ),
     ] {
         fails(
             &[

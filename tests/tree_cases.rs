@@ -85,12 +85,44 @@ fn verdict(c: &Case, out: &Output) -> Option<String> {
     None
 }
 
+/// Cases where kubectl silently loses what was written (a nested
+/// annotation value printed as "", annotations that are not a mapping
+/// dropped) and kcompile deliberately refuses instead: the error it gives.
+const REFUSED: &[(&str, &str)] = &[
+    ("bm_input_provenance_both", "has a map as its value"),
+    ("bm_input_provenance_managed_by", "has a map as its value"),
+    ("bm_input_provenance_none", "has a map as its value"),
+    ("bm_input_provenance_origin", "has a map as its value"),
+    ("bm_input_provenance_transformer", "has a map as its value"),
+    (
+        "bm_scalar_annotations_dropped",
+        "is a string, not a mapping",
+    ),
+];
+
+fn refused(name: &str) -> Option<&'static str> {
+    REFUSED.iter().find(|(n, _)| *n == name).map(|(_, w)| *w)
+}
+
 #[test]
 fn tree_cases_match_recorded_kubectl_output() {
     let all = cases();
     let fails: Vec<String> = all
         .iter()
-        .filter_map(|c| verdict(c, &kcompile(&c.build)).map(|w| format!("{}: {w}", c.name)))
+        .filter_map(|c| {
+            let out = kcompile(&c.build);
+            let why = match refused(&c.name) {
+                Some(want) => {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    (out.status.code() != Some(2)
+                        || !out.stdout.is_empty()
+                        || !stderr.contains(want))
+                    .then(|| format!("expected a refusal naming `{want}`:\n{stderr}"))
+                }
+                None => verdict(c, &out),
+            };
+            why.map(|w| format!("{}: {w}", c.name))
+        })
         .collect();
     println!("tree cases: {}/{} pass", all.len() - fails.len(), all.len());
     assert!(fails.is_empty(), "{}", fails.join("\n\n"));
@@ -123,6 +155,10 @@ fn tree_cases_recordings_match_live_kubectl() {
             .output()
             .unwrap();
         let ours = kcompile(&c.build);
+        if refused(&c.name).is_some() {
+            // kubectl succeeds by losing data; kcompile refuses (above).
+            continue;
+        }
         if c.meta["expect_error"].as_bool() == Some(true) {
             if theirs.status.success() {
                 fails.push(format!("{}: kubectl no longer fails", c.name));
@@ -146,17 +182,16 @@ fn tree_cases_recordings_match_live_kubectl() {
 }
 
 /// kubectl prints a non-string annotation value as the YAML text it was
-/// written with (`1.50` as "1.50"), which kcompile's parsed value no longer
-/// holds: kcompile refuses instead of printing something else.
+/// written with (`1.50` as "1.50"); so does kcompile, which keeps that text.
 #[test]
-fn non_string_annotation_values_are_refused() {
+fn non_string_annotation_values_print_as_written() {
     let t = tempfile::tempdir().unwrap();
     std::fs::write(
         t.path().join("kustomization.yaml"),
         "resources: [cm.yaml]\n",
     )
     .unwrap();
-    for value in ["1.50", "true", "~", "0x1F"] {
+    for value in ["1.50", "true", "0x1F"] {
         std::fs::write(
             t.path().join("cm.yaml"),
             format!(
@@ -165,13 +200,16 @@ fn non_string_annotation_values_are_refused() {
         )
         .unwrap();
         let out = kcompile(t.path());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
-        assert!(out.stdout.is_empty());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(
-            stderr.contains("annotation `bad` has the non-string value")
-                && stderr.contains("cm.yaml"),
-            "{value}: {stderr}"
+            stdout.contains(&format!("bad: \"{value}\"")),
+            "{value}: {stdout}"
         );
     }
 }
