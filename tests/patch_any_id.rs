@@ -4,37 +4,11 @@
 //! of them matches exactly. That is the case of the same base reached twice,
 //! directly and through an overlay that renames it.
 
+mod util;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn kcompile(dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .arg(dir)
-        .output()
-        .expect("run kcompile")
-}
-
-fn kubectl(dir: &Path) -> Option<Output> {
-    let ok = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI requires kubectl (the kustomize oracle)"
-        );
-        return None;
-    }
-    Some(
-        Command::new("kubectl")
-            .arg("kustomize")
-            .arg(dir)
-            .output()
-            .expect("run kubectl"),
-    )
-}
+use util::oracle::{kcompile, kubectl};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);

@@ -4,40 +4,14 @@
 //! what builds matches `kubectl kustomize` byte for byte (checked against
 //! kubectl when it is installed).
 
+mod util;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use util::oracle::{kcompile, kubectl};
 
 const CM: &[u8] = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
 const CM2: &[u8] = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n";
-
-fn kcompile(dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .arg(dir)
-        .output()
-        .expect("run kcompile")
-}
-
-fn kubectl(dir: &Path) -> Option<Output> {
-    let ok = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI requires kubectl (the kustomize oracle)"
-        );
-        return None;
-    }
-    Some(
-        Command::new("kubectl")
-            .arg("kustomize")
-            .arg(dir)
-            .output()
-            .expect("run kubectl"),
-    )
-}
 
 /// A tree: `kustomization.yaml` plus the given files.
 fn tree(kust: &[u8], files: &[(&str, &[u8])]) -> tempfile::TempDir {

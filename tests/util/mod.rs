@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod fleet;
 pub mod kube;
+pub mod oracle;
 
 use std::path::Path;
 
