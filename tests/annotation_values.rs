@@ -4,9 +4,12 @@
 //! Expected texts are kubectl's (v5.5), and each tree is also compared with
 //! kubectl when it is installed.
 
+mod util;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
+use util::oracle::kubectl;
 
 fn kcompile(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kcompile"))
@@ -14,27 +17,6 @@ fn kcompile(args: &[&str], dir: &Path) -> Output {
         .arg(dir)
         .output()
         .expect("run kcompile")
-}
-
-fn kubectl(dir: &Path) -> Option<Output> {
-    let ok = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI requires kubectl (the kustomize oracle)"
-        );
-        return None;
-    }
-    Some(
-        Command::new("kubectl")
-            .arg("kustomize")
-            .arg(dir)
-            .output()
-            .expect("run kubectl"),
-    )
 }
 
 fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {

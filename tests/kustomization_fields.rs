@@ -5,38 +5,10 @@
 //! `kubectl kustomize` is installed, every tree is also run through it and
 //! the outcome must agree (same bytes, or both failing for the same field).
 
+mod util;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn kcompile(dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .arg(dir)
-        .output()
-        .expect("run kcompile")
-}
-
-fn kubectl(dir: &Path) -> Option<Output> {
-    let available = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI requires kubectl (the kustomize oracle)"
-        );
-        eprintln!("SKIP: kubectl not found; kustomize comparison not run");
-        return None;
-    }
-    Some(
-        Command::new("kubectl")
-            .arg("kustomize")
-            .arg(dir)
-            .output()
-            .expect("run kubectl"),
-    )
-}
+use util::oracle::{kcompile, kubectl};
 
 const DEPLOY: &str = "apiVersion: apps/v1
 kind: Deployment
