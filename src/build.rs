@@ -618,6 +618,29 @@ fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
     }
 }
 
+/// `patch_text` for a `patches` entry (kustomize's PatchTransformer), which
+/// trims white space around inline text: a block scalar that ends the
+/// patch loses its final line break.
+fn patch_transformer_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
+    let (mut text, label) = patch_text(ctx, kust, p)?;
+    if p.path.is_empty() {
+        text = text.trim().to_string();
+    }
+    // An empty list reads both as a JSON patch and as no strategic-merge
+    // documents, which kustomize refuses.
+    if text.starts_with('[')
+        && serde_json::from_str::<Vec<Value>>(&text).is_ok_and(|ops| ops.is_empty())
+    {
+        return Err(Error::new(
+            ErrorKind::Patch,
+            "illegally qualifies as both an SM and JSON patch: the patch is an empty list",
+        )
+        .file(&label)
+        .hint("remove the patch, or give it operations"));
+    }
+    Ok((text, label))
+}
+
 /// Parse a patch as kustomize does: strategic merge documents through the
 /// kyaml reader; a JSON 6902 patch written in YAML through sigs.k8s.io/yaml
 /// (go-yaml v2's scalar rules: `yes` is true, a date stays a string).
@@ -630,9 +653,24 @@ fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<pa
         .file(label)
         .pos(e.line, e.col)
     };
+    let src = patches::Source { label };
+    // kustomize reads a patch that starts with `[` as JSON only (its
+    // jsonPatchFromBytes); YAML flow syntax there is an error, not a patch.
+    if text.starts_with('[') {
+        crate::yaml::check_printable(text).map_err(err)?;
+        let ops: Value = serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorKind::Patch,
+                format!("unable to parse SM or JSON patch: a patch that starts with `[` is read as JSON, and this is not valid JSON: {e}"),
+            )
+            .file(label)
+            .pos(e.line(), e.column())
+            .hint("write the operations as JSON (quoted keys and strings), or as a YAML list that does not start with `[`")
+        })?;
+        return patches::classify(vec![ops], &src);
+    }
     let stream = crate::yaml::parse_kio(text, false).map_err(err)?;
     warnings.extend(load::stream_warnings(label, &stream, None));
-    let src = patches::Source { label };
     let parsed = patches::classify_docs(
         stream
             .docs
@@ -729,11 +767,15 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             .file(&label)
             .hint("move it to `patches:` with a `target:`"));
         }
+        let opts = patches::Opts {
+            string_meta: true,
+            ..Default::default()
+        };
         patches::apply(
             &mut acc.rm,
             &parsed,
             None,
-            Default::default(),
+            opts,
             &ctx.schema,
             &patches::Source { label: &label },
         )?;
@@ -742,12 +784,13 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         mark(acc, "PatchStrategicMergeTransformer")?;
     }
     for p in &k.patches {
-        let (text, label) = patch_text(ctx, kust, p)?;
+        let (text, label) = patch_transformer_text(ctx, kust, p)?;
         let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
         let opts = patches::Opts {
             allow_name_change: opt("allowNameChange"),
             allow_kind_change: opt("allowKindChange"),
+            string_meta: false,
         };
         patches::apply(
             &mut acc.rm,
@@ -954,8 +997,12 @@ fn run_builtin(
 ) -> Result<()> {
     use plugins::Builtin as B;
     let rm = &mut acc.rm;
-    let src_patch = |ctx: &mut Ctx, p: &Patch| -> Result<(patches::Parsed, String)> {
-        let (text, label) = patch_text(ctx, kust, p)?;
+    let src_patch = |ctx: &mut Ctx, p: &Patch, trim: bool| -> Result<(patches::Parsed, String)> {
+        let (text, label) = if trim {
+            patch_transformer_text(ctx, kust, p)?
+        } else {
+            patch_text(ctx, kust, p)?
+        };
         Ok((parse_patch(&text, &label, &mut ctx.warnings)?, label))
     };
     match b {
@@ -991,11 +1038,12 @@ fn run_builtin(
                 target,
                 options,
             };
-            let (parsed, label) = src_patch(ctx, &p)?;
+            let (parsed, label) = src_patch(ctx, &p, true)?;
             let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
             let opts = patches::Opts {
                 allow_name_change: opt("allowNameChange"),
                 allow_kind_change: opt("allowKindChange"),
+                string_meta: false,
             };
             patches::apply(
                 rm,
@@ -1026,11 +1074,15 @@ fn run_builtin(
             }
             for (text, label) in texts {
                 let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+                let opts = patches::Opts {
+                    string_meta: true,
+                    ..Default::default()
+                };
                 patches::apply(
                     rm,
                     &parsed,
                     None,
-                    Default::default(),
+                    opts,
                     &ctx.schema,
                     &patches::Source { label: &label },
                 )?;
@@ -1048,7 +1100,7 @@ fn run_builtin(
                 target,
                 options: Default::default(),
             };
-            let (parsed, label) = src_patch(ctx, &p)?;
+            let (parsed, label) = src_patch(ctx, &p, false)?;
             patches::apply(
                 rm,
                 &parsed,

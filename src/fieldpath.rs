@@ -114,8 +114,11 @@ pub fn visit(
     }
     let last = segs.len() == 1;
     match (&segs[0], v) {
+        // kustomize (kyaml's PathMatcher) creates below a null field on a
+        // detached node: the field counts as found and stays null.
+        (_, Value::Null) if create.is_some() => Ok(1),
         (Seg::Key(k), Value::Object(m)) => {
-            if !m.contains_key(k) || (m.get(k).is_some_and(Value::is_null) && !last) {
+            if !m.contains_key(k) {
                 let Some(c) = create else { return Ok(0) };
                 let fresh = if last {
                     c.clone()
@@ -129,14 +132,21 @@ pub fn visit(
             }
             visit(m.get_mut(k).expect("present"), &segs[1..], create, f)
         }
-        (Seg::Key(_), v @ Value::Null) if create.is_some() => {
-            *v = Value::Object(Map::new());
-            visit(v, segs, create, f)
+        (Seg::Index(i), Value::Array(a)) => {
+            // One past the end is created, as kyaml appends there.
+            if *i == a.len() {
+                let Some(c) = create else { return Ok(0) };
+                if last {
+                    a.push(c.clone());
+                    return f(a.last_mut().expect("pushed"), true).map(|_| 1);
+                }
+                a.push(new_container(&segs[1]));
+            }
+            match a.get_mut(*i) {
+                Some(e) => visit(e, &segs[1..], create, f),
+                None => Ok(0),
+            }
         }
-        (Seg::Index(i), Value::Array(a)) => match a.get_mut(*i) {
-            Some(e) => visit(e, &segs[1..], create, f),
-            None => Ok(0),
-        },
         (Seg::Match(k, val), Value::Array(a)) => {
             let mut n = 0;
             for e in a.iter_mut().filter(|e| matches_elem(e, k, val)) {

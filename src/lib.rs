@@ -5,6 +5,7 @@
 //! `build` wiring them; the binary (`main.rs`, `cli`) reports errors and maps
 //! outcomes to exit codes.
 
+pub mod aliases;
 pub mod build;
 pub mod cluster;
 pub mod clusters;

@@ -287,6 +287,7 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             }
             let desc = res.describe();
             let res = &mut rm.resources_mut()[i];
+            let before = res.aliases.snapshot(&res.obj);
             for p in &paths {
                 let create = opts.create.then_some(&value);
                 let n = fieldpath::visit(
@@ -310,6 +311,7 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                     .hint("check the fieldPath, or set `options: {create: true}` on the target"));
                 }
             }
+            res.aliases.sync(&mut res.obj, before, None);
         }
     }
     rm.reindex("a replacement")
@@ -336,6 +338,14 @@ fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result
     }
     // A scalar target keeps its type: only the text is copied.
     match (&*t, scalar_text(&value)) {
+        // kustomize keeps the null tag, then fails to decode the value.
+        (Value::Null, Some(_)) => {
+            return Err(
+                "cannot set a value into a field that is null (kustomize fails here too); \
+                 give the field a value or remove it"
+                    .into(),
+            )
+        }
         (Value::String(_), Some(text)) => *t = Value::String(text),
         (Value::Number(_), Some(text)) => {
             *t = serde_json::from_str::<serde_json::Number>(&text)

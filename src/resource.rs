@@ -141,6 +141,8 @@ pub struct Resource {
     /// differs from the parsed value: kustomize reads these string maps as
     /// written (and prints annotations so).
     pub raw: Vec<RawScalar>,
+    /// Places that hold one YAML node in kustomize (see `aliases`).
+    pub aliases: crate::aliases::Aliases,
 }
 
 impl Resource {
@@ -156,6 +158,7 @@ impl Resource {
             ref_vars: Vec::new(),
             transformations: Vec::new(),
             raw: Vec::new(),
+            aliases: Default::default(),
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {

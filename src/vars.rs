@@ -21,6 +21,7 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
     let mut used: HashSet<String> = HashSet::new();
     for r in rm.resources_mut() {
         let gvk = r.gvk();
+        let before = r.aliases.snapshot(&r.obj);
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
             let res = walk(&mut r.obj, &fs.segments(), Create::No, &mut |node| {
                 substitute(node, &values, &mut used);
@@ -34,6 +35,7 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
                 .resource(r.describe()));
             }
         }
+        r.aliases.sync(&mut r.obj, before, None);
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! walk that finds those fields in an object (lists are traversed
 //! implicitly, as in kustomize).
 
+use crate::aliases::{Place, Step};
 use crate::resource::Gvk;
 use serde_json::{Map, Value};
 
@@ -102,17 +103,31 @@ pub fn walk(
     create: Create,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
+    walk_at(v, segs, create, &mut Vec::new(), &mut |v, _| f(v))
+}
+
+/// `walk`, telling `f` the place of each field.
+pub fn walk_at(
+    v: &mut Value,
+    segs: &[String],
+    create: Create,
+    at: &mut Place,
+    f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
+) -> Result<(), String> {
     if segs.is_empty() {
-        return f(v);
+        return f(v, at);
     }
     match v {
         Value::Array(items) => {
-            for item in items {
-                walk(item, segs, create, f)?;
+            for (i, item) in items.iter_mut().enumerate() {
+                at.push(Step::Index(i));
+                let r = walk_at(item, segs, create, at, f);
+                at.pop();
+                r?;
             }
             Ok(())
         }
-        Value::Object(m) => field(m, segs, create, f),
+        Value::Object(m) => field(m, segs, create, at, f),
         _ => Err(format!(
             "expected a sequence or mapping at `{}`",
             segs.join("/")
@@ -124,7 +139,8 @@ fn field(
     m: &mut Map<String, Value>,
     segs: &[String],
     create: Create,
-    f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+    at: &mut Place,
+    f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
 ) -> Result<(), String> {
     let (name, is_seq) = match segs[0].strip_suffix("[]") {
         Some(n) => (n, true),
@@ -159,7 +175,10 @@ fn field(
     if child.is_null() && !last {
         return Ok(());
     }
-    walk(child, &segs[1..], create, f)
+    at.push(Step::Key(name.to_string()));
+    let r = walk_at(child, &segs[1..], create, at, f);
+    at.pop();
+    r
 }
 
 /// Does `v` have something at the field-spec path?

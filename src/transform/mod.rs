@@ -8,11 +8,12 @@ pub mod nameref;
 pub mod patches;
 pub mod select;
 
+use crate::aliases::{Place, Step};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::{Image, Replica};
 use crate::resmap::ResMap;
 use crate::resource::Resource;
-use fieldspec::{walk, Create, FieldSpec};
+use fieldspec::{walk, walk_at, Create, FieldSpec};
 use serde_json::{Map, Value};
 
 fn spec_err(r: &Resource, fs: &FieldSpec, msg: String) -> Error {
@@ -227,16 +228,41 @@ pub fn add_entries(
         .collect();
     let prepared = Prepared::new(specs);
     for r in rm.resources_mut() {
-        apply_specs(r, &prepared, |_| true, Create::Map, &mut |v| match v {
-            Value::Object(m) => {
-                for (k, val) in &entries {
-                    m.insert(k.clone(), val.clone());
-                }
-                Ok(())
+        let before = r.aliases.snapshot(&r.obj);
+        // kustomize makes one node per key and inserts it at every field
+        // it creates: those places share it from now on.
+        let mut created: Vec<Vec<Place>> = vec![Vec::new(); entries.len()];
+        let gvk = r.gvk();
+        for (fs, segs) in prepared.0.iter().filter(|(fs, _)| fs.selects(&gvk)) {
+            let mode = if fs.create { Create::Map } else { Create::No };
+            let res = walk_at(
+                &mut r.obj,
+                segs,
+                mode,
+                &mut Vec::new(),
+                &mut |v, at| match v {
+                    Value::Object(m) => {
+                        for (i, (k, val)) in entries.iter().enumerate() {
+                            if m.insert(k.clone(), val.clone()).is_none() {
+                                let mut place = at.clone();
+                                place.push(Step::Key(k.clone()));
+                                created[i].push(place);
+                            }
+                        }
+                        Ok(())
+                    }
+                    Value::Null => Ok(()),
+                    _ => Err("expected a mapping".into()),
+                },
+            );
+            if let Err(m) = res {
+                return Err(spec_err(r, fs, m));
             }
-            Value::Null => Ok(()),
-            _ => Err("expected a mapping".into()),
-        })?;
+        }
+        r.aliases.sync(&mut r.obj, before, None);
+        for places in created {
+            r.aliases.add(places);
+        }
     }
     Ok(())
 }

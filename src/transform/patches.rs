@@ -74,6 +74,11 @@ pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result
 pub struct Opts {
     pub allow_name_change: bool,
     pub allow_kind_change: bool,
+    /// kustomize's PatchStrategicMergeTransformer (`patchesStrategicMerge`)
+    /// first copies the patch's labels and annotations as string maps: each
+    /// value becomes its text as written (`~` too, so it sets rather than
+    /// deletes).
+    pub string_meta: bool,
 }
 
 /// Apply a patch entry to the resources it targets.
@@ -186,6 +191,9 @@ fn smp_one(
         r.store_prev_id();
     }
     let mut patch = p.clone();
+    if opts.string_meta {
+        stringify_meta(&mut patch, &doc.raw);
+    }
     if let Some(m) = patch.as_object_mut() {
         // The patch takes the object's apiVersion; an object without one
         // keeps none.
@@ -198,9 +206,12 @@ fn smp_one(
             );
         }
     }
+    let before = r.aliases.snapshot(&r.obj);
+    let written = crate::aliases::written_by_patch(&r.aliases, &patch);
     strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
         perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
     })?;
+    r.aliases.sync(&mut r.obj, before, Some(&written));
     // Values the patch writes into string maps are its own, as written.
     r.take_raw_texts_from_patch(p, &doc.raw);
     if r.obj.as_object().is_none_or(|m| m.is_empty()) {
@@ -214,6 +225,31 @@ fn smp_one(
     }
     r.set_namespace(&ns);
     Ok(false)
+}
+
+fn stringify_meta(patch: &mut Value, raw: &[RawScalar]) {
+    let Some(md) = patch.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (key, field) in [
+        ("labels", crate::yaml::RawField::Label),
+        ("annotations", crate::yaml::RawField::Annotation),
+    ] {
+        let Some(m) = md.get_mut(key).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (k, v) in m.iter_mut() {
+            if v.is_object() || v.is_array() {
+                continue;
+            }
+            let text = raw
+                .iter()
+                .find(|r| r.field == field && &r.key == k)
+                .map(|r| r.text.clone())
+                .unwrap_or_else(|| crate::transform::scalar_string(v));
+            *v = Value::String(text);
+        }
+    }
 }
 
 fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<()> {
@@ -234,8 +270,10 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
             *a = Value::Object(Map::new());
         }
     }
-    // The object goes through JSON: values lose their source text.
+    // The object goes through JSON: values lose their source text, and
+    // no node is shared any more.
     r.forget_raw_texts();
+    r.aliases.clear();
     // `patch_unsafe`, not `patch`: `patch` undoes the applied operations
     // when one fails, and its undo panics ("unable to undo applied
     // patches") when a failed `move` has already removed its source (found

@@ -5,6 +5,7 @@
 //! sorted, after kustomize's JSON round trip).
 
 mod emit;
+mod folded;
 mod locate;
 mod parse;
 mod text;

@@ -81,6 +81,9 @@ struct Mode {
     /// go-yaml v2's scalar rules (YAML 1.1 booleans such as `yes` and `on`;
     /// timestamps stay strings), as sigs.k8s.io/yaml reads.
     v2: bool,
+    /// Read by kyaml, whose objects are printed through go-yaml v3: folded
+    /// block scalars take the value kustomize prints (`folded`).
+    kyaml: bool,
 }
 
 /// Parse a multi-document stream. Empty documents come back as `Value::Null`.
@@ -99,6 +102,7 @@ pub fn parse_stream_lenient(text: &str) -> Result<Vec<Document>, YamlError> {
         Mode {
             lenient: true,
             v2: true,
+            kyaml: false,
         },
     )
 }
@@ -112,6 +116,7 @@ pub fn parse_stream_v2(text: &str) -> Result<Vec<Document>, YamlError> {
         Mode {
             lenient: false,
             v2: true,
+            kyaml: false,
         },
     )
 }
@@ -159,7 +164,11 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
         let piece = &text[c.start..c.end];
         let piece = piece.strip_prefix('\u{feff}').unwrap_or(piece);
         let shift = c.line - 1;
-        let docs = parse_with(piece, Mode::default()).map_err(|mut e| {
+        let mode = Mode {
+            kyaml: true,
+            ..Mode::default()
+        };
+        let docs = parse_with(piece, mode).map_err(|mut e| {
             e.line += shift;
             e
         })?;
@@ -368,8 +377,18 @@ impl Builder {
 
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), YamlError> {
         match ev {
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
                 let slot = self.raw_slot();
+                // kustomize rewrites annotations as strings before printing:
+                // they keep the value read.
+                let annotation = matches!(&slot, Some((_, RawField::Annotation, _)));
+                if self.mode.kyaml
+                    && matches!(style, TScalarStyle::Folded)
+                    && tag.is_none()
+                    && !annotation
+                {
+                    text = super::folded::kustomize_value(&text).map_err(|m| err_at(mark, m))?;
+                }
                 // An untagged quoted or block scalar is the string it reads
                 // as: no copy of its text needed.
                 let plain = matches!(style, TScalarStyle::Plain) || tag.is_some();

@@ -29,24 +29,14 @@ except ImportError:  # run as a script from this folder
 
 Raw = yamlgen.Raw
 
-# Classes other branches are fixing; the fuzzer can leave them out so a run
-# reports new disagreements only.
-KNOWN = {
-    "misspelt-fields": "misspelt or case-variant field names inside kustomization entries",
-    "control-bytes": "raw control bytes in YAML text",
-    "nonstring-annotations": "annotation values that are not strings",
-    "base-twice-patch": "the same base reached twice, with a patch",
-    "sibling-namerefs": "name references across sibling branches with prefixes/suffixes",
-    "build-metadata": "buildMetadata",
-}
+# Classes being fixed elsewhere, which a run can leave out so that it
+# reports new disagreements only (none now).
+KNOWN = {}
 # Classes this fuzzer found that stay apart from the rest: deliberate
-# divergences (README, compatibility) and open findings (tests/fuzz_diff/README.md).
+# divergences (README, compatibility).
 FOUND = {
     "annotations-scalar": "a JSON 6902 patch makes metadata.annotations a scalar (kcompile refuses; kustomize drops it)",
     "nonstring-name": "a JSON 6902 patch sets metadata.name to a number (kcompile refuses)",
-    "folded-keep": "a folded keep-chomped block scalar (`>+`) ending in blank lines (open)",
-    "replacement-create-list": "a replacement with create: true through a list on a missing path (open)",
-    "labels-same-key": "one label key set by two label transformers (commonLabels and labels, or two layers) (open)",
 }
 KNOWN.update(FOUND)
 
@@ -113,6 +103,14 @@ class Gen:
         self.files = {}
         self.tags = set()
         self.gen_names = {}  # dir -> names of ConfigMaps/Secrets generated there
+        # Most trees steer clear of choices kustomize rejects (a missing patch
+        # path, a number as newTag, ...), so that most trees build and their
+        # bytes get compared; a risky tree makes them freely, to compare errors.
+        self.risky = self.r.random() < 0.25
+
+    def risk(self, x):
+        """A choice kustomize may reject: only in risky trees."""
+        return self.risky and self.p(x)
 
     # -- small helpers ------------------------------------------------------
     def p(self, x):
@@ -138,7 +136,7 @@ class Gen:
             return r.choice(ODD)
         if roll < 0.96:
             return r.choice(LONG)
-        if self.allowed("control-bytes") and r.random() < 0.5:
+        if self.allowed("control-bytes") and self.risk(0.5):
             self.tags.add("control-bytes")
             return r.choice(CONTROL)
         return r.choice(WORDS)
@@ -434,10 +432,15 @@ class Gen:
             g["behavior"] = behavior
         if self.p(0.7):
             g["literals"] = []
+            seen = set()
             for _ in range(r.randrange(1, 4)):
                 val = r.choice([self.word(), "with space", "a=b", "日本", "123", "true", "", "'quoted'", "x:y",
                                 '"dq"', "multi word value"])
-                g["literals"].append(r.choice(["K_", "key", "k."]) + self.word() + "=" + val)
+                key = r.choice(["K_", "key", "k."]) + self.word()
+                if key in seen and not self.risky:
+                    continue  # a repeated key is an error
+                seen.add(key)
+                g["literals"].append(key + "=" + val)
         if self.p(0.3):
             fname = self.word() + r.choice([".txt", ".properties", ".json"])
             content = r.choice(["plain text\n", "a=b\nc=d\n", '{"k": 1}\n', "no newline", "ünïcode ✓\n", "",
@@ -447,8 +450,12 @@ class Gen:
         if self.p(0.25):
             ename = self.word() + ".env"
             lines = []
+            keys = ["A", "B_C", "d.e", "X1"]
             for _ in range(r.randrange(1, 4)):
-                lines.append(r.choice(["A", "B_C", "d.e", "X1"]) + "=" + r.choice(["1", "v", "with space", "", "a=b"]))
+                key = r.choice(keys)
+                if not self.risky:
+                    keys.remove(key)  # a repeated key is an error
+                lines.append(key + "=" + r.choice(["1", "v", "with space", "", "a=b"]))
             if self.p(0.2):
                 lines.insert(0, "# comment")
             self.files[d + "/" + ename] = "\n".join(lines) + ("\n" if self.p(0.8) else "")
@@ -490,7 +497,8 @@ class Gen:
                 lab["fields"] = [{"path": "spec/selector/matchLabels", "kind": "Widget", "create": True}]
             k["labels"] = [lab]
         if self.p(0.3 * scale):
-            k["commonAnnotations"] = {r.choice(["note", "example.com/owner", "a/b"]): self.annotation_value()}
+            k["commonAnnotations"] = {r.choice(["note", "example.com/owner", "a/b"]):
+                                      self.annotation_value() if self.risky else self.text_value()}
         if self.p(0.35 * scale):
             imgs = []
             for _ in range(r.randrange(1, 3)):
@@ -500,10 +508,12 @@ class Gen:
                 if self.p(0.5):
                     e["newName"] = r.choice(["mirror.example.com/" + name.split("/")[-1], "other", name])
                 if self.p(0.6):
-                    e["newTag"] = Raw(r.choice(["\"1.2\"", "v2", "latest", "1.10", "\"007\""])) if self.p(0.97) else Raw("1.2")
+                    e["newTag"] = Raw(r.choice(["\"1.2\"", "v2", "latest", "\"1.10\"", "\"007\""]))
+                    if self.risk(0.15):
+                        e["newTag"] = Raw(r.choice(["1.2", "1.10", "7"]))
                 if self.p(0.15):
                     e["digest"] = "sha256:" + "b" * 64
-                if self.allowed("misspelt-fields") and self.p(0.05):
+                if self.allowed("misspelt-fields") and self.risk(0.1):
                     self.tags.add("misspelt-fields")
                     e[r.choice(["newtag", "NewName", "new_tag"])] = "v9"
                 imgs.append(e)
@@ -536,7 +546,7 @@ class Gen:
             t["version"] = res.version
             t["kind"] = res.kind
             t["name"] = res.name
-        if self.allowed("misspelt-fields") and self.p(0.03):
+        if self.allowed("misspelt-fields") and self.risk(0.06):
             self.tags.add("misspelt-fields")
             t[r.choice(["knd", "Kind", "nmae"])] = res.kind
         return t
@@ -582,38 +592,68 @@ class Gen:
         return body
 
     def json6902_ops(self, res):
+        """JSON 6902 operations on res. Outside risky trees an op whose path may
+        be missing comes after one that makes it (kustomize rejects ops on
+        missing paths, and kcompile must too: risky trees test that)."""
         r = self.r
         ops = []
+        safe = not self.risky
+        labels = bool(res.labels)
+        spec = isinstance(res.obj, dict) and isinstance(res.obj.get("spec"), dict)
+
+        def ensure_labels():
+            nonlocal labels
+            if safe and not labels:
+                ops.append({"op": "add", "path": "/metadata/labels", "value": {"made": self.label_value()}})
+                labels = True
+
         for _ in range(r.randrange(1, 4)):
             roll = r.random()
             if roll < 0.25:
+                ensure_labels()
                 ops.append({"op": "add", "path": "/metadata/labels/" + r.choice(["j", "added", "a~1b"]),
                             "value": self.label_value()})
             elif roll < 0.4:
-                path = r.choice(["/metadata/name", "/spec/replicas", "/metadata/namespace"])
+                paths = ["/metadata/name", "/metadata/namespace"] + (["/spec/replicas"] if spec or not safe else [])
+                path = r.choice(paths)
                 value = r.choice([res.name + "-r", 3, "ns-j"])
                 if path.startswith("/metadata/") and not isinstance(value, str):
                     if not self.allowed("nonstring-name"):
                         value = str(value)
                     else:
                         self.tags.add("nonstring-name")
+                if safe and path != "/metadata/name":
+                    ops.append({"op": "add", "path": path, "value": value})
                 ops.append({"op": "replace", "path": path, "value": value})
             elif roll < 0.5 and res.containers:
                 ops.append({"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": r.choice(IMAGES)})
             elif roll < 0.6:
-                ops.append({"op": "remove", "path": r.choice(["/metadata/labels", "/spec/replicas", "/metadata/annotations"])})
+                paths = ["/metadata/labels", "/metadata/annotations"] + (["/spec/replicas"] if spec or not safe else [])
+                path = r.choice(paths)
+                if path == "/metadata/labels":
+                    ensure_labels()
+                    labels = False
+                elif safe:
+                    ops.append({"op": "add", "path": path,
+                                "value": 2 if path == "/spec/replicas" else {"gone": "soon"}})
+                ops.append({"op": "remove", "path": path})
             elif roll < 0.7:
-                ops.append({"op": "test", "path": "/kind", "value": res.kind if self.p(0.9) else "Other"})
+                ops.append({"op": "test", "path": "/kind", "value": "Other" if self.risk(0.3) else res.kind})
             elif roll < 0.8:
                 whole = self.p(0.3) and self.allowed("annotations-scalar")
                 if whole:
                     self.tags.add("annotations-scalar")
+                else:
+                    ensure_labels()
                 ops.append({"op": "copy", "from": "/metadata/name",
                             "path": "/metadata/annotations" if whole else "/metadata/labels/copied"})
             elif roll < 0.87:
+                ensure_labels()
+                labels = False
                 ops.append({"op": "move", "from": "/metadata/labels", "path": "/metadata/annotations"})
-            else:
-                ops.append({"op": "add", "path": "/spec/" + r.choice(["extra", "template/spec/containers/-"]),
+            elif spec or not safe:
+                paths = ["/spec/extra"] + (["/spec/template/spec/containers/-"] if res.containers or not safe else [])
+                ops.append({"op": "add", "path": r.choice(paths),
                             "value": self.any_value() if self.p(0.5) else {"name": "x", "image": "busybox"}})
         return ops
 
@@ -682,6 +722,13 @@ class Gen:
               "Deployment": ["metadata.name", "spec.template.spec.containers.0.image", "spec.replicas"],
               "Secret": ["metadata.name", "type"], "Widget": ["metadata.name", "spec.image"]}[src.kind]
         sfp = r.choice(fp)
+        if not self.risky and sfp not in ("metadata.name", "spec.template.spec.containers.0.image"):
+            # The other source paths may be missing from the object.
+            found = src.obj
+            for part in sfp.split("."):
+                found = found.get(part) if isinstance(found, dict) else None
+            if found is None:
+                sfp = "metadata.name"
         tgt = r.choice(targets)
         tfp = r.choice(["metadata.annotations.copied", "metadata.labels.src", "spec.template.spec.containers.[name=app].image",
                         "spec.template.spec.containers.0.env.[name=E0_WEB].value", "data.copied", "spec.extra"])
@@ -694,10 +741,14 @@ class Gen:
         t = {"select": {"kind": tgt.kind}, "fieldPaths": [tfp]}
         if self.p(0.3):
             t["select"]["name"] = tgt.name
-        if self.p(0.3):
+        if self.p(0.3) or not self.risky:
             if ".0." in tfp or "[" in tfp:
                 if self.allowed("replacement-create-list"):
                     self.tags.add("replacement-create-list")
+                    t["options"] = {"create": True}
+                elif not self.risky:
+                    tfp = "spec.extra"
+                    t["fieldPaths"] = [tfp]
                     t["options"] = {"create": True}
             else:
                 t["options"] = {"create": True}
@@ -762,7 +813,8 @@ class Gen:
             k["resources"] = ["extra.yaml"]
             self.files[d + "/extra.yaml"] = self.dump([self.simple(r.choice(["ConfigMap", "Widget"]), n, {}).obj])
         gens = [g for b in bases for g in b["gens"]]
-        if gens and self.p(0.5):
+        # An overlay may leave out the base a component's generator merges into.
+        if gens and (len(bases) == 1 or self.risky) and self.p(0.5):
             field, gname = r.choice(gens)
             k[field] = [self.generator(d, gname, field, behavior="merge")]
         if self.p(0.6):
@@ -803,7 +855,8 @@ class Gen:
         gens = [g for b in chosen for g in b["gens"]]
         if gens and self.p(0.5):
             field, gname = r.choice(gens)
-            k[field] = [self.generator(d, gname, field, behavior=r.choice(["merge", "replace", "merge", "create"]))]
+            behaviors = ["merge", "replace", "merge"] + (["create"] if self.risky else [])
+            k[field] = [self.generator(d, gname, field, behavior=r.choice(behaviors))]
         elif self.p(0.3):
             k["configMapGenerator"] = [self.generator(d, "ov-" + self.word(), "configMapGenerator", None)]
         if self.p(0.15):
@@ -820,7 +873,7 @@ class Gen:
         if self.allowed("build-metadata") and self.p(0.05):
             self.tags.add("build-metadata")
             k["buildMetadata"] = r.sample(["originAnnotations", "transformerAnnotations", "managedByLabel"], r.randrange(1, 3))
-        if self.allowed("misspelt-fields") and self.p(0.02) and "patches" in k and k["patches"]:
+        if self.allowed("misspelt-fields") and self.risk(0.04) and "patches" in k and k["patches"]:
             self.tags.add("misspelt-fields")
             k["patches"][0]["Path" if self.p(0.5) else "taget"] = "x"
         self.write_kustomization(d, k)

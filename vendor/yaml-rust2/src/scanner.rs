@@ -1731,13 +1731,9 @@ impl<T: Iterator<Item = char>> Scanner<T> {
 
         // Chomp the tail.
         if chomping != Chomping::Strip {
+            // kcompile patch: a last line that ends the stream without a
+            // line break adds none (libyaml, hence go-yaml and kustomize).
             string.push_str(&leading_break);
-            // If we had reached an eof but the last character wasn't an end-of-line, check if the
-            // last line was indented at least as the rest of the scalar, then we need to consider
-            // there is a newline.
-            if is_z(self.ch()) && self.mark.col >= indent.max(1) {
-                string.push('\n');
-            }
         }
 
         if chomping == Chomping::Keep {
