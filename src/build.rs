@@ -768,6 +768,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             .hint("move it to `patches:` with a `target:`"));
         }
         let opts = patches::Opts {
+            annotations_rewritten: ctx.origin,
             string_meta: true,
             ..Default::default()
         };
@@ -788,9 +789,11 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
         let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
         let opts = patches::Opts {
+            annotations_rewritten: ctx.origin,
             allow_name_change: opt("allowNameChange"),
             allow_kind_change: opt("allowKindChange"),
             string_meta: false,
+            legacy_json: false,
         };
         patches::apply(
             &mut acc.rm,
@@ -874,11 +877,16 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             )
             .file(&label));
         }
+        let opts = patches::Opts {
+            annotations_rewritten: ctx.origin,
+            legacy_json: true,
+            ..Default::default()
+        };
         patches::apply(
             &mut acc.rm,
             &parsed,
             p.target.as_ref(),
-            Default::default(),
+            opts,
             &ctx.schema,
             &patches::Source { label: &label },
         )?;
@@ -1041,9 +1049,11 @@ fn run_builtin(
             let (parsed, label) = src_patch(ctx, &p, true)?;
             let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
             let opts = patches::Opts {
+                annotations_rewritten: ctx.origin,
                 allow_name_change: opt("allowNameChange"),
                 allow_kind_change: opt("allowKindChange"),
                 string_meta: false,
+                legacy_json: false,
             };
             patches::apply(
                 rm,
@@ -1075,6 +1085,7 @@ fn run_builtin(
             for (text, label) in texts {
                 let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
                 let opts = patches::Opts {
+                    annotations_rewritten: ctx.origin,
                     string_meta: true,
                     ..Default::default()
                 };
@@ -1101,11 +1112,16 @@ fn run_builtin(
                 options: Default::default(),
             };
             let (parsed, label) = src_patch(ctx, &p, false)?;
+            let opts = patches::Opts {
+                annotations_rewritten: ctx.origin,
+                legacy_json: true,
+                ..Default::default()
+            };
             patches::apply(
                 rm,
                 &parsed,
                 p.target.as_ref(),
-                Default::default(),
+                opts,
                 &ctx.schema,
                 &patches::Source { label: &label },
             )

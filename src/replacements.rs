@@ -347,17 +347,8 @@ fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result
             )
         }
         (Value::String(_), Some(text)) => *t = Value::String(text),
-        (Value::Number(_), Some(text)) => {
-            *t = serde_json::from_str::<serde_json::Number>(&text)
-                .map(Value::Number)
-                .unwrap_or(Value::String(text));
-        }
-        (Value::Bool(_), Some(text)) => {
-            *t = match text.as_str() {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => Value::String(text),
-            };
+        (Value::Number(_) | Value::Bool(_), Some(text)) => {
+            *t = crate::yaml::retag(&text, t)?;
         }
         _ => *t = value,
     }

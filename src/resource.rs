@@ -54,18 +54,18 @@ impl ResId {
     }
     /// `key()` without copying the name and gvk.
     pub fn into_key(mut self) -> ResId {
-        if self.namespace.is_empty() {
+        // kustomize's EffectiveNamespace: none for cluster-scoped kinds
+        // (whatever metadata.namespace says), "default" for an empty one.
+        if self.gvk.is_cluster_scoped() {
+            self.namespace.clear();
+        } else if self.namespace.is_empty() {
             self.namespace = "default".to_string();
         }
         self
     }
     /// Key for hash maps, with the namespace normalised.
     pub fn key(&self) -> ResId {
-        ResId {
-            gvk: self.gvk.clone(),
-            namespace: effective_ns(&self.namespace).to_string(),
-            name: self.name.clone(),
-        }
+        self.clone().into_key()
     }
 }
 
@@ -247,6 +247,29 @@ impl Resource {
     /// it decodes to: the source texts no longer apply.
     pub fn forget_raw_texts(&mut self) {
         self.raw.clear();
+    }
+    /// kustomize's SetAnnotations: scalar annotation values become the
+    /// strings of their texts as written (kustomize stores build
+    /// annotations this way before a JSON 6902 patch, so they keep `0x1F`).
+    pub fn stringify_annotations(&mut self) {
+        let Some(a) = self.annotations().cloned() else {
+            return;
+        };
+        let texts: Vec<(String, String)> = a
+            .iter()
+            .filter(|(_, v)| !v.is_object() && !v.is_array())
+            .filter_map(|(k, v)| Some((k.clone(), self.raw_text(RawField::Annotation, k, v)?)))
+            .collect();
+        if let Some(m) = self
+            .obj
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+            .and_then(Value::as_object_mut)
+        {
+            for (k, t) in texts {
+                m.insert(k, Value::String(t));
+            }
+        }
     }
     /// Source texts set by a strategic merge patch replace the object's for
     /// the keys the patch writes.

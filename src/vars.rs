@@ -24,8 +24,7 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
         let before = r.aliases.snapshot(&r.obj);
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
             let res = walk(&mut r.obj, &fs.segments(), Create::No, &mut |node| {
-                substitute(node, &values, &mut used);
-                Ok(())
+                substitute(node, &values, &mut used)
             });
             if let Err(m) = res {
                 return Err(Error::new(
@@ -110,7 +109,11 @@ fn value_of(rm: &ResMap, v: &Var) -> Result<Value> {
         .ok_or_else(not_found)
 }
 
-fn substitute(node: &mut Value, values: &HashMap<String, Value>, used: &mut HashSet<String>) {
+fn substitute(
+    node: &mut Value,
+    values: &HashMap<String, Value>,
+    used: &mut HashSet<String>,
+) -> Result<(), String> {
     match node {
         Value::String(s) => {
             if let Some(v) = expand(s, values, used) {
@@ -118,17 +121,25 @@ fn substitute(node: &mut Value, values: &HashMap<String, Value>, used: &mut Hash
             }
         }
         Value::Array(items) => {
-            for i in items.iter_mut().filter(|i| i.is_string()) {
-                substitute(i, values, used);
+            // kustomize's var filter refuses a list with anything but strings.
+            if let Some(bad) = items.iter().find(|i| !i.is_string()) {
+                return Err(format!(
+                    "invalid value type expect a string: the list holds {}, and kustomize substitutes vars only in lists of strings",
+                    crate::kustomization::describe(bad)
+                ));
+            }
+            for i in items.iter_mut() {
+                substitute(i, values, used)?;
             }
         }
         Value::Object(m) => {
             for (_, i) in m.iter_mut().filter(|(_, i)| i.is_string()) {
-                substitute(i, values, used);
+                substitute(i, values, used)?;
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// Kubernetes' `$(VAR)` expansion (`$$` escapes a dollar); `None` when the

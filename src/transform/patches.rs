@@ -79,6 +79,11 @@ pub struct Opts {
     /// value becomes its text as written (`~` too, so it sets rather than
     /// deletes).
     pub string_meta: bool,
+    /// kustomize's PatchJson6902Transformer (`patchesJson6902`).
+    pub legacy_json: bool,
+    /// `buildMetadata: [originAnnotations]`: kustomize rewrote the
+    /// annotations as strings when it recorded the origin.
+    pub annotations_rewritten: bool,
 }
 
 /// Apply a patch entry to the resources it targets.
@@ -97,11 +102,18 @@ pub fn apply(
                     .hint("add `target:` with at least `kind` and `name`"));
             };
             for i in select(rm, t)? {
-                json6902(&mut rm.resources_mut()[i], ops, src)?;
+                json6902(&mut rm.resources_mut()[i], ops, opts, src)?;
             }
             rm.reindex("a JSON 6902 patch")
         }
         Parsed::Smp(docs) => {
+            // With a target, kustomize sets the patch copy's name, namespace
+            // and kind through its resource setters, which rewrite labels and
+            // annotations as string maps.
+            let opts = Opts {
+                string_meta: opts.string_meta || target.is_some(),
+                ..opts
+            };
             for p in docs {
                 let hits = match target {
                     Some(t) => select(rm, t)?,
@@ -227,6 +239,54 @@ fn smp_one(
     Ok(false)
 }
 
+/// kustomize reads the patched object back from JSON into Go's
+/// `interface{}`, where every number is a float64: an integer beyond 2^53
+/// comes out rounded (9007199254740993 prints as 9007199254740992).
+fn round_through_float64(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.as_f64().is_some() && (n.is_i64() || n.is_u64()) => {
+            let exact = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from));
+            let f = n.as_f64().expect("checked");
+            if exact.is_some_and(|e| e.unsigned_abs() > 1 << 53) {
+                // Go writes the float64 as its shortest digits padded with
+                // zeros; read back, that text is an integer when it fits 64
+                // bits, else a float.
+                let text = go_float_text(f);
+                let int = text
+                    .parse::<i64>()
+                    .map(serde_json::Number::from)
+                    .or_else(|_| text.parse::<u64>().map(serde_json::Number::from))
+                    .ok();
+                if let Some(n) = int.or_else(|| serde_json::Number::from_f64(f)) {
+                    *v = Value::Number(n);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(round_through_float64),
+        Value::Object(m) => m.values_mut().for_each(round_through_float64),
+        _ => {}
+    }
+}
+
+/// encoding/json's text of an integral float64 below 1e21: the shortest
+/// digits that read back as `f`, then zeros (9.223372036854776e18 is
+/// "9223372036854776000").
+fn go_float_text(f: f64) -> String {
+    if f.abs() >= 1e21 {
+        return format!("{f:e}");
+    }
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exp: usize = exp.parse().unwrap_or(0);
+    let mut out = String::from(if f < 0.0 { "-" } else { "" });
+    out.push_str(&digits);
+    for _ in digits.len()..exp + 1 {
+        out.push('0');
+    }
+    out
+}
+
 fn stringify_meta(patch: &mut Value, raw: &[RawScalar]) {
     let Some(md) = patch.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
@@ -252,8 +312,20 @@ fn stringify_meta(patch: &mut Value, raw: &[RawScalar]) {
     }
 }
 
-fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<()> {
-    r.store_prev_id();
+fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source) -> Result<()> {
+    // `patches` records the previous id (rewriting the annotations as
+    // strings on the way); `patchesJson6902` records nothing, so an object
+    // it renames is not found under its old name afterwards.
+    let old = r.describe();
+    if !opts.legacy_json {
+        r.store_prev_id();
+    }
+    // Where kustomize has rewritten the annotations as strings (recording
+    // an origin or an earlier transformer), they keep their texts through
+    // the JSON round trip.
+    if opts.annotations_rewritten || !r.transformations.is_empty() {
+        r.stringify_annotations();
+    }
     // kustomize records the previous id in internal annotations first, so
     // `metadata.annotations` always exists for the patch (adding
     // `/metadata/annotations/x` works on an object without annotations);
@@ -279,7 +351,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
     // patches") when a failed `move` has already removed its source (found
     // by fuzzing). A failed patch fails the build, so the half-patched
     // object is never used; errors name it by the identity stored above.
-    let named = |r: &Resource| r.describe_as(r.prev_ids.last().expect("stored above"));
+    let named = |_: &Resource| old.clone();
     // While kustomize patches, every object carries its build annotations,
     // so `metadata.annotations` always exists there (and an empty map is
     // dropped from the output): paths under it resolve as on that map.
@@ -302,6 +374,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, src: &Source) -> Result<(
         )
         .resource(named(r)));
     }
+    round_through_float64(&mut r.obj);
     if let Some(m) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
         // kustomize reads a number or boolean there as its text for ids and
         // prefixes but prints it unquoted: neither is a valid object name.

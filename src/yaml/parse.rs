@@ -853,6 +853,41 @@ fn resolve_scalar(
     })
 }
 
+/// A text copied into a scalar node that keeps its `!!int`, `!!float` or
+/// `!!bool` tag (kustomize's replacements copy only the text): the value
+/// go-yaml v3 decodes from it, or its error. The message leaves the text
+/// out, as it may come from a Secret.
+pub fn retag(text: &str, target: &Value) -> Result<Value, String> {
+    let tag = match target {
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        _ => return Ok(Value::String(text.to_string())),
+    };
+    let kind = if text.is_empty() {
+        Kind::Null
+    } else {
+        resolve_v3(text, false)
+    };
+    let value = match (&kind, tag) {
+        (Kind::Bool(b), "bool") => Some(Value::Bool(*b)),
+        (Kind::Int(i), "int" | "float") => Some(Value::from(*i)),
+        (Kind::Uint(u), "int" | "float") => Some(Value::from(*u)),
+        (Kind::Float(f), "float") => serde_json::Number::from_f64(*f).map(Value::Number),
+        _ => None,
+    };
+    value.ok_or_else(|| {
+        let found = match kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "bool",
+            Kind::Int(_) | Kind::Uint(_) => "int",
+            Kind::Float(_) => "float",
+            Kind::Timestamp(_) | Kind::Str => "str",
+        };
+        format!("cannot decode a !!{found} value as a !!{tag}: the target field is typed {tag} and kustomize keeps its type")
+    })
+}
+
 /// go-yaml v3's `resolve` for an untagged plain scalar.
 pub(crate) fn resolve_v3(s: &str, timestamps: bool) -> Kind {
     match s {
