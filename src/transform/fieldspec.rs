@@ -120,6 +120,18 @@ pub fn walk_at(
     match v {
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
+                // kyaml looks fields up in each element: a list there is
+                // the wrong kind of node, not another level to walk.
+                // A null element holds nothing to update (kyaml skips it).
+                if item.is_null() {
+                    continue;
+                }
+                if item.is_array() {
+                    return Err(format!(
+                        "wrong node kind: expected a mapping at `{}`, found a list inside a list",
+                        segs.join("/")
+                    ));
+                }
                 at.push(Step::Index(i));
                 let r = walk_at(item, segs, create, at, f);
                 at.pop();

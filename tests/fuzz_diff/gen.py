@@ -619,7 +619,9 @@ class Gen:
                 value = r.choice([res.name + "-r", 3, "ns-j"])
                 if path.startswith("/metadata/") and not isinstance(value, str):
                     if not self.allowed("nonstring-name"):
-                        value = str(value)
+                        # A name that reads as a number is a divergence (cases/
+                        # nameref-to-numeric-name-stays-a-string).
+                        value = res.name + "-" + str(value)
                     else:
                         self.tags.add("nonstring-name")
                 if safe and path != "/metadata/name":
