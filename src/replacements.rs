@@ -253,11 +253,15 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
         if o.index < 0 || o.index as usize >= parts.len() {
             return Err(err(
                 file,
+                // The value may be a Secret's: its size is told, not its text.
                 format!(
-                    "options.index {} is out of bounds for value {text}",
-                    o.index
+                    "options.index {} is out of bounds: the source value splits into {} part(s) at {:?}",
+                    o.index,
+                    parts.len(),
+                    o.delimiter
                 ),
-            ));
+            )
+            .resource(source_res.describe()));
         }
         value = Value::String(parts[o.index as usize].to_string());
     }
@@ -289,6 +293,13 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             let res = &mut rm.resources_mut()[i];
             let before = res.aliases.snapshot(&res.obj);
             for p in &paths {
+                if fieldpath::parse(p).is_empty() {
+                    return Err(err(
+                        file,
+                        format!("unable to find field {p:?} in replacement target: the path names no field"),
+                    )
+                    .resource(desc));
+                }
                 let create = opts.create.then_some(&value);
                 let n = fieldpath::visit(
                     &mut res.obj,
@@ -312,6 +323,8 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                 }
             }
             res.aliases.sync(&mut res.obj, before, None);
+            res.check_identity("a replacement", &desc)
+                .map_err(|e| e.file(file))?;
         }
     }
     rm.reindex("a replacement")

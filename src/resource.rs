@@ -186,6 +186,32 @@ impl Resource {
         }
     }
     /// `Deployment/spark-worker in namespace spark-b (from base/worker.yaml:1)`.
+    /// kustomize fails when a step leaves an object without a kind or a
+    /// name (or not a mapping at all): so does kcompile, naming the step and
+    /// the object as it was before.
+    pub fn check_identity(&self, step: &str, before: &str) -> Result<()> {
+        let missing = if !self.obj.is_object() {
+            Some(format!(
+                "its mapping (the object became {})",
+                crate::kustomization::describe(&self.obj)
+            ))
+        } else if self.kind().is_empty() {
+            Some("`kind`".to_string())
+        } else if self.name().is_empty() {
+            Some("`metadata.name`".to_string())
+        } else {
+            None
+        };
+        match missing {
+            None => Ok(()),
+            Some(what) => Err(Error::new(
+                ErrorKind::Resource,
+                format!("{step} leaves the object without {what}; kustomize fails here too"),
+            )
+            .resource(before.to_string())
+            .hint("every object needs apiVersion, kind and metadata.name after each patch or replacement")),
+        }
+    }
     pub fn describe(&self) -> String {
         self.describe_as(&self.id())
     }

@@ -863,3 +863,70 @@ fn warnings_do_not_leak() {
     out.assert_stderr_has("deprecated");
     out.assert_no_secret(false);
 }
+
+// ------------------------------------------------------ identity lost
+
+/// A patch or replacement that leaves an object without kind or name (or
+/// not a mapping at all) fails the build naming the step, as kustomize
+/// does; `apiVersion` may go (kustomize prints the object without it).
+#[test]
+fn a_step_that_strips_identity_fails() {
+    let dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 1\n";
+    let json = |ops: &str| format!("patches:\n- patch: '{ops}'\n  target: {{kind: Deployment}}\n");
+    let repl = |path: &str| {
+        format!(
+            "replacements:\n- source: {{kind: ConfigMap, fieldPath: data.a}}\n  targets:\n  - select: {{kind: Deployment}}\n    fieldPaths: ['{path}']\n"
+        )
+    };
+    let cases = [
+        (
+            json(r#"[{"op": "remove", "path": "/kind"}]"#),
+            "without `kind`",
+        ),
+        (
+            json(r#"[{"op": "remove", "path": "/metadata"}]"#),
+            "without `metadata.name`",
+        ),
+        (
+            json(r#"[{"op": "remove", "path": "/metadata/name"}]"#),
+            "without `metadata.name`",
+        ),
+        (
+            json(r#"[{"op": "replace", "path": "/metadata", "value": "x"}]"#),
+            "without `metadata.name`",
+        ),
+        (
+            repl("metadata"),
+            "a replacement leaves the object without `metadata.name`",
+        ),
+        (repl(""), "the path names no field"),
+        (repl("......"), "the path names no field"),
+    ];
+    for (kust, want) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = kust_with(
+            tmp.path(),
+            &format!("resources: [d.yaml, cm.yaml]\n{kust}"),
+            &[("d.yaml", dep.as_bytes()), ("cm.yaml", CM.as_bytes())],
+        );
+        let out = kcompile(&[&d]);
+        out.assert_error_naming("Deployment/d");
+        out.assert_stderr_has(want);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = kust_with(
+        tmp.path(),
+        &format!(
+            "resources: [d.yaml]\n{}",
+            json(r#"[{"op": "remove", "path": "/apiVersion"}]"#)
+        ),
+        &[("d.yaml", dep.as_bytes())],
+    );
+    let out = kcompile(&[&d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("kind: Deployment\n"),
+        "{}",
+        out.stdout
+    );
+}

@@ -57,3 +57,39 @@ fn a_live_secret_without_api_version_is_masked() {
         }
     }
 }
+
+/// Replacement and generator errors about a Secret's value say what is
+/// wrong without quoting the value.
+#[test]
+fn errors_about_a_secret_value_do_not_quote_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret =
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  k: {VALUE}\n");
+    let replace = |opts: &str, to: &str| {
+        format!(
+            "resources: [s.yaml, c.yaml]\nreplacements:\n- source: {{kind: Secret, name: s, fieldPath: stringData.k{opts}}}\n  targets:\n  - select: {{kind: ConfigMap}}\n    fieldPaths: [{to}]\n"
+        )
+    };
+    let cases = [
+        // An index past the parts of the value.
+        replace(", options: {delimiter: '-', index: 9}", "data.y"),
+        // A string into a field typed int.
+        replace("", "metadata.generation"),
+    ];
+    for kust in cases {
+        write_tree(
+            tmp.path(),
+            &[
+                ("kustomization.yaml", &kust),
+                ("s.yaml", &secret),
+                ("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  generation: 3\ndata:\n  y: y\n"),
+            ],
+        );
+        let r = kcompile_with(&[tmp.path().to_str().unwrap()], None);
+        assert_eq!(r.code, 2, "{r}");
+        assert!(r.stdout.is_empty(), "{r}");
+        for leak in [VALUE, "Live-Only", "Secret-Value"] {
+            assert!(!r.stderr.contains(leak), "{leak} leaked: {r}");
+        }
+    }
+}

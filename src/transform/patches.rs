@@ -218,6 +218,7 @@ fn smp_one(
             );
         }
     }
+    let desc = r.describe();
     let before = r.aliases.snapshot(&r.obj);
     let written = crate::aliases::written_by_patch(&r.aliases, &patch);
     strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
@@ -236,6 +237,8 @@ fn smp_one(
         r.set_name(&name);
     }
     r.set_namespace(&ns);
+    r.check_identity("a strategic merge patch", &desc)
+        .map_err(|e| e.file(src.label))?;
     Ok(false)
 }
 
@@ -375,6 +378,8 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
         .resource(named(r)));
     }
     round_through_float64(&mut r.obj);
+    r.check_identity("a JSON 6902 patch", &old)
+        .map_err(|e| e.file(src.label))?;
     if let Some(m) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
         // kustomize reads a number or boolean there as its text for ids and
         // prefixes but prints it unquoted: neither is a valid object name.
