@@ -370,6 +370,17 @@ fn push_object(
         Value::Object(ref m) => {
             let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
             if is_list_kind(kind) && m.get("items").is_some() {
+                match m.get("items") {
+                    Some(Value::Array(_) | Value::Null) => {}
+                    Some(other) => {
+                        return Err(err(format!(
+                            "the `items` of this {kind} are {}, not a list; kustomize fails here too (missing Resource metadata)",
+                            crate::kustomization::describe(other)
+                        ))
+                        .hint("write `items:` as a list of objects (each line starting with `- `)"))
+                    }
+                    None => {}
+                }
                 if let Some(Value::Array(items)) = m.get("items") {
                     // Only kyaml's own unwrapping (of `List` and
                     // `ResourceList`) keeps the items' source texts; other
@@ -400,6 +411,19 @@ fn push_object(
                     .and_then(|md| md.get("generateName"))
                     .is_none()
             {
+                if let Some(n) = m
+                    .get("metadata")
+                    .and_then(|md| md.get("name"))
+                    .filter(|n| !n.is_null())
+                {
+                    // kustomize takes the number and prints it unquoted,
+                    // which no API server accepts (README, compatibility).
+                    return Err(err(format!(
+                        "{kind} has `metadata.name` {}, not a string",
+                        crate::kustomization::describe(n)
+                    ))
+                    .hint("quote the name (e.g. name: \"12345\"): object names are strings"));
+                }
                 return Err(err(format!("{kind} has no `metadata.name`"))
                     .hint("give the object a name under `metadata:`"));
             }

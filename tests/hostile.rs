@@ -930,3 +930,57 @@ fn a_step_that_strips_identity_fails() {
         out.stdout
     );
 }
+
+/// Issue 15, item 9: what kustomize accepts is built the same way, what it
+/// rejects or silently drops fails here.
+#[test]
+fn kustomize_corner_cases_of_item_nine() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
+    // A tab after `key:` separates as a space does.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = one_resource(
+        tmp.path(),
+        "c.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name:\tc\ndata:\n  k:\tv\n",
+    );
+    let out = kcompile(&[&d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("  k: v\n") && out.stdout.contains("  name: c\n"));
+    // A top-level `$patch: replace` leaves the object as it is.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = kust_with(
+        tmp.path(),
+        "resources: [c.yaml]\npatches:\n- patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n    $patch: replace\n    data: {k: v}\n",
+        &[("c.yaml", cm.as_bytes())],
+    );
+    let out = kcompile(&[&d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, cm);
+    // A List whose items are a map: kustomize fails; a scalar: it drops
+    // the file without a word. Both fail here.
+    for items in [
+        "items:\n  a: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n",
+        "items: x\n",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = one_resource(
+            tmp.path(),
+            "l.yaml",
+            format!("apiVersion: v1\nkind: List\n{items}").as_bytes(),
+        );
+        let out = kcompile(&[&d]);
+        out.assert_error_naming("l.yaml");
+        out.assert_stderr_has("not a list");
+    }
+    // A number as a name: kustomize prints it unquoted (no API server takes
+    // it); refused with the fix.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = one_resource(
+        tmp.path(),
+        "c.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 12345\n",
+    );
+    let out = kcompile(&[&d]);
+    out.assert_error_naming("c.yaml");
+    out.assert_stderr_has("quote the name");
+}

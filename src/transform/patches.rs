@@ -191,8 +191,11 @@ fn smp_one(
     src: &Source,
 ) -> Result<bool> {
     let p = &doc.value;
-    if p.get("$patch").and_then(Value::as_str) == Some("delete") {
-        return Ok(true);
+    match p.get("$patch").and_then(Value::as_str) {
+        Some("delete") => return Ok(true),
+        // kustomize's merge skips a top-level replace: the object stays.
+        Some("replace") => return Ok(false),
+        _ => {}
     }
     let (name, ns, kind) = (
         r.name().to_string(),

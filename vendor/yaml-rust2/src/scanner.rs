@@ -2336,9 +2336,15 @@ impl<T: Iterator<Item = char>> Scanner<T> {
 
         // Skip over ':'.
         self.skip_non_blank();
+        // kcompile patch: tabs after ':' separate like spaces before a
+        // scalar (libyaml, so go-yaml and kustomize); only a block entry
+        // may not follow.
         if self.look_ch() == '\t'
             && !self.skip_ws_to_eol(SkipTabs::Yes)?.has_valid_yaml_ws()
-            && (self.ch() == '-' || is_alpha(self.ch()))
+            && {
+                self.lookahead(2);
+                self.ch() == '-' && is_blank_or_breakz(self.buffer[1])
+            }
         {
             return Err(ScanError::new(
                 self.mark,
