@@ -716,10 +716,32 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let tc = acc.tc.clone();
     // Record a builtin transformer run on every object present now.
     let on = ctx.transformations;
+    let origin = ctx.origin;
     let here = kust.origin_file();
     let mark = |acc: &mut Acc, kind: &str| -> Result<()> {
+        let by = || {
+            crate::provenance::Provenance::configured(
+                here.clone(),
+                crate::provenance::ConfiguredBy::builtin(kind),
+            )
+        };
+        // An object that lost its origin annotation to this step (a patch
+        // removing the annotations) takes the step as its origin.
+        if origin {
+            for r in acc.rm.resources_mut() {
+                let has = r
+                    .annotations()
+                    .is_some_and(|a| a.contains_key(crate::provenance::ORIGIN_ANNOTATION));
+                if !has {
+                    by().annotate(&mut r.obj);
+                }
+            }
+        }
         if on {
             for r in acc.rm.resources_mut() {
+                if std::mem::take(&mut r.transformations_wiped) {
+                    continue;
+                }
                 crate::provenance::record_transformation(
                     r,
                     crate::provenance::Provenance::configured(
@@ -769,6 +791,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
         let opts = patches::Opts {
             annotations_rewritten: ctx.origin,
+            record_transformations: ctx.transformations,
             string_meta: true,
             ..Default::default()
         };
@@ -790,6 +813,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
         let opts = patches::Opts {
             annotations_rewritten: ctx.origin,
+            record_transformations: ctx.transformations,
             allow_name_change: opt("allowNameChange"),
             allow_kind_change: opt("allowKindChange"),
             string_meta: false,
@@ -879,6 +903,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
         let opts = patches::Opts {
             annotations_rewritten: ctx.origin,
+            record_transformations: ctx.transformations,
             legacy_json: true,
             ..Default::default()
         };
@@ -1050,6 +1075,7 @@ fn run_builtin(
             let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
             let opts = patches::Opts {
                 annotations_rewritten: ctx.origin,
+                record_transformations: ctx.transformations,
                 allow_name_change: opt("allowNameChange"),
                 allow_kind_change: opt("allowKindChange"),
                 string_meta: false,
@@ -1086,6 +1112,7 @@ fn run_builtin(
                 let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
                 let opts = patches::Opts {
                     annotations_rewritten: ctx.origin,
+                    record_transformations: ctx.transformations,
                     string_meta: true,
                     ..Default::default()
                 };
@@ -1114,6 +1141,7 @@ fn run_builtin(
             let (parsed, label) = src_patch(ctx, &p, false)?;
             let opts = patches::Opts {
                 annotations_rewritten: ctx.origin,
+                record_transformations: ctx.transformations,
                 legacy_json: true,
                 ..Default::default()
             };

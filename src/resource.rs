@@ -143,6 +143,9 @@ pub struct Resource {
     pub raw: Vec<RawScalar>,
     /// Places that hold one YAML node in kustomize (see `aliases`).
     pub aliases: crate::aliases::Aliases,
+    /// A JSON 6902 patch removed the transformations annotation that
+    /// kustomize keeps on the object (with the running step's entry).
+    pub transformations_wiped: bool,
 }
 
 impl Resource {
@@ -159,6 +162,7 @@ impl Resource {
             transformations: Vec::new(),
             raw: Vec::new(),
             aliases: Default::default(),
+            transformations_wiped: false,
         }
     }
     pub fn map_mut(&mut self) -> &mut Map<String, Value> {

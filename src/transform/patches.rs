@@ -84,6 +84,9 @@ pub struct Opts {
     /// `buildMetadata: [originAnnotations]`: kustomize rewrote the
     /// annotations as strings when it recorded the origin.
     pub annotations_rewritten: bool,
+    /// `buildMetadata: [transformerAnnotations]`: kustomize keeps the list
+    /// in an annotation while it builds, where a patch can remove it.
+    pub record_transformations: bool,
 }
 
 /// Apply a patch entry to the resources it targets.
@@ -368,6 +371,18 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
         }
         _ => false,
     };
+    // The transformations annotation as kustomize holds it here (with this
+    // step's entry): a patch that removes it wipes the list.
+    let tracked =
+        opts.record_transformations && r.obj.get("metadata").is_some_and(Value::is_object);
+    if tracked {
+        crate::provenance::set_meta_entry(
+            &mut r.obj,
+            "annotations",
+            crate::provenance::TRANSFORMATIONS_ANNOTATION,
+            String::new(),
+        );
+    }
     apply_json6902(&mut r.obj, ops).map_err(|e| {
         perr(src, format!("JSON 6902 patch failed: {e}"))
             .resource(named(r))
@@ -379,6 +394,18 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
             "JSON 6902 patch replaced the whole object with a non-object",
         )
         .resource(named(r)));
+    }
+    if tracked {
+        let kept = r
+            .obj
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+            .and_then(Value::as_object_mut)
+            .and_then(|a| a.remove(crate::provenance::TRANSFORMATIONS_ANNOTATION));
+        if kept.is_none() {
+            r.transformations.clear();
+            r.transformations_wiped = true;
+        }
     }
     round_through_float64(&mut r.obj);
     r.check_identity("a JSON 6902 patch", &old)

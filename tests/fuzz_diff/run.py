@@ -118,7 +118,7 @@ def main():
             side.append(oracle.Oracle(path, gomaxprocs=args.gomaxprocs))
         return side[0]
 
-    counts = {"trees": 0, "agree_ok": 0, "agree_error": 0, "new": 0, "known": 0, "open": 0, "divergence": 0}
+    counts = {"trees": 0, "agree_ok": 0, "agree_error": 0, "new": 0, "known": 0, "open": 0, "divergence": 0, "oracle_crash": 0}
     findings = []
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="kfz-")
@@ -129,13 +129,31 @@ def main():
                 t = gen.generate(s, exclude)
                 orc.submit(str(s), t.files, t.build_dir)
                 batch.append((s, t))
+            single = False  # after a crash, the rest of the batch goes one by one
             for s, t in batch:
                 root = os.path.join(tmp, str(s))
                 oracle.write_tree(root, t.files)
                 kc = oracle.run_kcompile(root, t.build_dir, args.kcompile)
                 shutil.rmtree(root, ignore_errors=True)
-                res = orc.result()
-                assert res["id"] == str(s), (res["id"], s)
+                try:
+                    res = orc.run(t.files, t.build_dir) if single else orc.result()
+                except RuntimeError:
+                    # kustomize itself died on this tree (a Go fatal error
+                    # no recover catches), or on one before it in the batch.
+                    orc.close()
+                    orc = oracle.Oracle(path, gomaxprocs=args.gomaxprocs)
+                    single = True
+                    try:
+                        res = orc.run(t.files, t.build_dir)
+                    except RuntimeError:
+                        orc.close()
+                        orc = oracle.Oracle(path, gomaxprocs=args.gomaxprocs)
+                        counts["trees"] += 1
+                        counts["oracle_crash"] += 1
+                        print("ORACLE-CRASH seed=%d kcompile exit %d" % (s, kc[0]), flush=True)
+                        continue
+                if not single:
+                    assert res["id"] == str(s), (res["id"], s)
                 counts["trees"] += 1
                 v = oracle.verdict(kc, res)
                 if v is None:
@@ -187,9 +205,9 @@ def main():
             json.dump(summary, f, indent=2, ensure_ascii=False)
             f.write("\n")
     print("fuzz_diff: seeds %s, %d trees (%d built by both, %d failed in both), %d new disagreements, "
-          "%d in known classes, %d listed open, %d documented divergences, %.1f s" % (
+          "%d in known classes, %d listed open, %d documented divergences, %d kustomize crashes, %.1f s" % (
               label, counts["trees"], counts["agree_ok"], counts["agree_error"], counts["new"], counts["known"],
-              counts["open"], counts["divergence"], elapsed))
+              counts["open"], counts["divergence"], counts["oracle_crash"], elapsed))
     return 1 if counts["new"] else 0
 
 
