@@ -114,32 +114,53 @@ pub fn walk_at(
     at: &mut Place,
     f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
 ) -> Result<(), String> {
+    walk_in(v, segs, create, false, at, f)
+}
+
+/// `walk` as kustomize's name-reference filter walks: a list inside a list
+/// is walked into rather than an error.
+pub fn walk_lenient(
+    v: &mut Value,
+    segs: &[String],
+    f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
+    walk_in(v, segs, Create::No, true, &mut Vec::new(), &mut |v, _| f(v))
+}
+
+fn walk_in(
+    v: &mut Value,
+    segs: &[String],
+    create: Create,
+    lenient: bool,
+    at: &mut Place,
+    f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
+) -> Result<(), String> {
     if segs.is_empty() {
         return f(v, at);
     }
     match v {
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                // kyaml looks fields up in each element: a list there is
-                // the wrong kind of node, not another level to walk.
                 // A null element holds nothing to update (kyaml skips it).
                 if item.is_null() {
                     continue;
                 }
-                if item.is_array() {
+                // kyaml looks fields up in each element: a list there is
+                // the wrong kind of node, not another level to walk.
+                if item.is_array() && !lenient {
                     return Err(format!(
                         "wrong node kind: expected a mapping at `{}`, found a list inside a list",
                         segs.join("/")
                     ));
                 }
                 at.push(Step::Index(i));
-                let r = walk_at(item, segs, create, at, f);
+                let r = walk_in(item, segs, create, lenient, at, f);
                 at.pop();
                 r?;
             }
             Ok(())
         }
-        Value::Object(m) => field(m, segs, create, at, f),
+        Value::Object(m) => field(m, segs, create, lenient, at, f),
         _ => Err(format!(
             "expected a sequence or mapping at `{}`",
             segs.join("/")
@@ -151,6 +172,7 @@ fn field(
     m: &mut Map<String, Value>,
     segs: &[String],
     create: Create,
+    lenient: bool,
     at: &mut Place,
     f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -188,7 +210,7 @@ fn field(
         return Ok(());
     }
     at.push(Step::Key(name.to_string()));
-    let r = walk_at(child, &segs[1..], create, at, f);
+    let r = walk_in(child, &segs[1..], create, lenient, at, f);
     at.pop();
     r
 }

@@ -4,7 +4,7 @@
 //! names, so the pass is linear in the number of resources and references.
 
 use super::config::NameBackRef;
-use super::fieldspec::{walk, Create, GvkSel};
+use super::fieldspec::{walk_lenient, GvkSel};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resmap::ResMap;
 use crate::resource::{effective_ns, ResId, Resource};
@@ -86,7 +86,7 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackRef]) -> Result<()> {
                 .filter(|(fs, _)| fs.selects(&org_gvk))
             {
                 let referrer = Referrer::new(r, &cands[ri], &fs.path)?;
-                let res = walk(&mut r.obj, segs, Create::No, &mut |v| {
+                let res = walk_lenient(&mut r.obj, segs, &mut |v| {
                     set(&ctx, &referrer, &br.target, v)
                 });
                 if let Err(m) = res {

@@ -168,10 +168,19 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
             kyaml: true,
             ..Mode::default()
         };
-        let docs = parse_with(piece, mode).map_err(|mut e| {
+        let mut docs = parse_with(piece, mode).map_err(|mut e| {
             e.line += shift;
             e
         })?;
+        // kustomize expands a List of a stream in pieces through Go values,
+        // never printing its items' nodes: their folded scalars keep the
+        // value read (see `folded`).
+        if !one_piece && docs.first().is_some_and(|d| is_list_doc(&d.value)) {
+            docs = parse_with(piece, Mode::default()).map_err(|mut e| {
+                e.line += shift;
+                e
+            })?;
+        }
         for (i, mut d) in docs.into_iter().enumerate() {
             d.line += shift;
             if !one_piece {
@@ -185,6 +194,11 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
         }
     }
     Ok(out)
+}
+
+fn is_list_doc(v: &Value) -> bool {
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+    kind.ends_with("List") && v.get("items").is_some()
 }
 
 fn is_empty_value(v: &Value) -> bool {
