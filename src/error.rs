@@ -93,10 +93,21 @@ impl std::ops::DerefMut for Error {
     }
 }
 
+/// A path as messages show it: relative to the current folder when it lies
+/// below it (as the user typed it, usually), else as it is.
+pub fn shown(path: &std::path::Path) -> String {
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(file) = &self.file {
-            write!(f, "{}", file.display())?;
+            write!(f, "{}", shown(file))?;
             if let Some((l, c)) = self.pos {
                 write!(f, ":{l}:{c}")?;
             }

@@ -224,7 +224,11 @@ impl Resource {
     pub fn describe_as(&self, id: &ResId) -> String {
         let mut s = id.to_string();
         if let Some(o) = &self.origin {
-            s.push_str(&format!(" (from {}:{})", o.file.display(), o.line));
+            s.push_str(&format!(
+                " (from {}:{})",
+                crate::error::shown(&o.file),
+                o.line
+            ));
         }
         s
     }

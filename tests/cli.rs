@@ -337,3 +337,36 @@ fn completions_load_in_bash_and_the_man_page_renders() {
         assert!(roff.contains(sub), "man page lacks {sub}");
     }
 }
+
+/// Paths in messages are relative to the working folder when they lie
+/// below it (issue 18, point 6).
+#[test]
+fn paths_below_the_working_folder_are_shown_relative() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("target/tmp");
+    std::fs::create_dir_all(&base).unwrap();
+    let tmp = tempfile::tempdir_in(&base).unwrap();
+    std::fs::write(
+        tmp.path().join("kustomization.yaml"),
+        "resources: [r.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("r.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        .arg(tmp.path())
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rel = tmp.path().strip_prefix(root).unwrap().join("r.yaml");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: {}:", rel.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(root.to_str().unwrap()), "{stderr}");
+}

@@ -316,11 +316,13 @@ fn configuration_that_is_not_a_plain_file_is_refused() {
     std::fs::create_dir(&sub).unwrap();
     mkfifo(&sub.join("kcompile.yaml"));
     let o = build_in(&sub, &[]);
-    o.assert_error_naming("sub/kcompile.yaml");
+    // Named relative to the working folder, where it was found.
+    o.assert_error_naming("error: kcompile.yaml:");
     std::fs::remove_file(sub.join("kcompile.yaml")).unwrap();
     std::os::unix::fs::symlink("/proc/kmsg", sub.join("kcompile.yaml")).unwrap();
     let o = build_in(&sub, &[]);
-    o.assert_error_naming("sub/kcompile.yaml");
+    // Named relative to the working folder, where it was found.
+    o.assert_error_naming("error: kcompile.yaml:");
 }
 
 /// `kcompile diff --live-from` naming a FIFO, a kernel pseudo-file, or a
