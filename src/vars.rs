@@ -6,7 +6,7 @@ use crate::fieldpath::{self, scalar_text};
 use crate::kustomization::Var;
 use crate::resmap::ResMap;
 use crate::resource::Gvk;
-use crate::transform::fieldspec::{walk, Create, FieldSpec};
+use crate::transform::fieldspec::{walk_lenient, FieldSpec};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -23,7 +23,7 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
         let gvk = r.gvk();
         let before = r.aliases.snapshot(&r.obj);
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
-            let res = walk(&mut r.obj, &fs.segments(), Create::No, &mut |node| {
+            let res = walk_lenient(&mut r.obj, &fs.segments(), &mut |node| {
                 substitute(node, &values, &mut used)
             });
             if let Err(m) = res {

@@ -335,14 +335,19 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
     if opts.annotations_rewritten || !r.transformations.is_empty() {
         r.stringify_annotations();
     }
-    // kustomize records the previous id in internal annotations first, so
+    // Internal annotations (a previous name, a generated object's hash
+    // marker) exist already where `patchesJson6902` runs.
+    let keeps_annotations = !opts.legacy_json || !r.prev_ids.is_empty() || r.needs_hash;
+    // `patches` records the previous id in internal annotations first, so
     // `metadata.annotations` always exists for the patch (adding
     // `/metadata/annotations/x` works on an object without annotations);
-    // an empty map is dropped at the end of the build.
+    // an empty map is dropped at the end of the build. `patchesJson6902`
+    // records nothing: there the annotations may be missing.
     if let Some(md) = r
         .map_mut()
         .get_mut("metadata")
         .and_then(Value::as_object_mut)
+        .filter(|_| keeps_annotations)
     {
         let a = md
             .entry("annotations")
@@ -365,7 +370,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
     // so `metadata.annotations` always exists there (and an empty map is
     // dropped from the output): paths under it resolve as on that map.
     let added_annotations = match r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        Some(m) if !m.contains_key("annotations") => {
+        Some(m) if !m.contains_key("annotations") && keeps_annotations => {
             m.insert("annotations".into(), Value::Object(Default::default()));
             true
         }
