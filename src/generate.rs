@@ -820,8 +820,9 @@ fn go_json_string(s: &str, out: &mut String) {
 }
 
 /// Go's float64 JSON formatting (shortest repr; exponent form outside
-/// [1e-6, 1e21)).
-fn go_float(f: f64) -> String {
+/// [1e-6, 1e21); a large integral value is its shortest digits padded with
+/// zeros: 9.223372036854776e18 is "9223372036854776000").
+pub fn go_float(f: f64) -> String {
     if !f.is_finite() {
         return "null".into();
     }
@@ -833,6 +834,16 @@ fn go_float(f: f64) -> String {
             Some(neg) => format!("{mant}e-{neg}"),
             None => format!("{mant}e+{exp:0>2}"),
         }
+    } else if f.fract() == 0.0 && a >= 1e15 {
+        let e = format!("{a:e}");
+        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+        let zeros = (exp.parse::<usize>().unwrap_or(0) + 1).saturating_sub(digits.len());
+        format!(
+            "{}{digits}{}",
+            if f < 0.0 { "-" } else { "" },
+            "0".repeat(zeros)
+        )
     } else {
         format!("{f}")
     }

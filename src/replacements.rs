@@ -293,7 +293,8 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             let res = &mut rm.resources_mut()[i];
             let before = res.aliases.snapshot(&res.obj);
             for p in &paths {
-                if fieldpath::parse(p).is_empty() {
+                let segs = fieldpath::parse(p);
+                if segs.is_empty() {
                     return Err(err(
                         file,
                         format!("unable to find field {p:?} in replacement target: the path names no field"),
@@ -301,12 +302,9 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                     .resource(desc));
                 }
                 let create = opts.create.then_some(&value);
-                let n = fieldpath::visit(
-                    &mut res.obj,
-                    &fieldpath::parse(p),
-                    create,
-                    &mut |t, created| set_value(t, &value, &opts, created),
-                )
+                let n = fieldpath::visit(&mut res.obj, &segs, create, &mut |t, created| {
+                    set_value(t, &value, &opts, created)
+                })
                 .map_err(|m| err(file, m).resource(desc.clone()))?;
                 if n == 0 {
                     let what = if opts.create {

@@ -260,7 +260,7 @@ fn round_through_float64(v: &mut Value) {
                 // Go writes the float64 as its shortest digits padded with
                 // zeros; read back, that text is an integer when it fits 64
                 // bits, else a float.
-                let text = go_float_text(f);
+                let text = crate::generate::go_float(f);
                 let int = text
                     .parse::<i64>()
                     .map(serde_json::Number::from)
@@ -275,25 +275,6 @@ fn round_through_float64(v: &mut Value) {
         Value::Object(m) => m.values_mut().for_each(round_through_float64),
         _ => {}
     }
-}
-
-/// encoding/json's text of an integral float64 below 1e21: the shortest
-/// digits that read back as `f`, then zeros (9.223372036854776e18 is
-/// "9223372036854776000").
-fn go_float_text(f: f64) -> String {
-    if f.abs() >= 1e21 {
-        return format!("{f:e}");
-    }
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exp: usize = exp.parse().unwrap_or(0);
-    let mut out = String::from(if f < 0.0 { "-" } else { "" });
-    out.push_str(&digits);
-    for _ in digits.len()..exp + 1 {
-        out.push('0');
-    }
-    out
 }
 
 fn stringify_meta(patch: &mut Value, raw: &[RawScalar]) {
