@@ -167,9 +167,14 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
             ));
         }
     }
-    ctx.origin = meta.iter().any(|m| m == "originAnnotations");
-    ctx.transformations = meta.iter().any(|m| m == "transformerAnnotations");
+    // Any buildMetadata option makes kustomize track origins and
+    // transformers internally (annotations it removes at the end unless
+    // asked to keep them), which changes how later steps see annotations.
     ctx.any_metadata = !meta.is_empty();
+    ctx.origin = ctx.any_metadata;
+    ctx.transformations = ctx.any_metadata;
+    let show_origin = meta.iter().any(|m| m == "originAnnotations");
+    let show_transformations = meta.iter().any(|m| m == "transformerAnnotations");
     let managed_by = meta.iter().any(|m| m == "managedByLabel");
     let sort = kust.k.sort_options.clone();
     if let Some(s) = &sort {
@@ -205,7 +210,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 
     let mut resources = acc.rm.into_vec();
     for r in &mut resources {
-        crate::provenance::finish_annotations(r, ctx.origin, ctx.transformations)?;
+        crate::provenance::finish_annotations(r, show_origin, show_transformations)?;
     }
     if managed_by {
         for r in &mut resources {
