@@ -2,6 +2,7 @@
 //! `spec.template.spec.containers.[name=app].image`, `spec.ports.0.port`,
 //! `metadata.annotations.[a.b/c]`, `data.*`, `spec.containers[name=x].env`.
 
+use crate::aliases::{Place, Step};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,16 +72,32 @@ pub fn parse(path: &str) -> Vec<Seg> {
 
 /// The value at `segs`, when it exists and is unique.
 pub fn get<'a>(v: &'a Value, segs: &[Seg]) -> Option<&'a Value> {
+    find(v, segs).map(|(_, v)| v)
+}
+
+/// `get`, with the value's place.
+pub fn find<'a>(v: &'a Value, segs: &[Seg]) -> Option<(Place, &'a Value)> {
     let mut cur = v;
+    let mut at = Vec::with_capacity(segs.len());
     for s in segs {
         cur = match (s, cur) {
-            (Seg::Key(k), Value::Object(m)) => m.get(k)?,
-            (Seg::Index(i), Value::Array(a)) => a.get(*i)?,
-            (Seg::Match(k, val), Value::Array(a)) => a.iter().find(|e| matches_elem(e, k, val))?,
+            (Seg::Key(k), Value::Object(m)) => {
+                at.push(Step::Key(k.clone()));
+                m.get(k)?
+            }
+            (Seg::Index(i), Value::Array(a)) => {
+                at.push(Step::Index(*i));
+                a.get(*i)?
+            }
+            (Seg::Match(k, val), Value::Array(a)) => {
+                let i = a.iter().position(|e| matches_elem(e, k, val))?;
+                at.push(Step::Index(i));
+                &a[i]
+            }
             _ => return None,
         };
     }
-    Some(cur)
+    Some((at, cur))
 }
 
 fn matches_elem(e: &Value, k: &str, val: &str) -> bool {
@@ -106,13 +123,32 @@ pub fn visit(
     v: &mut Value,
     segs: &[Seg],
     create: Option<&Value>,
-    f: &mut dyn FnMut(&mut Value, bool) -> Result<(), String>,
+    f: &mut dyn FnMut(&mut Value, bool, &Place) -> Result<(), String>,
+) -> Result<usize, String> {
+    visit_at(v, segs, create, &mut Vec::new(), f)
+}
+
+fn visit_at(
+    v: &mut Value,
+    segs: &[Seg],
+    create: Option<&Value>,
+    at: &mut Place,
+    f: &mut dyn FnMut(&mut Value, bool, &Place) -> Result<(), String>,
 ) -> Result<usize, String> {
     if segs.is_empty() {
-        f(v, false)?;
+        f(v, false, at)?;
         return Ok(1);
     }
     let last = segs.len() == 1;
+    // Visit the child at `step`, with its place.
+    macro_rules! down {
+        ($step:expr, $child:expr, $segs:expr) => {{
+            at.push($step);
+            let r = visit_at($child, $segs, create, at, f);
+            at.pop();
+            r
+        }};
+    }
     match (&segs[0], v) {
         // kustomize (kyaml's PathMatcher) creates below a null field on a
         // detached node: the field counts as found and stays null.
@@ -127,10 +163,13 @@ pub fn visit(
                 };
                 m.insert(k.clone(), fresh);
                 if last {
-                    return f(m.get_mut(k).expect("inserted"), true).map(|_| 1);
+                    at.push(Step::Key(k.clone()));
+                    let r = f(m.get_mut(k).expect("inserted"), true, at).map(|_| 1);
+                    at.pop();
+                    return r;
                 }
             }
-            visit(m.get_mut(k).expect("present"), &segs[1..], create, f)
+            down!(Step::Key(k.clone()), m.get_mut(k).expect("present"), &segs[1..])
         }
         (Seg::Index(i), Value::Array(a)) => {
             // One past the end is created, as kyaml appends there.
@@ -138,40 +177,46 @@ pub fn visit(
                 let Some(c) = create else { return Ok(0) };
                 if last {
                     a.push(c.clone());
-                    return f(a.last_mut().expect("pushed"), true).map(|_| 1);
+                    at.push(Step::Index(*i));
+                    let r = f(a.last_mut().expect("pushed"), true, at).map(|_| 1);
+                    at.pop();
+                    return r;
                 }
                 a.push(new_container(&segs[1]));
             }
             match a.get_mut(*i) {
-                Some(e) => visit(e, &segs[1..], create, f),
+                Some(e) => down!(Step::Index(*i), e, &segs[1..]),
                 None => Ok(0),
             }
         }
         (Seg::Match(k, val), Value::Array(a)) => {
             let mut n = 0;
-            for e in a.iter_mut().filter(|e| matches_elem(e, k, val)) {
-                n += visit(e, &segs[1..], create, f)?;
+            for (i, e) in a.iter_mut().enumerate() {
+                if matches_elem(e, k, val) {
+                    n += down!(Step::Index(i), e, &segs[1..])?;
+                }
             }
             if n == 0 && create.is_some() && !k.is_empty() {
                 let mut m = Map::new();
                 m.insert(k.clone(), Value::String(val.clone()));
                 a.push(Value::Object(m));
+                let i = a.len() - 1;
                 let e = a.last_mut().expect("pushed");
-                n += visit(e, &segs[1..], create, f)?;
+                n += down!(Step::Index(i), e, &segs[1..])?;
             }
             Ok(n)
         }
         (Seg::All, Value::Array(a)) => {
             let mut n = 0;
-            for e in a.iter_mut() {
-                n += visit(e, &segs[1..], create, f)?;
+            for (i, e) in a.iter_mut().enumerate() {
+                n += down!(Step::Index(i), e, &segs[1..])?;
             }
             Ok(n)
         }
         (Seg::All, Value::Object(m)) => {
             let mut n = 0;
-            for (_, e) in m.iter_mut() {
-                n += visit(e, &segs[1..], create, f)?;
+            for (k, e) in m.iter_mut() {
+                n += down!(Step::Key(k.clone()), e, &segs[1..])?;
             }
             Ok(n)
         }
@@ -219,7 +264,7 @@ mod tests {
             &mut v,
             &parse("spec.a.b"),
             Some(&json!("new")),
-            &mut |_, _| Ok(()),
+            &mut |_, _, _| Ok(()),
         )
         .unwrap();
         assert_eq!(n, 1);

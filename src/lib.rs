@@ -6,6 +6,7 @@
 //! outcomes to exit codes.
 
 pub mod aliases;
+pub mod notes;
 pub mod build;
 pub mod cluster;
 pub mod clusters;

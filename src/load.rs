@@ -343,7 +343,8 @@ pub fn resources_from_docs(path: &Path, docs: Vec<yaml::Document>) -> Result<Vec
             file: path.to_path_buf(),
             line: d.line,
         };
-        push_object(&mut out, d.value, &origin, &d.raw, Some(None))?;
+        let notes = crate::notes::Notes::new(d.notes);
+        push_object(&mut out, d.value, &origin, &d.raw, &notes, Some(None))?;
     }
     Ok(out)
 }
@@ -356,6 +357,7 @@ fn push_object(
     v: Value,
     origin: &Origin,
     raw: &[(Option<usize>, yaml::RawScalar)],
+    notes: &crate::notes::Notes,
     slot: Option<Option<usize>>,
 ) -> Result<()> {
     let err = |msg: String| {
@@ -388,7 +390,7 @@ fn push_object(
                     let own = matches!(kind, "List" | "ResourceList");
                     for (i, item) in items.clone().into_iter().enumerate() {
                         let item_slot = (own && slot == Some(None)).then_some(Some(i));
-                        push_object(out, item, origin, raw, item_slot)?;
+                        push_object(out, item, origin, raw, notes, item_slot)?;
                     }
                 }
                 return Ok(());
@@ -434,6 +436,13 @@ fn push_object(
                     .filter(|(item, _)| *item == slot)
                     .map(|(_, s)| s.clone())
                     .collect();
+                r.notes = match slot {
+                    None => notes.clone(),
+                    Some(i) => notes.under(&[
+                        crate::aliases::Step::Key("items".into()),
+                        crate::aliases::Step::Index(i),
+                    ]),
+                };
             }
             out.push(r);
             Ok(())

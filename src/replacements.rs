@@ -236,8 +236,13 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
         &src.field_path
     };
     let source_res = rm.get(si);
-    let mut value = fieldpath::get(&source_res.obj, &fieldpath::parse(fp))
-        .cloned()
+    let found = fieldpath::find(&source_res.obj, &fieldpath::parse(fp));
+    // kustomize copies the source node's text: `0x1F` stays `0x1F`.
+    let mut src_text = found
+        .as_ref()
+        .and_then(|(at, _)| source_res.notes.text(&source_res.obj, at));
+    let mut value = found
+        .map(|(_, v)| v.clone())
         .filter(|v| !v.is_null())
         .ok_or_else(|| {
             err(
@@ -264,7 +269,9 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             .resource(source_res.describe()));
         }
         value = Value::String(parts[o.index as usize].to_string());
+        src_text = None;
     }
+    let src_text = src_text.or_else(|| scalar_text(&value));
     for t in &r.targets {
         let Some(select) = &t.select else {
             return Err(err(file, "target must specify resources to select"));
@@ -292,6 +299,7 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             let desc = res.describe();
             let res = &mut rm.resources_mut()[i];
             let before = res.aliases.snapshot(&res.obj);
+            let notes = &mut res.notes;
             for p in &paths {
                 let segs = fieldpath::parse(p);
                 if segs.is_empty() {
@@ -302,8 +310,8 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                     .resource(desc));
                 }
                 let create = opts.create.then_some(&value);
-                let n = fieldpath::visit(&mut res.obj, &segs, create, &mut |t, created| {
-                    set_value(t, &value, &opts, created)
+                let n = fieldpath::visit(&mut res.obj, &segs, create, &mut |t, created, at| {
+                    set_value(t, &value, src_text.as_deref(), &opts, created, at, notes)
                 })
                 .map_err(|m| err(file, m).resource(desc.clone()))?;
                 if n == 0 {
@@ -328,8 +336,17 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
     rm.reindex("a replacement")
 }
 
-fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result<(), String> {
+fn set_value(
+    t: &mut Value,
+    value: &Value,
+    text: Option<&str>,
+    o: &Options,
+    created: bool,
+    at: &crate::aliases::Place,
+    notes: &mut crate::notes::Notes,
+) -> Result<(), String> {
     let mut value = value.clone();
+    let mut text = text.map(str::to_string);
     if !o.delimiter.is_empty() {
         let cur = scalar_text(t).ok_or("delimiter option can only be used with scalar nodes")?;
         let mut parts: Vec<String> = cur.split(o.delimiter.as_str()).map(String::from).collect();
@@ -342,13 +359,39 @@ fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result
             parts[o.index as usize] = v;
         }
         value = Value::String(parts.join(&o.delimiter));
+        text = scalar_text(&value);
+    }
+    // A node kustomize created, or an untagged one (kyaml's `SetScalar`
+    // wrote it), takes the text without a tag: it prints as what the text
+    // resolves to, and stays untagged (`notes`).
+    let untagged = if created {
+        Some(())
+    } else {
+        notes.untagged_text_of(at, t).map(|_| ())
+    };
+    if let (Some(()), Some(text)) = (untagged, text.as_ref().filter(|_| !value.is_object() && !value.is_array())) {
+        let v = crate::yaml::resolve_plain(text);
+        notes.remove_at(at);
+        if !v.is_string() {
+            notes.set(
+                at.clone(),
+                crate::notes::Note::Untagged {
+                    text: text.clone(),
+                    value: v.clone(),
+                },
+            );
+        }
+        *t = v;
+        return Ok(());
     }
     if created {
         *t = value;
         return Ok(());
     }
+    notes.remove_at(at);
     // A scalar target keeps its type: only the text is copied.
-    match (&*t, scalar_text(&value)) {
+    let scalar = scalar_text(&value).map(|v| text.unwrap_or(v));
+    match (&*t, scalar) {
         // kustomize keeps the null tag, then fails to decode the value.
         (Value::Null, Some(_)) => {
             return Err(

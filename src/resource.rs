@@ -143,6 +143,8 @@ pub struct Resource {
     pub raw: Vec<RawScalar>,
     /// Places that hold one YAML node in kustomize (see `aliases`).
     pub aliases: crate::aliases::Aliases,
+    /// Node tags and styles that can still change what kustomize prints.
+    pub notes: crate::notes::Notes,
     /// A JSON 6902 patch removed the transformations annotation that
     /// kustomize keeps on the object (with the running step's entry).
     pub transformations_wiped: bool,
@@ -162,6 +164,7 @@ impl Resource {
             transformations: Vec::new(),
             raw: Vec::new(),
             aliases: Default::default(),
+            notes: Default::default(),
             transformations_wiped: false,
         }
     }

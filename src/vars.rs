@@ -6,7 +6,9 @@ use crate::fieldpath::{self, scalar_text};
 use crate::kustomization::Var;
 use crate::resmap::ResMap;
 use crate::resource::Gvk;
-use crate::transform::fieldspec::{walk_lenient, FieldSpec};
+use crate::aliases::{Place, Step};
+use crate::notes::Notes;
+use crate::transform::fieldspec::{walk_lenient_at, FieldSpec};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -22,9 +24,21 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
     for r in rm.resources_mut() {
         let gvk = r.gvk();
         let before = r.aliases.snapshot(&r.obj);
+        // What the var filter reads of a node depends on its tag and style
+        // (`notes`), looked up in the object as it was before the filter.
+        let seen = if r.notes.is_empty() {
+            Value::Null
+        } else {
+            r.obj.clone()
+        };
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
-            let res = walk_lenient(&mut r.obj, &fs.segments(), &mut |node| {
-                substitute(node, &values, &mut used)
+            let notes = &r.notes;
+            let res = walk_lenient_at(&mut r.obj, &fs.segments(), &mut |node, at| {
+                let node_notes = NodeNotes {
+                    notes,
+                    obj: &seen,
+                };
+                substitute(node, at, &node_notes, &values, &mut used)
             });
             if let Err(m) = res {
                 return Err(Error::new(
@@ -109,35 +123,90 @@ fn value_of(rm: &ResMap, v: &Var) -> Result<Value> {
         .ok_or_else(not_found)
 }
 
+struct NodeNotes<'a> {
+    notes: &'a Notes,
+    obj: &'a Value,
+}
+
+impl NodeNotes<'_> {
+    /// The text kustomize's var filter reads from the scalar at `at`, when
+    /// it reads one: a string's (a folded scalar's as read, its style
+    /// reset), an untagged scalar's whatever it resolves to; `None` for a
+    /// number, boolean, null or plain `<<`.
+    fn text(&self, v: &Value, at: &[Step]) -> Option<String> {
+        if let Some(t) = self.notes.untagged_text(self.obj, at) {
+            return Some(t);
+        }
+        let s = v.as_str()?;
+        if self.notes.is_merge(self.obj, at) {
+            return None;
+        }
+        Some(
+            self.notes
+                .folded_read(self.obj, at)
+                .unwrap_or_else(|| s.to_string()),
+        )
+    }
+}
+
+fn substitute_scalar(
+    node: &mut Value,
+    at: &[Step],
+    notes: &NodeNotes,
+    values: &HashMap<String, Value>,
+    used: &mut HashSet<String>,
+) {
+    let Some(text) = notes.text(node, at) else {
+        return;
+    };
+    // The filter sets every string it visits (tagging it a string, its
+    // style reset), replaced or not.
+    *node = expand(&text, values, used).unwrap_or(Value::String(text));
+}
+
 fn substitute(
     node: &mut Value,
+    at: &Place,
+    notes: &NodeNotes,
     values: &HashMap<String, Value>,
     used: &mut HashSet<String>,
 ) -> Result<(), String> {
+    let mut at = at.clone();
     match node {
-        Value::String(s) => {
-            if let Some(v) = expand(s, values, used) {
-                *node = v;
-            }
-        }
         Value::Array(items) => {
             // kustomize's var filter refuses a list with anything but strings.
-            if let Some(bad) = items.iter().find(|i| !i.is_string()) {
-                return Err(format!(
-                    "invalid value type expect a string: the list holds {}, and kustomize substitutes vars only in lists of strings",
-                    crate::kustomization::describe(bad)
-                ));
+            for (i, item) in items.iter().enumerate() {
+                at.push(Step::Index(i));
+                let text = notes.text(item, &at);
+                at.pop();
+                if text.is_none() {
+                    let what = if item.is_string() {
+                        "a plain `<<` (YAML's merge key, not a string to kustomize)".to_string()
+                    } else {
+                        crate::kustomization::describe(item).to_string()
+                    };
+                    return Err(format!(
+                        "invalid value type expect a string: the list holds {what}, and kustomize substitutes vars only in lists of strings"
+                    ));
+                }
             }
-            for i in items.iter_mut() {
-                substitute(i, values, used)?;
+            for (i, item) in items.iter_mut().enumerate() {
+                at.push(Step::Index(i));
+                substitute_scalar(item, &at, notes, values, used);
+                at.pop();
             }
         }
         Value::Object(m) => {
-            for (_, i) in m.iter_mut().filter(|(_, i)| i.is_string()) {
-                substitute(i, values, used)?;
+            for (k, v) in m.iter_mut() {
+                if v.is_object() || v.is_array() {
+                    continue;
+                }
+                at.push(Step::Key(k.clone()));
+                substitute_scalar(v, &at, notes, values, used);
+                at.pop();
             }
         }
-        _ => {}
+        _ => substitute_scalar(node, &at, notes, values, used),
     }
     Ok(())
 }

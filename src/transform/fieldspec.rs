@@ -127,6 +127,15 @@ pub fn walk_lenient(
     walk_in(v, segs, Create::No, true, &mut Vec::new(), &mut |v, _| f(v))
 }
 
+/// `walk_lenient`, telling `f` the place of each field.
+pub fn walk_lenient_at(
+    v: &mut Value,
+    segs: &[String],
+    f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
+) -> Result<(), String> {
+    walk_in(v, segs, Create::No, true, &mut Vec::new(), f)
+}
+
 fn walk_in(
     v: &mut Value,
     segs: &[String],

@@ -394,6 +394,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
         }
     }
     round_through_float64(&mut r.obj);
+    r.notes.rebuilt(&r.obj);
     r.check_identity("a JSON 6902 patch", &old)
         .map_err(|e| e.file(src.label))?;
     if let Some(m) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {

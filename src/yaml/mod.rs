@@ -14,7 +14,7 @@ pub(crate) use emit::annotation_text;
 pub use emit::{stream_to_string, to_string};
 pub use locate::locate;
 pub use parse::{
-    parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, retag, Document, RawField,
+    parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, resolve_plain, retag, Document, RawField,
     RawScalar, Stream, YamlError,
 };
 pub use text::{check_printable, decode, is_blank_stream, Decoded};

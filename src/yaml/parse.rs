@@ -8,6 +8,9 @@
 
 use std::collections::HashMap;
 
+use crate::aliases::{Place, Step};
+use crate::notes::Note;
+
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -25,6 +28,8 @@ pub struct Document {
     /// values as written (`1.50`, `0x1F`, `~`), not as the JSON they decode
     /// to.
     pub raw: Vec<(Option<usize>, RawScalar)>,
+    /// What the document's nodes carry besides their values (`notes`).
+    pub notes: Vec<(Place, Note)>,
 }
 
 /// A value of one of an object's string maps, as parsed and as written.
@@ -247,6 +252,7 @@ fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
                     value,
                     line: content_line.unwrap_or(doc_line).max(1),
                     raw: std::mem::take(&mut b.raw),
+                    notes: std::mem::take(&mut b.notes),
                 });
             }
             ev => {
@@ -321,6 +327,7 @@ struct Builder {
     mode: Mode,
     /// String-map values whose source text differs from their value.
     raw: Vec<(Option<usize>, RawScalar)>,
+    notes: Vec<(Place, Note)>,
 }
 
 impl Builder {
@@ -329,6 +336,53 @@ impl Builder {
         self.anchors.clear();
         self.root = None;
         self.raw.clear();
+        self.notes.clear();
+    }
+
+    /// The place of the value being read; `None` for a mapping key.
+    fn place(&self) -> Option<Place> {
+        let mut out = Vec::with_capacity(self.stack.len());
+        for f in &self.stack {
+            match f {
+                Frame::Map { key: Some((k, _, _)), .. } => out.push(Step::Key(k.clone())),
+                Frame::Map { key: None, .. } => return None,
+                Frame::Seq { items, .. } => out.push(Step::Index(items.len())),
+            }
+        }
+        Some(out)
+    }
+
+    /// Notes a scalar needs (see `notes`): its folded text as read, a plain
+    /// `<<`, a quoted string that could have been plain, a number or
+    /// boolean written other than as JSON writes it.
+    fn note(&mut self, read: &str, printed: &str, style: TScalarStyle, tagged: bool, r: &Resolved) {
+        let note = match &r.value {
+            Value::String(_) if tagged => return,
+            Value::String(s) if read != printed => Note::Folded {
+                read: read.to_string(),
+                printed: s.clone(),
+            },
+            Value::String(_) if r.is_merge && matches!(style, TScalarStyle::Plain) => Note::Merge,
+            Value::String(s) if !matches!(style, TScalarStyle::Plain) => {
+                if !resolve_plain(s).is_string() {
+                    return;
+                }
+                Note::Quoted { value: s.clone() }
+            }
+            v @ (Value::Number(_) | Value::Bool(_)) if !tagged => {
+                if v.to_string() == read {
+                    return;
+                }
+                Note::Text {
+                    text: read.to_string(),
+                    value: v.clone(),
+                }
+            }
+            _ => return,
+        };
+        if let Some(place) = self.place() {
+            self.notes.push((place, note));
+        }
     }
 
     /// Where the next value lands when it is a value of one of the string
@@ -396,6 +450,7 @@ impl Builder {
                 // kustomize rewrites annotations as strings before printing:
                 // they keep the value read.
                 let annotation = matches!(&slot, Some((_, RawField::Annotation, _)));
+                let read = if self.mode.kyaml { Some(text.clone()) } else { None };
                 if self.mode.kyaml
                     && matches!(style, TScalarStyle::Folded)
                     && tag.is_none()
@@ -403,12 +458,16 @@ impl Builder {
                 {
                     text = super::folded::kustomize_value(&text).map_err(|m| err_at(mark, m))?;
                 }
+                let printed = read.as_ref().map(|_| text.clone());
                 // An untagged quoted or block scalar is the string it reads
                 // as: no copy of its text needed.
                 let plain = matches!(style, TScalarStyle::Plain) || tag.is_some();
                 let source = ((slot.is_some() && plain) || anchor != 0).then(|| text.clone());
                 let r = resolve_scalar(text, style, tag.as_ref(), self.mode.v2)
                     .map_err(|m| err_at(mark, m))?;
+                if let (Some(read), Some(printed)) = (&read, &printed) {
+                    self.note(read, printed, style, tag.is_some(), &r);
+                }
                 let mut nodes = 1;
                 if let Value::String(s) = &r.value {
                     check_round_trip(s).map_err(|m| err_at(mark, m))?;
@@ -865,6 +924,14 @@ fn resolve_scalar(
         is_merge: false,
         raw: Some(text),
     })
+}
+
+/// The value go-yaml v3 reads from `text` as an untagged plain scalar.
+pub fn resolve_plain(text: &str) -> Value {
+    match resolve_scalar(text.to_string(), TScalarStyle::Plain, None, false) {
+        Ok(r) => r.value,
+        Err(_) => Value::String(text.to_string()),
+    }
 }
 
 /// A text copied into a scalar node that keeps its `!!int`, `!!float` or
