@@ -680,14 +680,15 @@ fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<pa
         stream
             .docs
             .into_iter()
-            .map(|d| {
-                let raw = d
+            .map(|d| patches::SmpDoc {
+                value: d.value,
+                raw: d
                     .raw
                     .into_iter()
                     .filter(|(item, _)| item.is_none())
                     .map(|(_, r)| r)
-                    .collect();
-                (d.value, raw)
+                    .collect(),
+                notes: crate::notes::Notes::new(d.notes),
             })
             .collect(),
         &src,

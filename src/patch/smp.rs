@@ -20,6 +20,8 @@
 //! part of the output kustomize users see.
 
 use super::schema::{Schema, SchemaRef};
+use crate::aliases::{Place, Step};
+use crate::notes::Notes;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -59,9 +61,43 @@ impl From<SmpError> for crate::Error {
 /// Apply `patch` to `target` in place. When the patch deletes the whole
 /// object (`$patch: delete` at the top), `target` becomes `Value::Null`.
 pub fn strategic_merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), SmpError> {
+    strategic_merge_noted(target, patch, schema, None)
+}
+
+/// The target's node notes (`notes`), with the target as it was when they
+/// were looked at: their places are its places.
+pub struct Styles<'a> {
+    pub notes: &'a Notes,
+    /// `None` when the target has no notes.
+    pub before: Option<&'a Value>,
+    /// The patch's own notes (the texts of its numbers).
+    pub patch_notes: &'a Notes,
+}
+
+/// `strategic_merge`, with what kyaml's field setter does to node styles
+/// and tags: a number or boolean written over a quoted string keeps the
+/// quotes (it becomes that string), and an untagged scalar set back turns
+/// into the string of its text.
+pub fn strategic_merge_noted(
+    target: &mut Value,
+    patch: &Value,
+    schema: &Schema,
+    styles: Option<Styles<'_>>,
+) -> Result<(), SmpError> {
+    let dest_at = styles.as_ref().and_then(|s| s.before).map(|_| Vec::new());
+    let origin_at = styles
+        .as_ref()
+        .filter(|s| !s.patch_notes.is_empty())
+        .map(|_| Vec::new());
+    let styles_patch = origin_at.as_ref().map(|_| patch.clone());
     let mut w = Walker {
         schema,
         path: Vec::new(),
+        styles,
+        dest_at,
+        origin_at,
+        patch: styles_patch,
+        in_field: false,
     };
     match w.walk(target, Some(patch), None, false)? {
         Out::InPlace => {}
@@ -157,6 +193,18 @@ fn directive(origin: Option<&Value>) -> Result<(Directive, bool), String> {
 struct Walker<'s> {
     schema: &'s Schema,
     path: Vec<String>,
+    styles: Option<Styles<'s>>,
+    /// The place in `styles.before` of the target value being walked, while
+    /// it is known.
+    dest_at: Option<Place>,
+    /// The place in the patch of the patch value being walked, while
+    /// the patch has notes.
+    origin_at: Option<Place>,
+    /// The patch, while it has notes.
+    patch: Option<Value>,
+    /// The position walked is a field of a map (kyaml sets it with its
+    /// field setter), not a list element.
+    in_field: bool,
 }
 
 impl<'s> Walker<'s> {
@@ -217,7 +265,40 @@ impl<'s> Walker<'s> {
                 Some(meta) if meta.is_associative() => self.walk_assoc(dest, origin, sch, aliased),
                 _ => Ok(replace_or_keep(origin)),
             },
-            Kind::Scalar => Ok(replace_or_keep(origin)),
+            Kind::Scalar => match self.in_field.then(|| self.styled(dest, origin)).flatten() {
+                Some(v) => Ok(Out::New(v)),
+                None => Ok(replace_or_keep(origin)),
+            },
+        }
+    }
+
+    /// What kyaml's field setter makes of a scalar field, where it is not
+    /// the patch's value or the target's as they are.
+    fn styled(&self, dest: &Value, origin: Option<&Value>) -> Option<Value> {
+        let noted = || {
+            let st = self.styles.as_ref()?;
+            Some((st.notes, st.before?, self.dest_at.as_ref()?))
+        };
+        let patch_text = |p: &Value| {
+            self.styles
+                .as_ref()
+                .zip(self.origin_at.as_ref().zip(self.patch.as_ref()))
+                .and_then(|(st, (at, patch))| st.patch_notes.text(patch, at))
+                .unwrap_or_else(|| scalar_text(p))
+        };
+        match origin {
+            None => {
+                let (notes, before, at) = noted()?;
+                notes.untagged_text(before, at).map(Value::String)
+            }
+            Some(p @ (Value::Number(_) | Value::Bool(_))) => {
+                let d = dest.as_str()?;
+                let quoted = d.contains('\n')
+                    || !crate::yaml::resolve_plain(d).is_string()
+                    || noted().is_some_and(|(notes, before, at)| notes.is_quoted(before, at));
+                quoted.then(|| Value::String(patch_text(p)))
+            }
+            _ => None,
         }
     }
 
@@ -284,7 +365,20 @@ impl<'s> Walker<'s> {
             self.path.push(name.clone());
             let mut tmp = Value::Null;
             let slot = tmap.get_mut(&name).unwrap_or(&mut tmp);
+            let parent_at = self.dest_at.take();
+            self.dest_at = parent_at
+                .as_ref()
+                .filter(|_| !added)
+                .map(|p| [p.as_slice(), &[Step::Key(name.clone())]].concat());
+            let parent_origin_at = self.origin_at.take();
+            self.origin_at = parent_origin_at
+                .as_ref()
+                .filter(|_| o.is_some())
+                .map(|p| [p.as_slice(), &[Step::Key(name.clone())]].concat());
+            self.in_field = true;
             let out = self.walk(slot, o, fsch, aliased);
+            self.dest_at = parent_at;
+            self.origin_at = parent_origin_at;
             self.path.pop();
             match out? {
                 Out::InPlace => {}
@@ -390,17 +484,35 @@ impl<'s> Walker<'s> {
             let (vk, vv) = validate_keys(&values_list, values, &keys);
             let (sk, sv) = validate_keys(std::slice::from_ref(&vv), &vv, &vk);
             let di = dest_index.find(&dlist, &sk, &sv);
-            let oe = match (olist, origin_index.as_mut()) {
-                (Some(o), Some(ix)) => ix.find(o, &sk, &sv).map(|i| &o[i]),
+            let oi = match (olist, origin_index.as_mut()) {
+                (Some(o), Some(ix)) => ix.find(o, &sk, &sv),
                 _ => None,
             };
+            let oe = olist.zip(oi).map(|(o, i)| &o[i]);
             self.path.push(format!("[{}]", describe(&sk, &sv, n)));
             let mut tmp = Value::Null;
             let slot = match di {
                 Some(i) => &mut dlist[i],
                 None => &mut tmp,
             };
+            // The element's place before the merge: found again by its keys.
+            let parent_at = self.dest_at.take();
+            self.dest_at = match (&parent_at, self.styles.as_ref().and_then(|s| s.before), di) {
+                (Some(p), Some(before), Some(_)) if !aliased => crate::notes::get(before, p)
+                    .and_then(Value::as_array)
+                    .and_then(|l| find_element(l, &sk, &sv))
+                    .map(|j| [p.as_slice(), &[Step::Index(j)]].concat()),
+                _ => None,
+            };
+            let parent_origin_at = self.origin_at.take();
+            self.origin_at = parent_origin_at
+                .as_ref()
+                .zip(oi)
+                .map(|(p, i)| [p.as_slice(), &[Step::Index(i)]].concat());
+            self.in_field = false;
             let out = self.walk(slot, oe, elem_sch, aliased);
+            self.dest_at = parent_at;
+            self.origin_at = parent_origin_at;
             self.path.pop();
             let val: Option<Value> = match out? {
                 Out::InPlace => di.map(|i| dlist[i].clone()).filter(|v| !v.is_null()),

@@ -6,7 +6,7 @@ use super::select::select;
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomization::Selector;
 use crate::patch::schema::Schema;
-use crate::patch::smp::strategic_merge;
+use crate::patch::smp::{strategic_merge_noted, Styles};
 use crate::resmap::ResMap;
 use crate::resource::{Gvk, ResId, Resource};
 use crate::yaml::RawScalar;
@@ -23,6 +23,7 @@ pub enum Parsed {
 pub struct SmpDoc {
     pub value: Value,
     pub raw: Vec<RawScalar>,
+    pub notes: crate::notes::Notes,
 }
 
 /// Where the patch came from, for messages.
@@ -36,15 +37,23 @@ fn perr(src: &Source, msg: impl Into<String>) -> Error {
 
 /// Decide what kind of patch `docs` is, as kustomize does.
 pub fn classify(docs: Vec<Value>, src: &Source) -> Result<Parsed> {
-    classify_docs(docs.into_iter().map(|v| (v, Vec::new())).collect(), src)
+    classify_docs(
+        docs.into_iter()
+            .map(|value| SmpDoc {
+                value,
+                raw: Vec::new(),
+                notes: Default::default(),
+            })
+            .collect(),
+        src,
+    )
 }
 
 /// `classify` for documents with the source texts of their string maps.
-pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result<Parsed> {
-    let docs: Vec<(Value, Vec<RawScalar>)> =
-        docs.into_iter().filter(|(d, _)| !d.is_null()).collect();
-    if docs.len() == 1 && docs[0].0.is_array() {
-        let ops: json_patch::Patch = serde_json::from_value(docs[0].0.clone()).map_err(|e| {
+pub fn classify_docs(docs: Vec<SmpDoc>, src: &Source) -> Result<Parsed> {
+    let docs: Vec<SmpDoc> = docs.into_iter().filter(|d| !d.value.is_null()).collect();
+    if docs.len() == 1 && docs[0].value.is_array() {
+        let ops: json_patch::Patch = serde_json::from_value(docs[0].value.clone()).map_err(|e| {
             perr(src, format!("invalid JSON 6902 patch: {e}"))
                 .hint("each operation needs `op` (add, remove, replace, move, copy, test) and `path`, plus `value` or `from`")
         })?;
@@ -53,7 +62,7 @@ pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result
     if docs.is_empty() {
         return Err(perr(src, "the patch is empty"));
     }
-    if let Some((bad, _)) = docs.iter().find(|(d, _)| !d.is_object()) {
+    if let Some(bad) = docs.iter().map(|d| &d.value).find(|d| !d.is_object()) {
         return Err(perr(
             src,
             format!(
@@ -62,11 +71,7 @@ pub fn classify_docs(docs: Vec<(Value, Vec<RawScalar>)>, src: &Source) -> Result
             ),
         ));
     }
-    Ok(Parsed::Smp(
-        docs.into_iter()
-            .map(|(value, raw)| SmpDoc { value, raw })
-            .collect(),
-    ))
+    Ok(Parsed::Smp(docs))
 }
 
 /// Options of a `patches` entry.
@@ -227,10 +232,17 @@ fn smp_one(
     let desc = r.describe();
     let before = r.aliases.snapshot(&r.obj);
     let written = crate::aliases::written_by_patch(&r.aliases, &patch);
-    strategic_merge(&mut r.obj, &patch, schema).map_err(|e| {
+    let noted = (!r.notes.is_empty()).then(|| r.obj.clone());
+    let styles = Styles {
+        notes: &r.notes,
+        before: noted.as_ref(),
+        patch_notes: &doc.notes,
+    };
+    strategic_merge_noted(&mut r.obj, &patch, schema, Some(styles)).map_err(|e| {
         perr(src, format!("strategic merge patch failed: {e}")).resource(r.describe())
     })?;
     r.aliases.sync(&mut r.obj, before, Some(&written));
+    r.notes.retain_valid(&r.obj);
     // Values the patch writes into string maps are its own, as written.
     r.take_raw_texts_from_patch(p, &doc.raw);
     if r.obj.as_object().is_none_or(|m| m.is_empty()) {
