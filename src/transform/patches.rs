@@ -215,7 +215,11 @@ fn smp_one(
     }
     let mut patch = p.clone();
     if opts.string_meta {
-        stringify_meta(&mut patch, &doc.raw);
+        stringify_meta(&mut patch, &doc.raw, &["labels", "annotations"]);
+    } else if opts.allow_name_change || opts.allow_kind_change {
+        // kustomize records these options as annotations of the patch,
+        // rewriting its annotations as strings (`~` becomes "~").
+        stringify_meta(&mut patch, &doc.raw, &["annotations"]);
     }
     if let Some(m) = patch.as_object_mut() {
         // The patch takes the object's apiVersion; an object without one
@@ -289,7 +293,7 @@ fn round_through_float64(v: &mut Value) {
     }
 }
 
-fn stringify_meta(patch: &mut Value, raw: &[RawScalar]) {
+fn stringify_meta(patch: &mut Value, raw: &[RawScalar], maps: &[&str]) {
     let Some(md) = patch.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
     };
@@ -297,6 +301,9 @@ fn stringify_meta(patch: &mut Value, raw: &[RawScalar]) {
         ("labels", crate::yaml::RawField::Label),
         ("annotations", crate::yaml::RawField::Annotation),
     ] {
+        if !maps.contains(&key) {
+            continue;
+        }
         let Some(m) = md.get_mut(key).and_then(Value::as_object_mut) else {
             continue;
         };
