@@ -277,45 +277,85 @@ pub fn scalar_string(v: &Value) -> String {
 }
 
 /// kustomize's ImageTagTransformer: the legacy walk over every
-/// `containers`/`initContainers` list, then the field specs.
+/// `containers`/`initContainers` list, then the field specs. kyaml's
+/// `SetScalar` writes the new reference as an untagged node (`notes`):
+/// a later replacement copying a number's text there makes it a number.
 pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
-    let mut update = |v: &mut Value| -> Result<(), String> {
-        if let Value::String(s) = v {
-            if let Some(n) = update_image(s, img) {
-                *s = n;
-            }
-        }
-        Ok(())
-    };
     let specs = Prepared::new(specs);
     for r in rm.resources_mut() {
-        legacy_images(&mut r.obj, &mut update, 0);
-        apply_specs(r, &specs, |_| true, Create::No, &mut update)?;
+        let mut set: Vec<(Place, String)> = Vec::new();
+        let mut update = |v: &mut Value, at: &Place| -> Result<(), String> {
+            if let Value::String(s) = v {
+                if let Some(n) = update_image(s, img) {
+                    *s = n.clone();
+                    set.push((at.clone(), n));
+                }
+            }
+            Ok(())
+        };
+        legacy_images(&mut r.obj, &mut update, &mut Vec::new());
+        let gvk = r.gvk();
+        for (fs, segs) in specs.0.iter().filter(|(fs, _)| fs.selects(&gvk)) {
+            if let Err(m) = walk_at(&mut r.obj, segs, Create::No, &mut Vec::new(), &mut update) {
+                return Err(spec_err(r, fs, m));
+            }
+        }
+        for (at, text) in set {
+            let value = crate::yaml::resolve_plain(&text);
+            r.notes.remove_at(&at);
+            if !value.is_string() {
+                if let Some(slot) = get_mut(&mut r.obj, &at) {
+                    *slot = value.clone();
+                }
+            }
+            r.notes
+                .set(at, crate::notes::Note::Untagged { text, value });
+        }
     }
     Ok(())
 }
 
-fn legacy_images(v: &mut Value, f: &mut dyn FnMut(&mut Value) -> Result<(), String>, depth: usize) {
-    if depth > 200 {
+fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
+    place.iter().try_fold(v, |cur, s| match (s, cur) {
+        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
+        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
+        _ => None,
+    })
+}
+
+fn legacy_images(
+    v: &mut Value,
+    f: &mut dyn FnMut(&mut Value, &Place) -> Result<(), String>,
+    at: &mut Place,
+) {
+    if at.len() > 200 {
         return;
     }
     match v {
         Value::Object(m) => {
             for (k, child) in m.iter_mut() {
+                at.push(Step::Key(k.clone()));
                 if (k == "containers" || k == "initContainers") && child.is_array() {
-                    for c in child.as_array_mut().into_iter().flatten() {
+                    for (i, c) in child.as_array_mut().into_iter().flatten().enumerate() {
                         if let Some(img) = c.get_mut("image") {
-                            let _ = f(img);
+                            at.push(Step::Index(i));
+                            at.push(Step::Key("image".into()));
+                            let _ = f(img, at);
+                            at.pop();
+                            at.pop();
                         }
                     }
                 } else {
-                    legacy_images(child, f, depth + 1);
+                    legacy_images(child, f, at);
                 }
+                at.pop();
             }
         }
         Value::Array(items) => {
-            for i in items {
-                legacy_images(i, f, depth + 1);
+            for (i, item) in items.iter_mut().enumerate() {
+                at.push(Step::Index(i));
+                legacy_images(item, f, at);
+                at.pop();
             }
         }
         _ => {}
@@ -331,6 +371,8 @@ pub fn update_image(image: &str, img: &Image) -> Option<String> {
     if !img.new_name.is_empty() {
         name = img.new_name.clone();
     }
+    // A new tag or digest replaces both; a tag suffix applies only
+    // without them, and drops the digest.
     if !img.new_tag.is_empty() && !img.digest.is_empty() {
         tag = img.new_tag.clone();
         digest = img.digest.clone();
@@ -340,9 +382,9 @@ pub fn update_image(image: &str, img: &Image) -> Option<String> {
     } else if !img.digest.is_empty() {
         digest = img.digest.clone();
         tag.clear();
-    }
-    if !img.tag_suffix.is_empty() {
+    } else if !img.tag_suffix.is_empty() {
         tag.push_str(&img.tag_suffix);
+        digest.clear();
     }
     let mut out = name;
     if !tag.is_empty() {
