@@ -271,7 +271,11 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
         value = Value::String(parts[o.index as usize].to_string());
         src_text = None;
     }
-    let src_text = src_text.or_else(|| scalar_text(&value));
+    let mut src_text = src_text.or_else(|| scalar_text(&value));
+    // Without a delimiter kustomize copies from the source node itself: a
+    // target that is the source field sees what earlier targets wrote there.
+    let live = src.options.as_ref().is_none_or(|o| o.delimiter.is_empty());
+    let src_segs = fieldpath::parse(fp);
     for t in &r.targets {
         let Some(select) = &t.select else {
             return Err(err(file, "target must specify resources to select"));
@@ -297,9 +301,15 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                 continue;
             }
             let desc = res.describe();
+            if live {
+                let s = rm.get(si);
+                if let Some((at, v)) = fieldpath::find(&s.obj, &src_segs).filter(|(_, v)| !v.is_null()) {
+                    src_text = s.notes.text(&s.obj, &at).or_else(|| scalar_text(v));
+                    value = v.clone();
+                }
+            }
             let res = &mut rm.resources_mut()[i];
             let before = res.aliases.snapshot(&res.obj);
-            let notes = &mut res.notes;
             for p in &paths {
                 let segs = fieldpath::parse(p);
                 if segs.is_empty() {
@@ -309,7 +319,16 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                     )
                     .resource(desc));
                 }
+                if live && i == si {
+                    if let Some((at, v)) = fieldpath::find(&res.obj, &src_segs) {
+                        if !v.is_null() {
+                            src_text = res.notes.text(&res.obj, &at).or_else(|| scalar_text(v));
+                            value = v.clone();
+                        }
+                    }
+                }
                 let create = opts.create.then_some(&value);
+                let notes = &mut res.notes;
                 let n = fieldpath::visit(&mut res.obj, &segs, create, &mut |t, created, at| {
                     set_value(t, &value, src_text.as_deref(), &opts, created, at, notes)
                 })
