@@ -34,6 +34,9 @@ pub enum Note {
     Untagged { text: String, value: Value },
     Quoted { value: String },
     Text { text: String, value: Value },
+    /// A folded scalar kustomize keeps as read (an annotation) until a
+    /// JSON round trip prints it: then it reads back as `printed`.
+    Reprinted { value: String, printed: String },
 }
 
 impl Note {
@@ -42,7 +45,7 @@ impl Note {
         match self {
             Note::Folded { printed, .. } => v.as_str() == Some(printed),
             Note::Merge => v.as_str() == Some("<<"),
-            Note::Quoted { value } => v.as_str() == Some(value),
+            Note::Quoted { value } | Note::Reprinted { value, .. } => v.as_str() == Some(value),
             Note::Untagged { value, .. } | Note::Text { value, .. } => v == value,
         }
     }
@@ -148,6 +151,18 @@ impl Notes {
             .retain(|(p, n)| get(obj, p).is_some_and(|v| n.describes(v)));
     }
 
+    /// What a JSON round trip prints and reads back where it differs from
+    /// the value held.
+    pub fn reprint(&self, obj: &mut Value) {
+        for (p, n) in &self.0 {
+            if let Note::Reprinted { printed, .. } = n {
+                if let Some(slot) = get_mut(obj, p).filter(|v| n.describes(v)) {
+                    *slot = Value::String(printed.clone());
+                }
+            }
+        }
+    }
+
     /// The object was rebuilt from JSON (kyaml's `UnmarshalJSON`): every
     /// node is new, written by go-yaml v3 and read back, so no style or
     /// source text survives, and every `<<` string in a list is plain again.
@@ -180,6 +195,14 @@ fn merges(v: &Value, at: &mut Place, out: &mut Vec<(Place, Note)>) {
         }
         _ => {}
     }
+}
+
+fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
+    place.iter().try_fold(v, |cur, s| match (s, cur) {
+        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
+        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
+        _ => None,
+    })
 }
 
 pub fn get<'a>(v: &'a Value, place: &[Step]) -> Option<&'a Value> {

@@ -388,6 +388,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
             String::new(),
         );
     }
+    r.notes.reprint(&mut r.obj);
     apply_json6902(&mut r.obj, ops).map_err(|e| {
         perr(src, format!("JSON 6902 patch failed: {e}"))
             .resource(named(r))

@@ -467,6 +467,23 @@ impl Builder {
                     .map_err(|m| err_at(mark, m))?;
                 if let (Some(read), Some(printed)) = (&read, &printed) {
                     self.note(read, printed, style, tag.is_some(), &r);
+                    if annotation && matches!(style, TScalarStyle::Folded) && tag.is_none() {
+                        // Kept as read, but a JSON round trip (a JSON patch)
+                        // prints it first.
+                        if let Ok(p) = super::folded::kustomize_value(read) {
+                            if &p != read {
+                                if let Some(place) = self.place() {
+                                    self.notes.push((
+                                        place,
+                                        Note::Reprinted {
+                                            value: read.clone(),
+                                            printed: p,
+                                        },
+                                    ));
+                                }
+                            }
+                        }
+                    }
                 }
                 let mut nodes = 1;
                 if let Value::String(s) = &r.value {
