@@ -211,6 +211,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     let mut resources = acc.rm.into_vec();
     for r in &mut resources {
         crate::provenance::finish_annotations(r, show_origin, show_transformations)?;
+        r.check_printable()?;
     }
     if managed_by {
         for r in &mut resources {

@@ -37,6 +37,13 @@ pub enum Note {
     /// A folded scalar kustomize keeps as read (an annotation) until a
     /// JSON round trip prints it: then it reads back as `printed`.
     Reprinted { value: String, printed: String },
+    /// A string kustomize cannot print (`yaml::check_round_trip`), where
+    /// it was read; an error once it reaches the output.
+    Unprintable {
+        line: usize,
+        col: usize,
+        message: String,
+    },
 }
 
 impl Note {
@@ -47,6 +54,9 @@ impl Note {
             Note::Merge => v.as_str() == Some("<<"),
             Note::Quoted { value } | Note::Reprinted { value, .. } => v.as_str() == Some(value),
             Note::Untagged { value, .. } | Note::Text { value, .. } => v == value,
+            Note::Unprintable { .. } => v
+                .as_str()
+                .is_some_and(|s| crate::yaml::check_round_trip(s).is_err()),
         }
     }
 }
@@ -149,6 +159,14 @@ impl Notes {
     pub fn retain_valid(&mut self, obj: &Value) {
         self.0
             .retain(|(p, n)| get(obj, p).is_some_and(|v| n.describes(v)));
+    }
+
+    /// Where a string kustomize cannot print at `place` was read.
+    pub fn unprintable(&self, obj: &Value, place: &[Step]) -> Option<(usize, usize, String)> {
+        self.at(obj, place).find_map(|n| match n {
+            Note::Unprintable { line, col, message } => Some((*line, *col, message.clone())),
+            _ => None,
+        })
     }
 
     /// What a JSON round trip prints and reads back where it differs from

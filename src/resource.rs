@@ -193,6 +193,44 @@ impl Resource {
         }
     }
     /// `Deployment/spark-worker in namespace spark-b (from base/worker.yaml:1)`.
+    /// kustomize cannot print a string with some control characters
+    /// (`yaml::check_round_trip`): an object reaching the output with one
+    /// fails the build, at the line it was read from where known.
+    pub fn check_printable(&self) -> Result<()> {
+        fn find(v: &Value, at: &mut crate::aliases::Place) -> Option<String> {
+            match v {
+                Value::String(s) => crate::yaml::check_round_trip(s).err(),
+                Value::Array(a) => a.iter().enumerate().find_map(|(i, e)| {
+                    at.push(crate::aliases::Step::Index(i));
+                    let r = find(e, at);
+                    if r.is_none() {
+                        at.pop();
+                    }
+                    r
+                }),
+                Value::Object(m) => m.iter().find_map(|(k, e)| {
+                    at.push(crate::aliases::Step::Key(k.clone()));
+                    let r = find(e, at);
+                    if r.is_none() {
+                        at.pop();
+                    }
+                    r
+                }),
+                _ => None,
+            }
+        }
+        let mut at = Vec::new();
+        let Some(message) = find(&self.obj, &mut at) else {
+            return Ok(());
+        };
+        let e = Error::new(ErrorKind::Resource, format!("invalid YAML: {message}"));
+        Err(match (self.notes.unprintable(&self.obj, &at), &self.origin) {
+            (Some((line, col, _)), Some(o)) => e.file(&o.file).pos(line, col),
+            _ => e.resource(self.describe()),
+        }
+        .hint("remove the character or write it as an escape the output can carry"))
+    }
+
     /// kustomize fails when a step leaves an object without a kind or a
     /// name (or not a mapping at all): so does kcompile, naming the step and
     /// the object as it was before.

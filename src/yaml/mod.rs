@@ -17,4 +17,5 @@ pub use parse::{
     parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, resolve_plain, retag, Document, RawField,
     RawScalar, Stream, YamlError,
 };
+pub(crate) use parse::check_round_trip;
 pub use text::{check_printable, decode, is_blank_stream, Decoded};

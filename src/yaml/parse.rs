@@ -188,6 +188,11 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
         }
         for (i, mut d) in docs.into_iter().enumerate() {
             d.line += shift;
+            for (_, n) in d.notes.iter_mut() {
+                if let Note::Unprintable { line, .. } = n {
+                    *line += shift;
+                }
+            }
             if !one_piece {
                 d.raw.retain(|(item, _)| item.is_none());
             }
@@ -487,7 +492,21 @@ impl Builder {
                 }
                 let mut nodes = 1;
                 if let Value::String(s) = &r.value {
-                    check_round_trip(s).map_err(|m| err_at(mark, m))?;
+                    if let Err(m) = check_round_trip(s) {
+                        // An object's value fails only when kustomize prints
+                        // it: a patch may still delete the object.
+                        match self.place().filter(|_| self.mode.kyaml) {
+                            Some(place) => self.notes.push((
+                                place,
+                                Note::Unprintable {
+                                    line: mark.line(),
+                                    col: mark.col() + 1,
+                                    message: m,
+                                },
+                            )),
+                            None => return Err(err_at(mark, m)),
+                        }
+                    }
                     nodes += s.len() / SCALAR_BYTES_PER_NODE;
                 }
                 let node = Node {
@@ -711,7 +730,7 @@ impl Builder {
 
 /// kustomize cannot print some characters: go-yaml v2 rejects raw C1
 /// controls (except NEL), DEL and U+FFFE/U+FFFF when it re-reads the JSON. Fail like it does instead of printing something.
-fn check_round_trip(s: &str) -> Result<(), String> {
+pub(crate) fn check_round_trip(s: &str) -> Result<(), String> {
     if !s.bytes().any(|b| b == 0x7f || b >= 0xc2) {
         return Ok(());
     }
