@@ -330,9 +330,9 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
         r.store_prev_id();
     }
     // Where kustomize has rewritten the annotations as strings (recording
-    // an origin or an earlier transformer), they keep their texts through
-    // the JSON round trip.
-    if opts.annotations_rewritten || !r.transformations.is_empty() {
+    // an earlier transformer, with buildMetadata on), they keep their texts
+    // through the JSON round trip; recording an origin sets one entry only.
+    if !r.transformations.is_empty() {
         r.stringify_annotations();
     }
     // Internal annotations (a previous name, a generated object's hash
