@@ -71,6 +71,29 @@ pub fn classify_docs(docs: Vec<SmpDoc>, src: &Source) -> Result<Parsed> {
             ),
         ));
     }
+    // kustomize reads strategic-merge patches as objects: each needs a
+    // kind and (unless a List) a name, even where a target selects.
+    for d in &docs {
+        let kind = d.value.get("kind").and_then(Value::as_str).unwrap_or("");
+        let name = d
+            .value
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let missing = if kind.is_empty() {
+            "kind"
+        } else if name.is_empty() && !kind.ends_with("List") {
+            "metadata.name"
+        } else {
+            continue;
+        };
+        return Err(perr(
+            src,
+            format!("unable to parse SM or JSON patch: the strategic-merge patch has no `{missing}`"),
+        )
+        .hint("a strategic-merge patch is written as the object it patches: give it `kind` and `metadata.name` (a `target:` selects the objects; the name in the patch is then ignored)"));
+    }
     Ok(Parsed::Smp(docs))
 }
 
