@@ -37,6 +37,9 @@ pub enum Note {
     /// A folded scalar kustomize keeps as read (an annotation) until a
     /// JSON round trip prints it: then it reads back as `printed`.
     Reprinted { value: String, printed: String },
+    /// A field with no value at all (`key:`), which a strategic merge
+    /// drops; a written `null` or `~` it keeps.
+    EmptyNull,
     /// A string kustomize cannot print (`yaml::check_round_trip`), where
     /// it was read; an error once it reaches the output.
     Unprintable {
@@ -54,6 +57,7 @@ impl Note {
             Note::Merge => v.as_str() == Some("<<"),
             Note::Quoted { value } | Note::Reprinted { value, .. } => v.as_str() == Some(value),
             Note::Untagged { value, .. } | Note::Text { value, .. } => v == value,
+            Note::EmptyNull => v.is_null(),
             Note::Unprintable { .. } => v
                 .as_str()
                 .is_some_and(|s| crate::yaml::check_round_trip(s).is_err()),
@@ -149,6 +153,10 @@ impl Notes {
             Note::Text { text, .. } | Note::Untagged { text, .. } => Some(text.clone()),
             _ => None,
         })
+    }
+
+    pub fn is_empty_null(&self, obj: &Value, place: &[Step]) -> bool {
+        self.at(obj, place).any(|n| matches!(n, Note::EmptyNull))
     }
 
     pub fn is_quoted(&self, obj: &Value, place: &[Step]) -> bool {

@@ -5,7 +5,8 @@
 //! new list elements *prepended* (patch order first, then target-only
 //! elements). Behaviours reproduced here, all checked against kustomize v5.5:
 //! - maps merge recursively; a patch `null` clears a field; target fields
-//!   holding `null` are dropped wherever the walk passes;
+//!   with no value at all (`key:`) are dropped wherever the walk passes,
+//!   a written `null` stays;
 //! - lists merge element-wise only when the schema gives a `merge` strategy;
 //!   otherwise (including custom resources without schema: kustomize does not
 //!   infer keys here) the patch list replaces the target list;
@@ -240,8 +241,15 @@ impl<'s> Walker<'s> {
             return Err(self.err(format!("nested deeper than {MAX_DEPTH} levels")));
         }
         if origin.is_none() && dest.is_null() {
-            // Nothing to apply: kustomize keeps even explicit nulls here.
-            return Ok(Out::InPlace);
+            // Nothing to apply: kustomize keeps a written `null` or `~`,
+            // and drops a field with no value at all (`key:`).
+            let empty = self
+                .styles
+                .as_ref()
+                .zip(self.dest_at.as_ref())
+                .and_then(|(st, at)| Some(st.notes.is_empty_null(st.before?, at)))
+                .unwrap_or(false);
+            return Ok(if empty { Out::Clear } else { Out::InPlace });
         }
         let dk = kind_of(dest);
         let ok = origin.map_or(Kind::Empty, kind_of);

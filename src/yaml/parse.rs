@@ -374,6 +374,9 @@ impl Builder {
                 }
                 Note::Quoted { value: s.clone() }
             }
+            Value::Null if !tagged && read.is_empty() && matches!(style, TScalarStyle::Plain) => {
+                Note::EmptyNull
+            }
             v @ (Value::Number(_) | Value::Bool(_)) if !tagged => {
                 if v.to_string() == read {
                     return;
