@@ -135,6 +135,11 @@ impl Notes {
         })
     }
 
+    /// Whether the scalar at `place` is a folded block scalar.
+    pub fn is_folded(&self, obj: &Value, place: &[Step]) -> bool {
+        self.at(obj, place).any(|n| matches!(n, Note::Folded { .. }))
+    }
+
     pub fn is_merge(&self, obj: &Value, place: &[Step]) -> bool {
         self.at(obj, place).any(|n| matches!(n, Note::Merge))
     }

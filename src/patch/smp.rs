@@ -99,6 +99,7 @@ pub fn strategic_merge_noted(
         origin_at,
         patch: styles_patch,
         in_field: false,
+        dest_present: false,
     };
     match w.walk(target, Some(patch), None, false)? {
         Out::InPlace => {}
@@ -206,6 +207,9 @@ struct Walker<'s> {
     /// The position walked is a field of a map (kyaml sets it with its
     /// field setter), not a list element.
     in_field: bool,
+    /// The map field walked exists in the target (kyaml's field setter
+    /// copies the style of an existing field only).
+    dest_present: bool,
 }
 
 impl<'s> Walker<'s> {
@@ -299,6 +303,24 @@ impl<'s> Walker<'s> {
                 let (notes, before, at) = noted()?;
                 notes.untagged_text(before, at).map(Value::String)
             }
+            // The patch's scalar takes the target's style: a folded one
+            // over a scalar written otherwise prints as read; a string over
+            // a folded one is printed folded.
+            Some(Value::String(p)) if self.dest_present && !dest.is_object() && !dest.is_array() => {
+                let dest_folded =
+                    noted().is_some_and(|(notes, before, at)| notes.is_folded(before, at));
+                let patch_read = self
+                    .styles
+                    .as_ref()
+                    .zip(self.origin_at.as_ref().zip(self.patch.as_ref()))
+                    .and_then(|(st, (at, patch))| st.patch_notes.folded_read(patch, at));
+                match patch_read {
+                    Some(read) if !dest_folded => Some(Value::String(read)),
+                    Some(_) => None,
+                    None if dest_folded => crate::yaml::folded_value(p).map(Value::String),
+                    None => None,
+                }
+            }
             Some(p @ (Value::Number(_) | Value::Bool(_))) => {
                 let d = dest.as_str()?;
                 let quoted = d.contains('\n')
@@ -371,13 +393,14 @@ impl<'s> Walker<'s> {
                 omap.and_then(|m| m.get(&name))
             };
             self.path.push(name.clone());
-            let mut tmp = Value::Null;
-            let slot = tmap.get_mut(&name).unwrap_or(&mut tmp);
+            self.dest_present = tmap.contains_key(&name);
             let parent_at = self.dest_at.take();
             self.dest_at = parent_at
                 .as_ref()
                 .filter(|_| !added)
                 .map(|p| [p.as_slice(), &[Step::Key(name.clone())]].concat());
+            let mut tmp = Value::Null;
+            let slot = tmap.get_mut(&name).unwrap_or(&mut tmp);
             let parent_origin_at = self.origin_at.take();
             self.origin_at = parent_origin_at
                 .as_ref()

@@ -18,4 +18,10 @@ pub use parse::{
     RawScalar, Stream, YamlError,
 };
 pub(crate) use parse::check_round_trip;
+
+/// The value kustomize prints for `value` held as a folded block scalar;
+/// `None` where that depends on the nesting depth.
+pub(crate) fn folded_value(value: &str) -> Option<String> {
+    folded::kustomize_value(value).ok()
+}
 pub use text::{check_printable, decode, is_blank_stream, Decoded};

@@ -360,10 +360,10 @@ impl Builder {
     /// Notes a scalar needs (see `notes`): its folded text as read, a plain
     /// `<<`, a quoted string that could have been plain, a number or
     /// boolean written other than as JSON writes it.
-    fn note(&mut self, read: &str, printed: &str, style: TScalarStyle, tagged: bool, r: &Resolved) {
+    fn note(&mut self, read: &str, style: TScalarStyle, tagged: bool, r: &Resolved) {
         let note = match &r.value {
             Value::String(_) if tagged => return,
-            Value::String(s) if read != printed => Note::Folded {
+            Value::String(s) if matches!(style, TScalarStyle::Folded) => Note::Folded {
                 read: read.to_string(),
                 printed: s.clone(),
             },
@@ -474,7 +474,8 @@ impl Builder {
                 let r = resolve_scalar(text, style, tag.as_ref(), self.mode.v2)
                     .map_err(|m| err_at(mark, m))?;
                 if let (Some(read), Some(printed)) = (&read, &printed) {
-                    self.note(read, printed, style, tag.is_some(), &r);
+                    let _ = printed;
+                    self.note(read, style, tag.is_some(), &r);
                     if annotation && matches!(style, TScalarStyle::Folded) && tag.is_none() {
                         // Kept as read, but a JSON round trip (a JSON patch)
                         // prints it first.
