@@ -19,6 +19,7 @@ pub mod fsguard;
 pub mod generate;
 pub mod generators;
 pub mod kustomization;
+pub mod limits;
 pub mod load;
 pub mod order;
 pub mod patch;

@@ -15,6 +15,6 @@ pub use emit::{stream_to_string, to_string};
 pub use locate::locate;
 pub use parse::{
     parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, retag, Document, RawField,
-    RawScalar, Stream, YamlError,
+    RawScalar, Stream, YamlError, MAX_DEPTH,
 };
 pub use text::{check_printable, decode, is_blank_stream, Decoded};

@@ -66,7 +66,7 @@ impl std::fmt::Display for YamlError {
 }
 
 /// Maximum nesting depth of a document, counting expanded aliases.
-const MAX_DEPTH: usize = 500;
+pub const MAX_DEPTH: usize = 500;
 /// Maximum number of nodes that alias expansion may add to a stream. A
 /// scalar counts one node per started `SCALAR_BYTES_PER_NODE` bytes, so an
 /// alias of a long string is as costly as the memory its copy takes.
