@@ -268,6 +268,9 @@ fn generate(
 
     let mut data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (k, v) in pairs {
+        // Sizes only: the value may be a Secret's.
+        crate::limits::check_value(&format!("the generated value of key `{k}`"), v.len() as u64)
+            .map_err(|m| kerr(m).hint(crate::limits::hint(crate::limits::VALUE_BYTES_ENV)))?;
         if data.contains_key(&k) {
             return Err(kerr(format!("illegally repeats the key `{k}`"))
                 .hint("each key may appear once across literals, files and env files"));

@@ -326,7 +326,10 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     let too_large = |len: u64| {
         Error::new(
             ErrorKind::Io,
-            format!("file is too large ({len} bytes; the limit is {limit})"),
+            format!(
+                "file is too large ({len} bytes; the limit for one file is {limit}, {})",
+                limits::FILE_BYTES_ENV
+            ),
         )
         .file(path)
         .hint(limits::hint(limits::FILE_BYTES_ENV))

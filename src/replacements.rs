@@ -182,13 +182,21 @@ pub fn run(
             );
         }
     }
+    // One budget for every replacement of this kustomization: a value
+    // copied into `*` over many list items adds up.
+    let mut budget = crate::limits::Budget::default();
     for r in &all {
-        apply(r, rm, file)?;
+        apply(r, rm, file, &mut budget)?;
     }
     Ok(())
 }
 
-fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
+fn apply(
+    r: &Replacement,
+    rm: &mut ResMap,
+    file: &Path,
+    budget: &mut crate::limits::Budget,
+) -> Result<()> {
     let Some(src) = &r.source else {
         return Err(err(
             file,
@@ -236,7 +244,9 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
         &src.field_path
     };
     let source_res = rm.get(si);
-    let mut value = fieldpath::get(&source_res.obj, &fieldpath::parse(fp))
+    let src_segs = fieldpath::parse(fp);
+    check_segments(file, src_segs.len())?;
+    let mut value = fieldpath::get(&source_res.obj, &src_segs)
         .cloned()
         .filter(|v| !v.is_null())
         .ok_or_else(|| {
@@ -294,6 +304,7 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             let before = res.aliases.snapshot(&res.obj);
             for p in &paths {
                 let segs = fieldpath::parse(p);
+                check_segments(file, segs.len())?;
                 if segs.is_empty() {
                     return Err(err(
                         file,
@@ -303,7 +314,8 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                 }
                 let create = opts.create.then_some(&value);
                 let n = fieldpath::visit(&mut res.obj, &segs, create, &mut |t, created| {
-                    set_value(t, &value, &opts, created)
+                    set_value(t, &value, &opts, created)?;
+                    budget.spend(crate::limits::size_of(t), "this replacement")
                 })
                 .map_err(|m| err(file, m).resource(desc.clone()))?;
                 if n == 0 {
@@ -328,6 +340,21 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
     rm.reindex("a replacement")
 }
 
+/// A field path longer than an object may nest (`create:` would build an
+/// object deeper than any document may be; printing it is quadratic).
+fn check_segments(file: &Path, n: usize) -> Result<()> {
+    if n > crate::limits::MAX_PATH_SEGMENTS {
+        return Err(err(
+            file,
+            format!(
+                "a replacement fieldPath has {n} segments; objects nest at most {} levels (the nesting limit)",
+                crate::limits::MAX_PATH_SEGMENTS
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result<(), String> {
     let mut value = value.clone();
     if !o.delimiter.is_empty() {
@@ -341,6 +368,11 @@ fn set_value(t: &mut Value, value: &Value, o: &Options, created: bool) -> Result
         } else {
             parts[o.index as usize] = v;
         }
+        let len = parts
+            .iter()
+            .map(|p| p.len() + o.delimiter.len())
+            .sum::<usize>();
+        crate::limits::check_value("the value with the replacement's part set", len as u64)?;
         value = Value::String(parts.join(&o.delimiter));
     }
     if created {

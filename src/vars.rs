@@ -19,12 +19,13 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
         values.insert(v.name.clone(), value_of(rm, v)?);
     }
     let mut used: HashSet<String> = HashSet::new();
+    let mut budget = crate::limits::Budget::default();
     for r in rm.resources_mut() {
         let gvk = r.gvk();
         let before = r.aliases.snapshot(&r.obj);
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
             let res = walk_lenient(&mut r.obj, &fs.segments(), &mut |node| {
-                substitute(node, &values, &mut used)
+                substitute(node, &values, &mut used, &mut budget)
             });
             if let Err(m) = res {
                 return Err(Error::new(
@@ -113,10 +114,12 @@ fn substitute(
     node: &mut Value,
     values: &HashMap<String, Value>,
     used: &mut HashSet<String>,
+    budget: &mut crate::limits::Budget,
 ) -> Result<(), String> {
     match node {
         Value::String(s) => {
-            if let Some(v) = expand(s, values, used) {
+            if let Some(v) = expand(s, values, used)? {
+                budget.spend(crate::limits::size_of(&v), "substituting vars")?;
                 *node = v;
             }
         }
@@ -129,12 +132,12 @@ fn substitute(
                 ));
             }
             for i in items.iter_mut() {
-                substitute(i, values, used)?;
+                substitute(i, values, used, budget)?;
             }
         }
         Value::Object(m) => {
             for (_, i) in m.iter_mut().filter(|(_, i)| i.is_string()) {
-                substitute(i, values, used)?;
+                substitute(i, values, used, budget)?;
             }
         }
         _ => {}
@@ -148,16 +151,22 @@ fn expand(
     input: &str,
     values: &HashMap<String, Value>,
     used: &mut HashSet<String>,
-) -> Option<Value> {
+) -> Result<Option<Value>, String> {
     if !input.contains('$') {
-        return None;
+        return Ok(None);
     }
+    // Each `$(VAR)` may copy a long value: the result is checked against
+    // the value limit before it grows, not after.
+    let grow = |out: &String, n: usize| {
+        crate::limits::check_value("the value with vars substituted", (out.len() + n) as u64)
+    };
     let b = input.as_bytes();
     let mut out = String::new();
     let mut checkpoint = 0;
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'$' && i + 1 < b.len() {
+            grow(&out, i - checkpoint)?;
             out.push_str(&input[checkpoint..i]);
             let rest = &input[i + 1..];
             let advance;
@@ -172,9 +181,11 @@ fn expand(
                             Some(v) => {
                                 used.insert(name.to_string());
                                 if input.len() == name.len() + 3 {
-                                    return Some(v.clone());
+                                    return Ok(Some(v.clone()));
                                 }
-                                out.push_str(&scalar_text(v).unwrap_or_else(|| v.to_string()));
+                                let text = scalar_text(v).unwrap_or_else(|| v.to_string());
+                                grow(&out, text.len())?;
+                                out.push_str(&text);
                             }
                             None => out.push_str(&format!("$({name})")),
                         }
@@ -197,7 +208,7 @@ fn expand(
         }
     }
     out.push_str(&input[checkpoint.min(input.len())..]);
-    Some(Value::String(out))
+    Ok(Some(Value::String(out)))
 }
 
 #[cfg(test)]
@@ -210,10 +221,10 @@ mod tests {
         m.insert("A".to_string(), json!("x"));
         m.insert("N".to_string(), json!(3));
         let mut u = HashSet::new();
-        assert_eq!(expand("a-$(A)-b", &m, &mut u), Some(json!("a-x-b")));
-        assert_eq!(expand("$(N)", &m, &mut u), Some(json!(3)));
-        assert_eq!(expand("$$(A)", &m, &mut u), Some(json!("$(A)")));
-        assert_eq!(expand("$(B)", &m, &mut u), Some(json!("$(B)")));
-        assert_eq!(expand("plain", &m, &mut u), None);
+        assert_eq!(expand("a-$(A)-b", &m, &mut u), Ok(Some(json!("a-x-b"))));
+        assert_eq!(expand("$(N)", &m, &mut u), Ok(Some(json!(3))));
+        assert_eq!(expand("$$(A)", &m, &mut u), Ok(Some(json!("$(A)"))));
+        assert_eq!(expand("$(B)", &m, &mut u), Ok(Some(json!("$(B)"))));
+        assert_eq!(expand("plain", &m, &mut u), Ok(None));
     }
 }
