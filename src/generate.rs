@@ -516,7 +516,19 @@ pub fn parse_env_file(content: &[u8], secret: bool) -> Result<Vec<(String, Strin
         if s.is_empty() || s.starts_with('#') {
             continue;
         }
-        let (k, v) = s.split_once('=').unwrap_or((s, ""));
+        let Some((k, v)) = s.split_once('=') else {
+            // kustomize takes such a value from its own environment: a tree
+            // could copy CI credentials into the output. Refused instead; a
+            // Secret's line is not quoted (it may be a pasted value).
+            let what = if secret {
+                "has no `=`".to_string()
+            } else {
+                format!("`{}` has no `=`", s.chars().take(64).collect::<String>())
+            };
+            return Err(format!(
+                "line {lineno}: {what}; kustomize would read the value from the environment of the process that builds, which kcompile refuses (the tree could copy the build machine's credentials into the output); write `KEY=` for an empty value or `KEY=value`"
+            ));
+        };
         if k.is_empty() {
             continue;
         }
