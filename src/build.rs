@@ -56,6 +56,8 @@ struct Ctx<'a> {
     /// read from a file with its origin (removed at the end unless asked
     /// for), which fails on `annotations` that are not a map.
     any_metadata: bool,
+    /// Kustomizations read so far, against `limits::kustomizations()`.
+    kustomizations: u64,
 }
 
 struct Acc {
@@ -147,6 +149,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
         origin: false,
         transformations: false,
         any_metadata: false,
+        kustomizations: 0,
     };
     let kust = load_kust(&mut ctx, &dir)?;
     let meta = &kust.k.build_metadata;
@@ -251,6 +254,23 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     if legacy {
         order::legacy_sort(&mut resources, &first, &last);
     }
+    // Bound what is printed before printing it (the copies that could
+    // make it huge were each bounded, but many of them add up).
+    let size: u64 = resources
+        .iter()
+        .map(|r| crate::limits::size_of(&r.obj))
+        .sum();
+    if size > crate::limits::output_bytes() {
+        return Err(Error::new(
+            ErrorKind::Resource,
+            format!(
+                "the output would be about {size} bytes; the limit is {} bytes (the output limit)",
+                crate::limits::output_bytes()
+            ),
+        )
+        .file(&kust.file)
+        .hint(crate::limits::hint(crate::limits::OUTPUT_BYTES_ENV)));
+    }
     Ok(Output {
         resources,
         warnings: ctx.warnings,
@@ -258,6 +278,8 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 }
 
 fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
+    ctx.kustomizations += 1;
+    crate::limits::check_kustomizations(ctx.kustomizations).map_err(|e| e.file(dir))?;
     let (file, bytes) = ctx.loader.kustomization_file(dir)?;
     let docs = load::parse_kustomization(&file, &bytes)?;
     let mut docs: Vec<Value> = docs.into_iter().map(|d| d.value).collect();

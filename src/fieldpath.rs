@@ -169,7 +169,11 @@ fn visit_at(
                     return r;
                 }
             }
-            down!(Step::Key(k.clone()), m.get_mut(k).expect("present"), &segs[1..])
+            down!(
+                Step::Key(k.clone()),
+                m.get_mut(k).expect("present"),
+                &segs[1..]
+            )
         }
         (Seg::Index(i), Value::Array(a)) => {
             // One past the end is created, as kyaml appends there.

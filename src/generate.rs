@@ -268,6 +268,9 @@ fn generate(
 
     let mut data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (k, v) in pairs {
+        // Sizes only: the value may be a Secret's.
+        crate::limits::check_value(&format!("the generated value of key `{k}`"), v.len() as u64)
+            .map_err(|m| kerr(m).hint(crate::limits::hint(crate::limits::VALUE_BYTES_ENV)))?;
         if data.contains_key(&k) {
             return Err(kerr(format!("illegally repeats the key `{k}`"))
                 .hint("each key may appear once across literals, files and env files"));
@@ -513,7 +516,19 @@ pub fn parse_env_file(content: &[u8], secret: bool) -> Result<Vec<(String, Strin
         if s.is_empty() || s.starts_with('#') {
             continue;
         }
-        let (k, v) = s.split_once('=').unwrap_or((s, ""));
+        let Some((k, v)) = s.split_once('=') else {
+            // kustomize takes such a value from its own environment: a tree
+            // could copy CI credentials into the output. Refused instead; a
+            // Secret's line is not quoted (it may be a pasted value).
+            let what = if secret {
+                "has no `=`".to_string()
+            } else {
+                format!("`{}` has no `=`", s.chars().take(64).collect::<String>())
+            };
+            return Err(format!(
+                "line {lineno}: {what}; kustomize would read the value from the environment of the process that builds, which kcompile refuses (the tree could copy the build machine's credentials into the output); write `KEY=` for an empty value or `KEY=value`"
+            ));
+        };
         if k.is_empty() {
             continue;
         }

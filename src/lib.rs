@@ -6,7 +6,6 @@
 //! outcomes to exit codes.
 
 pub mod aliases;
-pub mod notes;
 pub mod build;
 pub mod cluster;
 pub mod clusters;
@@ -20,7 +19,9 @@ pub mod fsguard;
 pub mod generate;
 pub mod generators;
 pub mod kustomization;
+pub mod limits;
 pub mod load;
+pub mod notes;
 pub mod order;
 pub mod patch;
 pub mod plugins;

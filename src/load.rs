@@ -8,6 +8,7 @@
 //! kustomization is refused rather than blocking the build.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits;
 use crate::resource::{Origin, Resource};
 use crate::yaml;
 use serde_json::Value;
@@ -22,7 +23,9 @@ use std::sync::{Arc, Mutex};
 pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// Largest input file kcompile reads (a guard against huge inputs).
+/// Largest file of live state or of an existing output folder kcompile
+/// reads; files of the input tree have their own bound
+/// (`limits::file_bytes`).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A parsed file, or the error reading or parsing it.
@@ -288,14 +291,30 @@ pub fn stream_warnings(name: &str, stream: &yaml::Stream, objects: Option<usize>
 }
 
 /// Read a regular file, refusing FIFOs, devices and oversized files.
+///
+/// `path` is the canonical path the load restriction checked. It is opened
+/// with no symlink allowed anywhere on the way (`open_checked`), so the
+/// file read is the file checked: a folder swapped for a symlink after the
+/// check makes the open fail instead of reaching outside the root. The
+/// type and size are checked on the opened file, which is opened without
+/// blocking (a FIFO swapped in cannot hold the build).
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let md = fs::metadata(path).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot read file: {}", io_reason(&e)),
-        )
-        .file(path)
+    let cannot = |e: &std::io::Error| {
+        Error::new(ErrorKind::Io, format!("cannot read file: {}", io_reason(e))).file(path)
+    };
+    let f = open_checked(path).map_err(|e| {
+        if is_swapped(&e) {
+            Error::new(
+                ErrorKind::Restriction,
+                "security; the path changed after the load restriction checked it (a symlink appeared on it); refusing to follow it",
+            )
+            .file(path)
+            .hint("something is modifying the tree while kcompile reads it; build from a tree that does not change")
+        } else {
+            cannot(&e)
+        }
     })?;
+    let md = f.metadata().map_err(|e| cannot(&e))?;
     if !md.is_file() {
         return Err(Error::new(
             ErrorKind::Io,
@@ -303,35 +322,141 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
         )
         .file(path));
     }
-    if md.len() > MAX_FILE_BYTES {
-        return Err(Error::new(
-            ErrorKind::Io,
-            format!(
-                "file is too large ({} bytes; the limit is {MAX_FILE_BYTES})",
-                md.len()
-            ),
-        )
-        .file(path));
-    }
-    let mut f = fs::File::open(path).map_err(|e| {
+    let limit = limits::file_bytes();
+    let too_large = |len: u64| {
         Error::new(
             ErrorKind::Io,
-            format!("cannot read file: {}", io_reason(&e)),
+            format!(
+                "file is too large ({len} bytes; the limit for one file is {limit}, {})",
+                limits::FILE_BYTES_ENV
+            ),
         )
         .file(path)
-    })?;
+        .hint(limits::hint(limits::FILE_BYTES_ENV))
+    };
+    if md.len() > limit {
+        return Err(too_large(md.len()));
+    }
     let mut buf = Vec::with_capacity(md.len() as usize);
-    f.by_ref()
-        .take(MAX_FILE_BYTES + 1)
+    f.take(limit + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot read file: {}", io_reason(&e)),
-            )
-            .file(path)
-        })?;
+        .map_err(|e| cannot(&e))?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(buf.len() as u64));
+    }
     Ok(buf)
+}
+
+/// An open that failed because a symlink (or a non-folder) appeared where
+/// the restriction's check found a plain path.
+fn is_swapped(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        matches!(
+            e.raw_os_error(),
+            Some(libc::ELOOP) | Some(libc::ENOTDIR) | Some(libc::EXDEV)
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// Open the canonical `path` for reading, following no symlink on the way.
+/// `openat2(RESOLVE_NO_SYMLINKS)` where the kernel has it (Linux 5.6+);
+/// else a walk from `/` opening each component with `O_NOFOLLOW`, which
+/// gives the same guarantee one component at a time.
+#[cfg(target_os = "linux")]
+fn open_checked(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::sync::atomic::AtomicBool;
+    // Set once openat2 answered ENOSYS (an old kernel, or a seccomp filter
+    // that does not know it), so the fallback is not re-probed per file.
+    static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
+    let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    if !NO_OPENAT2.load(Ordering::Relaxed) {
+        // SAFETY: open_how is plain data; zeroed then filled.
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = flags as u64;
+        how.resolve = libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+        // SAFETY: valid C string and open_how of the size passed.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                &how as *const libc::open_how,
+                std::mem::size_of::<libc::open_how>(),
+            )
+        };
+        if fd >= 0 {
+            // SAFETY: a fresh fd owned by nobody else.
+            return Ok(unsafe { fs::File::from_raw_fd(fd as i32) });
+        }
+        let e = std::io::Error::last_os_error();
+        // EAGAIN: the kernel asks to retry (a concurrent rename); the walk
+        // below is as strict and does not need it.
+        if !matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EAGAIN)) {
+            return Err(e);
+        }
+        if e.raw_os_error() == Some(libc::ENOSYS) {
+            NO_OPENAT2.store(true, Ordering::Relaxed);
+        }
+    }
+    open_walk(path, flags)
+}
+
+/// The fallback of `open_checked`: every component opened relative to the
+/// one before, with `O_NOFOLLOW`.
+#[cfg(target_os = "linux")]
+fn open_walk(path: &Path, flags: i32) -> std::io::Result<fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let open_at = |dir: i32, name: &std::ffi::OsStr, flags: i32| -> std::io::Result<OwnedFd> {
+        let c = std::ffi::CString::new(name.as_bytes())
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: valid C string; the fd returned is owned by the result.
+        let fd =
+            unsafe { libc::openat(dir, c.as_ptr(), flags | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+        if fd < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        }
+    };
+    let names: Vec<&std::ffi::OsStr> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(Ok(n)),
+            Component::RootDir => None,
+            // A canonical path has neither; refuse rather than interpret.
+            _ => Some(Err(())),
+        })
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    if !path.is_absolute() || names.is_empty() {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut dir = open_at(
+        libc::AT_FDCWD,
+        std::ffi::OsStr::new("/"),
+        libc::O_PATH | libc::O_DIRECTORY,
+    )?;
+    for n in &names[..names.len() - 1] {
+        dir = open_at(dir.as_raw_fd(), n, libc::O_PATH | libc::O_DIRECTORY)?;
+    }
+    let f = open_at(dir.as_raw_fd(), names[names.len() - 1], flags)?;
+    Ok(fs::File::from(f))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_checked(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
 }
 
 /// Turn parsed documents into resources: skip empty documents, expand

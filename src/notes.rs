@@ -29,14 +29,28 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Note {
-    Folded { read: String, printed: String },
+    Folded {
+        read: String,
+        printed: String,
+    },
     Merge,
-    Untagged { text: String, value: Value },
-    Quoted { value: String },
-    Text { text: String, value: Value },
+    Untagged {
+        text: String,
+        value: Value,
+    },
+    Quoted {
+        value: String,
+    },
+    Text {
+        text: String,
+        value: Value,
+    },
     /// A folded scalar kustomize keeps as read (an annotation) until a
     /// JSON round trip prints it: then it reads back as `printed`.
-    Reprinted { value: String, printed: String },
+    Reprinted {
+        value: String,
+        printed: String,
+    },
     /// A field with no value at all (`key:`), which a strategic merge
     /// drops; a written `null` or `~` it keeps.
     EmptyNull,
@@ -137,7 +151,8 @@ impl Notes {
 
     /// Whether the scalar at `place` is a folded block scalar.
     pub fn is_folded(&self, obj: &Value, place: &[Step]) -> bool {
-        self.at(obj, place).any(|n| matches!(n, Note::Folded { .. }))
+        self.at(obj, place)
+            .any(|n| matches!(n, Note::Folded { .. }))
     }
 
     pub fn is_merge(&self, obj: &Value, place: &[Step]) -> bool {
@@ -165,7 +180,8 @@ impl Notes {
     }
 
     pub fn is_quoted(&self, obj: &Value, place: &[Step]) -> bool {
-        self.at(obj, place).any(|n| matches!(n, Note::Quoted { .. }))
+        self.at(obj, place)
+            .any(|n| matches!(n, Note::Quoted { .. }))
     }
 
     /// Drops the notes that no longer describe `obj`.

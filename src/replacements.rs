@@ -182,13 +182,21 @@ pub fn run(
             );
         }
     }
+    // One budget for every replacement of this kustomization: a value
+    // copied into `*` over many list items adds up.
+    let mut budget = crate::limits::Budget::default();
     for r in &all {
-        apply(r, rm, file)?;
+        apply(r, rm, file, &mut budget)?;
     }
     Ok(())
 }
 
-fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
+fn apply(
+    r: &Replacement,
+    rm: &mut ResMap,
+    file: &Path,
+    budget: &mut crate::limits::Budget,
+) -> Result<()> {
     let Some(src) = &r.source else {
         return Err(err(
             file,
@@ -236,7 +244,9 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
         &src.field_path
     };
     let source_res = rm.get(si);
-    let found = fieldpath::find(&source_res.obj, &fieldpath::parse(fp));
+    let src_segs = fieldpath::parse(fp);
+    check_segments(file, src_segs.len())?;
+    let found = fieldpath::find(&source_res.obj, &src_segs);
     // kustomize copies the source node's text: `0x1F` stays `0x1F`.
     let mut src_text = found
         .as_ref()
@@ -275,7 +285,6 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
     // Without a delimiter kustomize copies from the source node itself: a
     // target that is the source field sees what earlier targets wrote there.
     let live = src.options.as_ref().is_none_or(|o| o.delimiter.is_empty());
-    let src_segs = fieldpath::parse(fp);
     for t in &r.targets {
         let Some(select) = &t.select else {
             return Err(err(file, "target must specify resources to select"));
@@ -303,7 +312,9 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             let desc = res.describe();
             if live {
                 let s = rm.get(si);
-                if let Some((at, v)) = fieldpath::find(&s.obj, &src_segs).filter(|(_, v)| !v.is_null()) {
+                if let Some((at, v)) =
+                    fieldpath::find(&s.obj, &src_segs).filter(|(_, v)| !v.is_null())
+                {
                     src_text = s.notes.text(&s.obj, &at).or_else(|| scalar_text(v));
                     value = v.clone();
                 }
@@ -312,6 +323,7 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
             let before = res.aliases.snapshot(&res.obj);
             for p in &paths {
                 let segs = fieldpath::parse(p);
+                check_segments(file, segs.len())?;
                 if segs.is_empty() {
                     return Err(err(
                         file,
@@ -330,7 +342,8 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
                 let create = opts.create.then_some(&value);
                 let notes = &mut res.notes;
                 let n = fieldpath::visit(&mut res.obj, &segs, create, &mut |t, created, at| {
-                    set_value(t, &value, src_text.as_deref(), &opts, created, at, notes)
+                    set_value(t, &value, src_text.as_deref(), &opts, created, at, notes)?;
+                    budget.spend(crate::limits::size_of(t), "this replacement")
                 })
                 .map_err(|m| err(file, m).resource(desc.clone()))?;
                 if n == 0 {
@@ -355,6 +368,21 @@ fn apply(r: &Replacement, rm: &mut ResMap, file: &Path) -> Result<()> {
     rm.reindex("a replacement")
 }
 
+/// A field path longer than an object may nest (`create:` would build an
+/// object deeper than any document may be; printing it is quadratic).
+fn check_segments(file: &Path, n: usize) -> Result<()> {
+    if n > crate::limits::MAX_PATH_SEGMENTS {
+        return Err(err(
+            file,
+            format!(
+                "a replacement fieldPath has {n} segments; objects nest at most {} levels (the nesting limit)",
+                crate::limits::MAX_PATH_SEGMENTS
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn set_value(
     t: &mut Value,
     value: &Value,
@@ -377,6 +405,11 @@ fn set_value(
         } else {
             parts[o.index as usize] = v;
         }
+        let len = parts
+            .iter()
+            .map(|p| p.len() + o.delimiter.len())
+            .sum::<usize>();
+        crate::limits::check_value("the value with the replacement's part set", len as u64)?;
         value = Value::String(parts.join(&o.delimiter));
         text = scalar_text(&value);
     }
@@ -388,7 +421,11 @@ fn set_value(
     } else {
         notes.untagged_text_of(at, t).map(|_| ())
     };
-    if let (Some(()), Some(text)) = (untagged, text.as_ref().filter(|_| !value.is_object() && !value.is_array())) {
+    if let (Some(()), Some(text)) = (
+        untagged,
+        text.as_ref()
+            .filter(|_| !value.is_object() && !value.is_array()),
+    ) {
         let v = crate::yaml::resolve_plain(text);
         notes.remove_at(at);
         if !v.is_string() {

@@ -64,6 +64,7 @@ impl ResMap {
             ))
             .hint("each object may be defined once per build; remove one, or give them different names or namespaces"));
         }
+        crate::limits::check_objects(self.list.len() + 1)?;
         self.index.insert(key, self.list.len());
         self.prev_index.take();
         self.list.push(r);

@@ -224,11 +224,13 @@ impl Resource {
             return Ok(());
         };
         let e = Error::new(ErrorKind::Resource, format!("invalid YAML: {message}"));
-        Err(match (self.notes.unprintable(&self.obj, &at), &self.origin) {
-            (Some((line, col, _)), Some(o)) => e.file(&o.file).pos(line, col),
-            _ => e.resource(self.describe()),
-        }
-        .hint("remove the character or write it as an escape the output can carry"))
+        Err(
+            match (self.notes.unprintable(&self.obj, &at), &self.origin) {
+                (Some((line, col, _)), Some(o)) => e.file(&o.file).pos(line, col),
+                _ => e.resource(self.describe()),
+            }
+            .hint("remove the character or write it as an escape the output can carry"),
+        )
     }
 
     /// kustomize fails when a step leaves an object without a kind or a

@@ -1,13 +1,13 @@
 //! The legacy `vars`: `$(VAR)` in the fields kustomize allows (its
 //! varReference field specs) is replaced by a field of a named object.
 
+use crate::aliases::{Place, Step};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fieldpath::{self, scalar_text};
 use crate::kustomization::Var;
+use crate::notes::Notes;
 use crate::resmap::ResMap;
 use crate::resource::Gvk;
-use crate::aliases::{Place, Step};
-use crate::notes::Notes;
 use crate::transform::fieldspec::{walk_lenient_at, FieldSpec};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -21,6 +21,7 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
         values.insert(v.name.clone(), value_of(rm, v)?);
     }
     let mut used: HashSet<String> = HashSet::new();
+    let mut budget = crate::limits::Budget::default();
     for r in rm.resources_mut() {
         let gvk = r.gvk();
         let before = r.aliases.snapshot(&r.obj);
@@ -34,11 +35,8 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
             let notes = &r.notes;
             let res = walk_lenient_at(&mut r.obj, &fs.segments(), &mut |node, at| {
-                let node_notes = NodeNotes {
-                    notes,
-                    obj: &seen,
-                };
-                substitute(node, at, &node_notes, &values, &mut used)
+                let node_notes = NodeNotes { notes, obj: &seen };
+                substitute(node, at, &node_notes, &values, &mut used, &mut budget)
             });
             if let Err(m) = res {
                 return Err(Error::new(
@@ -155,13 +153,21 @@ fn substitute_scalar(
     notes: &NodeNotes,
     values: &HashMap<String, Value>,
     used: &mut HashSet<String>,
-) {
+    budget: &mut crate::limits::Budget,
+) -> Result<(), String> {
     let Some(text) = notes.text(node, at) else {
-        return;
+        return Ok(());
     };
     // The filter sets every string it visits (tagging it a string, its
     // style reset), replaced or not.
-    *node = expand(&text, values, used).unwrap_or(Value::String(text));
+    *node = match expand(&text, values, used)? {
+        Some(v) => {
+            budget.spend(crate::limits::size_of(&v), "substituting vars")?;
+            v
+        }
+        None => Value::String(text),
+    };
+    Ok(())
 }
 
 fn substitute(
@@ -170,6 +176,7 @@ fn substitute(
     notes: &NodeNotes,
     values: &HashMap<String, Value>,
     used: &mut HashSet<String>,
+    budget: &mut crate::limits::Budget,
 ) -> Result<(), String> {
     let mut at = at.clone();
     match node {
@@ -192,7 +199,7 @@ fn substitute(
             }
             for (i, item) in items.iter_mut().enumerate() {
                 at.push(Step::Index(i));
-                substitute_scalar(item, &at, notes, values, used);
+                substitute_scalar(item, &at, notes, values, used, budget)?;
                 at.pop();
             }
         }
@@ -202,11 +209,11 @@ fn substitute(
                     continue;
                 }
                 at.push(Step::Key(k.clone()));
-                substitute_scalar(v, &at, notes, values, used);
+                substitute_scalar(v, &at, notes, values, used, budget)?;
                 at.pop();
             }
         }
-        _ => substitute_scalar(node, &at, notes, values, used),
+        _ => substitute_scalar(node, &at, notes, values, used, budget)?,
     }
     Ok(())
 }
@@ -217,16 +224,22 @@ fn expand(
     input: &str,
     values: &HashMap<String, Value>,
     used: &mut HashSet<String>,
-) -> Option<Value> {
+) -> Result<Option<Value>, String> {
     if !input.contains('$') {
-        return None;
+        return Ok(None);
     }
+    // Each `$(VAR)` may copy a long value: the result is checked against
+    // the value limit before it grows, not after.
+    let grow = |out: &String, n: usize| {
+        crate::limits::check_value("the value with vars substituted", (out.len() + n) as u64)
+    };
     let b = input.as_bytes();
     let mut out = String::new();
     let mut checkpoint = 0;
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'$' && i + 1 < b.len() {
+            grow(&out, i - checkpoint)?;
             out.push_str(&input[checkpoint..i]);
             let rest = &input[i + 1..];
             let advance;
@@ -241,9 +254,11 @@ fn expand(
                             Some(v) => {
                                 used.insert(name.to_string());
                                 if input.len() == name.len() + 3 {
-                                    return Some(v.clone());
+                                    return Ok(Some(v.clone()));
                                 }
-                                out.push_str(&scalar_text(v).unwrap_or_else(|| v.to_string()));
+                                let text = scalar_text(v).unwrap_or_else(|| v.to_string());
+                                grow(&out, text.len())?;
+                                out.push_str(&text);
                             }
                             None => out.push_str(&format!("$({name})")),
                         }
@@ -266,7 +281,7 @@ fn expand(
         }
     }
     out.push_str(&input[checkpoint.min(input.len())..]);
-    Some(Value::String(out))
+    Ok(Some(Value::String(out)))
 }
 
 #[cfg(test)]
@@ -279,10 +294,10 @@ mod tests {
         m.insert("A".to_string(), json!("x"));
         m.insert("N".to_string(), json!(3));
         let mut u = HashSet::new();
-        assert_eq!(expand("a-$(A)-b", &m, &mut u), Some(json!("a-x-b")));
-        assert_eq!(expand("$(N)", &m, &mut u), Some(json!(3)));
-        assert_eq!(expand("$$(A)", &m, &mut u), Some(json!("$(A)")));
-        assert_eq!(expand("$(B)", &m, &mut u), Some(json!("$(B)")));
-        assert_eq!(expand("plain", &m, &mut u), None);
+        assert_eq!(expand("a-$(A)-b", &m, &mut u), Ok(Some(json!("a-x-b"))));
+        assert_eq!(expand("$(N)", &m, &mut u), Ok(Some(json!(3))));
+        assert_eq!(expand("$$(A)", &m, &mut u), Ok(Some(json!("$(A)"))));
+        assert_eq!(expand("$(B)", &m, &mut u), Ok(Some(json!("$(B)"))));
+        assert_eq!(expand("plain", &m, &mut u), Ok(None));
     }
 }

@@ -150,7 +150,7 @@ fn oversized_file_is_refused_unread() {
         .write(true)
         .open(tmp.path().join("big.yaml"))
         .unwrap();
-    f.set_len(kcompile::load::MAX_FILE_BYTES + 1).unwrap();
+    f.set_len(kcompile::limits::MAX_FILE_BYTES + 1).unwrap();
     let out = kcompile(&[&d]);
     out.assert_error_naming("big.yaml");
     out.assert_stderr_has("too large");

@@ -93,3 +93,67 @@ fn errors_about_a_secret_value_do_not_quote_it() {
         }
     }
 }
+
+/// An env-file line without `=`: kustomize takes the value from the
+/// environment of the process, which would copy the build machine's
+/// credentials into the output. kcompile refuses the line, with the line
+/// number, quoting nothing of a Secret's file.
+#[test]
+fn an_env_line_without_equals_is_refused_not_read_from_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env_value = "Build-Machine-Credential-31";
+    for (gen, quoted) in [("secretGenerator", false), ("configMapGenerator", true)] {
+        write_tree(
+            tmp.path(),
+            &[
+                (
+                    "kustomization.yaml",
+                    &format!("{gen}:\n- name: g\n  envs: [e.env]\n"),
+                ),
+                ("e.env", "A=1\nCI_TOKEN_FOR_TEST\n"),
+            ],
+        );
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"));
+        cmd.arg(tmp.path()).env("CI_TOKEN_FOR_TEST", env_value);
+        let r = cmd.output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&r.stdout),
+            String::from_utf8_lossy(&r.stderr),
+        );
+        assert_eq!(r.status.code(), Some(2), "{gen}: {stderr}");
+        assert!(stdout.is_empty(), "{gen}: {stdout}");
+        assert!(stderr.contains("e.env"), "{gen}: {stderr}");
+        assert!(stderr.contains("line 2"), "{gen}: {stderr}");
+        assert!(stderr.contains("environment"), "{gen}: {stderr}");
+        assert_eq!(
+            stderr.contains("CI_TOKEN_FOR_TEST"),
+            quoted,
+            "{gen}: {stderr}"
+        );
+        assert!(!stderr.contains(env_value), "{gen}: {stderr}");
+    }
+}
+
+/// Validation findings about a Secret whose `apiVersion` is missing or
+/// `core/v1` never quote its values (the same test as masking uses).
+#[test]
+fn validation_masks_secrets_without_a_plain_api_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    for av in ["", "apiVersion: core/v1\n"] {
+        write_tree(
+            tmp.path(),
+            &[
+                ("kustomization.yaml", "resources: [s.yaml]\n"),
+                (
+                    "s.yaml",
+                    &format!(
+                        "{av}kind: Secret\nmetadata:\n  name: s\ndata:\n  k: {VALUE}!\n  n: [{VALUE}]\n"
+                    ),
+                ),
+            ],
+        );
+        let r = kcompile_with(&["validate", tmp.path().to_str().unwrap()], None);
+        assert!(!r.stderr.contains(VALUE), "{r}");
+        assert!(!r.stdout.contains(VALUE), "{r}");
+    }
+}

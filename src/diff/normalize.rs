@@ -63,12 +63,16 @@ pub fn drop_nulls(v: &mut Value) {
 
 /// Whether `v` is a Secret of the core group, whatever its version field
 /// says (exports may drop `apiVersion`): its values must never print.
+/// The one test for "this object's values are secret": build errors,
+/// `--check` and `kcompile diff` masking and validation findings all use
+/// it. A version field that is missing, not a string or without a group
+/// means the core group; `core/…` is read as the core group too.
 pub fn is_secret(v: &Value) -> bool {
     v.get("kind").and_then(Value::as_str) == Some("Secret")
-        && !v
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .is_some_and(|av| av.contains('/'))
+        && match v.get("apiVersion").and_then(Value::as_str) {
+            Some(av) => matches!(av.split_once('/'), None | Some(("" | "core", _))),
+            None => true,
+        }
 }
 
 /// Fold a Secret's `stringData` into `data` (base64), as the API server does.
@@ -441,6 +445,9 @@ mod tests {
                 s["apiVersion"] = av;
             }
             assert!(is_secret(&s), "{s}");
+        }
+        for av in [json!("core/v1"), json!("/v1"), json!(1)] {
+            assert!(is_secret(&json!({"apiVersion": av, "kind": "Secret"})));
         }
         assert!(!is_secret(
             &json!({"apiVersion": "example.com/v1", "kind": "Secret"})

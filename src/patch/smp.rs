@@ -306,7 +306,9 @@ impl<'s> Walker<'s> {
             // The patch's scalar takes the target's style: a folded one
             // over a scalar written otherwise prints as read; a string over
             // a folded one is printed folded.
-            Some(Value::String(p)) if self.dest_present && !dest.is_object() && !dest.is_array() => {
+            Some(Value::String(p))
+                if self.dest_present && !dest.is_object() && !dest.is_array() =>
+            {
                 let dest_folded =
                     noted().is_some_and(|(notes, before, at)| notes.is_folded(before, at));
                 let patch_read = self

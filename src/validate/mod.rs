@@ -121,7 +121,8 @@ pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
         let mut no_schema = std::collections::BTreeSet::new();
         for r in resources {
             let masked;
-            let obj = if r.kind() == "Secret" {
+            let secret = crate::diff::normalize::is_secret(&r.obj);
+            let obj = if secret {
                 masked = mask_secret(&r.obj);
                 &masked
             } else {
@@ -129,7 +130,7 @@ pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
             };
             let vs = match bundle.validate(obj) {
                 schema::Outcome::Checked(mut vs) => {
-                    if r.kind() == "Secret" {
+                    if secret {
                         semantic::secret_data(&r.obj, &mut vs);
                     }
                     vs

@@ -1104,7 +1104,7 @@ mod tests {
                 vs
             }
         };
-        if obj["kind"] == "Secret" {
+        if crate::diff::normalize::is_secret(obj) {
             super::secret_data(obj, &mut vs);
         }
         vs.into_iter()

@@ -13,11 +13,11 @@ mod text;
 pub(crate) use emit::annotation_text;
 pub use emit::{stream_to_string, to_string};
 pub use locate::locate;
-pub use parse::{
-    parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, resolve_plain, retag, Document, RawField,
-    RawScalar, Stream, YamlError,
-};
 pub(crate) use parse::check_round_trip;
+pub use parse::{
+    parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, resolve_plain, retag, Document,
+    RawField, RawScalar, Stream, YamlError, MAX_DEPTH,
+};
 
 /// The value kustomize prints for `value` held as a folded block scalar;
 /// `None` where that depends on the nesting depth.

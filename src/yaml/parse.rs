@@ -71,7 +71,7 @@ impl std::fmt::Display for YamlError {
 }
 
 /// Maximum nesting depth of a document, counting expanded aliases.
-const MAX_DEPTH: usize = 500;
+pub const MAX_DEPTH: usize = 500;
 /// Maximum number of nodes that alias expansion may add to a stream. A
 /// scalar counts one node per started `SCALAR_BYTES_PER_NODE` bytes, so an
 /// alias of a long string is as costly as the memory its copy takes.
@@ -349,7 +349,10 @@ impl Builder {
         let mut out = Vec::with_capacity(self.stack.len());
         for f in &self.stack {
             match f {
-                Frame::Map { key: Some((k, _, _)), .. } => out.push(Step::Key(k.clone())),
+                Frame::Map {
+                    key: Some((k, _, _)),
+                    ..
+                } => out.push(Step::Key(k.clone())),
                 Frame::Map { key: None, .. } => return None,
                 Frame::Seq { items, .. } => out.push(Step::Index(items.len())),
             }
@@ -378,7 +381,7 @@ impl Builder {
                 Note::EmptyNull
             }
             v @ (Value::Number(_) | Value::Bool(_)) if !tagged => {
-                if v.to_string() == read {
+                if serde_json::to_string(v).is_ok_and(|j| j == read) {
                     return;
                 }
                 Note::Text {
@@ -458,7 +461,11 @@ impl Builder {
                 // kustomize rewrites annotations as strings before printing:
                 // they keep the value read.
                 let annotation = matches!(&slot, Some((_, RawField::Annotation, _)));
-                let read = if self.mode.kyaml { Some(text.clone()) } else { None };
+                let read = if self.mode.kyaml {
+                    Some(text.clone())
+                } else {
+                    None
+                };
                 if self.mode.kyaml
                     && matches!(style, TScalarStyle::Folded)
                     && tag.is_none()

@@ -80,11 +80,17 @@ pub fn kcompile(args: &[&str]) -> Out {
     kcompile_in(args, None)
 }
 
+pub fn kcompile_in(args: &[&str], cwd: Option<&Path>) -> Out {
+    kcompile_env(args, cwd, &[])
+}
+
+/// `kcompile_in` with extra environment variables (e.g. a lowered limit).
 // The child is reaped by wait4(2) below (to read its own rusage), which
 // clippy cannot see.
 #[allow(clippy::zombie_processes)]
-pub fn kcompile_in(args: &[&str], cwd: Option<&Path>) -> Out {
+pub fn kcompile_env(args: &[&str], cwd: Option<&Path>, env: &[(&str, &str)]) -> Out {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kcompile"));
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

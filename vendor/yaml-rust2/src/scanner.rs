@@ -85,6 +85,9 @@ pub struct ScanError {
     info: String,
 }
 
+/// kcompile patch: see `fetch_more_tokens`.
+const MAX_QUEUED_TOKENS: usize = 2_000_000;
+
 impl ScanError {
     /// Create a new error from a location and an error string.
     #[must_use]
@@ -793,6 +796,17 @@ impl<T: Iterator<Item = char>> Scanner<T> {
 
             if !need_more {
                 break;
+            }
+            // kcompile patch: in a flow collection a possible simple key
+            // never goes stale here (libyaml stales it after a line or
+            // 1024 characters), so a long one-line flow document queues
+            // every token until it closes: bound the queue instead of
+            // running out of memory.
+            if self.tokens.len() >= MAX_QUEUED_TOKENS {
+                return Err(ScanError::new(
+                    self.mark,
+                    "flow collection too large: more than 2000000 tokens before it can be parsed (limit of the YAML reader); write it in block style",
+                ));
             }
             self.fetch_next_token()?;
         }
