@@ -736,8 +736,8 @@ fn patch_directive_in_the_wrong_place() {
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  $patch: 7\n",
             "unknown patch strategy",
         ),
-        // A lone directive names no object.
-        ("$patch: delete\n", "no resource matches"),
+        // A lone directive names no object (kustomize: missing kind).
+        ("$patch: delete\n", "has no `kind`"),
     ] {
         let dir = tempfile::tempdir_in(tmp.path()).unwrap();
         let d = kust_with(
