@@ -824,10 +824,11 @@ impl<T: Iterator<Item = char>> Scanner<T> {
     /// This function returns an error if one of the key we would stale was required to be a key.
     fn stale_simple_keys(&mut self) -> ScanResult {
         for sk in &mut self.simple_keys {
+            // kcompile patch: a simple key spans one line and 1024 characters
+            // in flow collections too, as in libyaml and go-yaml (which also
+            // keeps a long flow document from being queued whole).
             if sk.possible
-                // If not in a flow construct, simple keys cannot span multiple lines.
-                && self.flow_level == 0
-                    && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
+                && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
             {
                 if sk.required {
                     return Err(ScanError::new(self.mark, "simple key expect ':'"));
