@@ -277,7 +277,12 @@ impl<'s> Walker<'s> {
                 Some(meta) if meta.is_associative() => self.walk_assoc(dest, origin, sch, aliased),
                 _ => Ok(replace_or_keep(origin)),
             },
-            Kind::Scalar => match self.in_field.then(|| self.styled(dest, origin)).flatten() {
+            // An added subtree is walked against a copy of itself: no
+            // target style to take.
+            Kind::Scalar => match (self.in_field && !aliased)
+                .then(|| self.styled(dest, origin))
+                .flatten()
+            {
                 Some(v) => Ok(Out::New(v)),
                 None => Ok(replace_or_keep(origin)),
             },
