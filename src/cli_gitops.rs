@@ -147,11 +147,15 @@ fn print_report(r: &Report, strict: bool, label: Option<&str>) -> bool {
     }
     let failed = r.failed(strict);
     if failed {
-        let lints = if strict { r.warnings.len() } else { 0 };
+        // Lint findings fail the build only under --strict: name them then.
+        let lints = if strict && !r.warnings.is_empty() {
+            format!(", {} lint finding(s) under --strict", r.warnings.len())
+        } else {
+            String::new()
+        };
         eprint(&format!(
-            "{pre}error: validation failed ({} schema error(s), {} lint finding(s) under --strict)",
-            r.errors.len(),
-            lints
+            "{pre}error: validation failed ({} schema error(s){lints})",
+            r.errors.len()
         ));
     }
     failed

@@ -82,6 +82,12 @@ fn schema_error_names_object_path_value_and_file() {
         "{}",
         err(&o)
     );
+    // The summary speaks of --strict only when it was given.
+    assert!(
+        err(&o).contains("validation failed (1 schema error(s))") && !err(&o).contains("--strict"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]
@@ -250,6 +256,13 @@ fn lint_case(docs: &str, lint: &str, expect: bool) {
         "{}",
         err(&o)
     );
+    if expect {
+        assert!(
+            err(&o).contains("lint finding(s) under --strict)"),
+            "{}",
+            err(&o)
+        );
+    }
 }
 
 const MASTER_SVC: &str = "apiVersion: v1
