@@ -142,6 +142,21 @@ impl Notes {
         })
     }
 
+    /// Whether the scalar `v` at `place` was written quoted or as a block
+    /// (a note says so, or its text could not be plain).
+    pub fn is_styled(&self, place: &[Step], v: &Value) -> bool {
+        if v.as_str()
+            .is_some_and(|s| s.contains('\n') || !crate::yaml::resolve_plain(s).is_string())
+        {
+            return true;
+        }
+        self.0.iter().any(|(p, n)| {
+            p.as_slice() == place
+                && matches!(n, Note::Quoted { .. } | Note::Folded { .. })
+                && n.describes(v)
+        })
+    }
+
     pub fn folded_read(&self, obj: &Value, place: &[Step]) -> Option<String> {
         self.at(obj, place).find_map(|n| match n {
             Note::Folded { read, .. } => Some(read.clone()),

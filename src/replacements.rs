@@ -428,15 +428,15 @@ fn set_value(
     ) {
         let v = crate::yaml::resolve_plain(text);
         notes.remove_at(at);
-        if !v.is_string() {
-            notes.set(
-                at.clone(),
-                crate::notes::Note::Untagged {
-                    text: text.clone(),
-                    value: v.clone(),
-                },
-            );
-        }
+        // Untagged even when it reads as a string: a number copied into
+        // it later becomes a number.
+        notes.set(
+            at.clone(),
+            crate::notes::Note::Untagged {
+                text: text.clone(),
+                value: v.clone(),
+            },
+        );
         *t = v;
         return Ok(());
     }

@@ -284,11 +284,17 @@ pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
     let specs = Prepared::new(specs);
     for r in rm.resources_mut() {
         let mut set: Vec<(Place, String)> = Vec::new();
+        let notes = &r.notes;
         let mut update = |v: &mut Value, at: &Place| -> Result<(), String> {
+            // kyaml's setter keeps the node's style: a quoted image stays
+            // a string whatever is copied into it later.
+            let styled = notes.is_styled(at, v);
             if let Value::String(s) = v {
                 if let Some(n) = update_image(s, img) {
                     *s = n.clone();
-                    set.push((at.clone(), n));
+                    if !styled {
+                        set.push((at.clone(), n));
+                    }
                 }
             }
             Ok(())
