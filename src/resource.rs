@@ -291,7 +291,27 @@ impl Resource {
             .find(|r| r.field == field && r.key == key && r.value == *v)
         {
             Some(r) => Some(r.text.clone()),
-            None => crate::yaml::annotation_text(v),
+            None => {
+                // A node a replacement created reads as the text copied.
+                use crate::aliases::Step;
+                let (map, key) = match field {
+                    RawField::Annotation => ("annotations", key),
+                    RawField::Label => ("labels", key),
+                    RawField::Data => ("", key),
+                };
+                let place: Vec<Step> = if map.is_empty() {
+                    vec![Step::Key("data".into()), Step::Key(key.into())]
+                } else {
+                    vec![
+                        Step::Key("metadata".into()),
+                        Step::Key(map.into()),
+                        Step::Key(key.into()),
+                    ]
+                };
+                self.notes
+                    .untagged_text(&self.obj, &place)
+                    .or_else(|| crate::yaml::annotation_text(v))
+            }
         }
     }
     /// A string map as kustomize reads it (`GetAnnotations`, `GetLabels`,
