@@ -372,7 +372,12 @@ impl Builder {
             },
             Value::String(_) if r.is_merge && matches!(style, TScalarStyle::Plain) => Note::Merge,
             Value::String(s) if !matches!(style, TScalarStyle::Plain) => {
-                if !resolve_plain(s).is_string() {
+                // Only a map's field takes a patch's value in its style (a
+                // list item is replaced whole); a text that could not be
+                // plain needs no note.
+                if !matches!(self.stack.last(), Some(Frame::Map { .. }))
+                    || !resolve_plain(s).is_string()
+                {
                     return;
                 }
                 Note::Quoted { value: s.clone() }
