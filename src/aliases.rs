@@ -106,7 +106,8 @@ impl Aliases {
     }
 }
 
-fn get<'a>(v: &'a Value, place: &[Step]) -> Option<&'a Value> {
+/// The value at `place`, when it exists.
+pub fn get<'a>(v: &'a Value, place: &[Step]) -> Option<&'a Value> {
     place.iter().try_fold(v, |cur, s| match (s, cur) {
         (Step::Key(k), Value::Object(m)) => m.get(k),
         (Step::Index(i), Value::Array(a)) => a.get(*i),
@@ -114,7 +115,7 @@ fn get<'a>(v: &'a Value, place: &[Step]) -> Option<&'a Value> {
     })
 }
 
-fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
+pub fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
     place.iter().try_fold(v, |cur, s| match (s, cur) {
         (Step::Key(k), Value::Object(m)) => m.get_mut(k),
         (Step::Index(i), Value::Array(a)) => a.get_mut(*i),

@@ -24,7 +24,7 @@
 //! for: steps that move values around (list merges, JSON patches) leave
 //! stale notes that `valid` filters out.
 
-use crate::aliases::{Place, Step};
+use crate::aliases::{get, get_mut, Place, Step};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,22 +257,6 @@ fn merges(v: &Value, at: &mut Place, out: &mut Vec<(Place, Note)>) {
         }
         _ => {}
     }
-}
-
-fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
-    place.iter().try_fold(v, |cur, s| match (s, cur) {
-        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
-        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
-        _ => None,
-    })
-}
-
-pub fn get<'a>(v: &'a Value, place: &[Step]) -> Option<&'a Value> {
-    place.iter().try_fold(v, |cur, s| match (s, cur) {
-        (Step::Key(k), Value::Object(m)) => m.get(k),
-        (Step::Index(i), Value::Array(a)) => a.get(*i),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

@@ -536,7 +536,7 @@ impl<'s> Walker<'s> {
             // The element's place before the merge: found again by its keys.
             let parent_at = self.dest_at.take();
             self.dest_at = match (&parent_at, self.styles.as_ref().and_then(|s| s.before), di) {
-                (Some(p), Some(before), Some(_)) if !aliased => crate::notes::get(before, p)
+                (Some(p), Some(before), Some(_)) if !aliased => crate::aliases::get(before, p)
                     .and_then(Value::as_array)
                     .and_then(|l| find_element(l, &sk, &sv))
                     .map(|j| [p.as_slice(), &[Step::Index(j)]].concat()),

@@ -310,7 +310,7 @@ pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
             let value = crate::yaml::resolve_plain(&text);
             r.notes.remove_at(&at);
             if !value.is_string() {
-                if let Some(slot) = get_mut(&mut r.obj, &at) {
+                if let Some(slot) = crate::aliases::get_mut(&mut r.obj, &at) {
                     *slot = value.clone();
                 }
             }
@@ -319,14 +319,6 @@ pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
-    place.iter().try_fold(v, |cur, s| match (s, cur) {
-        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
-        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
-        _ => None,
-    })
 }
 
 fn legacy_images(
