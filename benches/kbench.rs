@@ -12,13 +12,13 @@
 //! the concatenated bytes of the input files the build reads. Min and
 //! median of each, in milliseconds.
 //!
-//! `many`: every overlay through `build::build_each` (`build_many` handing
+//! `many`: every overlay through `compile::build_each` (`build_many` handing
 //! each output over as it is done; one shared `Loader`),
 //! REPS times; wall time, CPU time (user + sys of this process) and files
 //! parsed per run.
 
-use kcompile::build::{build, build_each, Options};
-use kcompile::load::Loader;
+use kcompile::compile::{build, build_each, Options};
+use kcompile::input::load::Loader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;

@@ -5,16 +5,16 @@
 // Each fuzz target uses one of these.
 #![allow(dead_code)]
 
-use kcompile::transform::patches;
+use kcompile::patch::apply as patches;
 use std::path::Path;
 
 /// Kustomization parsing: YAML (lenient, as kustomization files are read)
 /// into the `Kustomization` model.
 pub fn kustomization(data: &[u8]) {
     let path = Path::new("fuzz/kustomization.yaml");
-    if let Ok(docs) = kcompile::load::parse_kustomization(path, data) {
+    if let Ok(docs) = kcompile::input::load::parse_kustomization(path, data) {
         for d in docs {
-            let _ = kcompile::kustomization::Kustomization::from_value(d.value, path);
+            let _ = kcompile::input::kustomization::Kustomization::from_value(d.value, path);
         }
     }
 }
@@ -24,12 +24,12 @@ pub fn kustomization(data: &[u8]) {
 /// what it prints must parse back).
 pub fn yaml_stream(data: &[u8]) {
     let path = Path::new("fuzz/r.yaml");
-    let Ok(docs) = kcompile::load::parse_bytes(path, data) else {
+    let Ok(docs) = kcompile::input::load::parse_bytes(path, data) else {
         return;
     };
     let values: Vec<&serde_json::Value> = docs.iter().map(|d| &d.value).collect();
     let text = kcompile::yaml::stream_to_string(&values);
-    let _ = kcompile::load::resources_from_docs(path, docs);
+    let _ = kcompile::input::load::resources_from_docs(path, docs);
     if let Err(e) = kcompile::yaml::parse_stream(&text) {
         panic!("emitted YAML does not parse back ({e}):\n{text}");
     }
@@ -48,7 +48,7 @@ pub fn strategic_merge(data: &[u8]) {
     let Some((mut target, patch)) = two_docs(data) else {
         return;
     };
-    let schema = kcompile::patch::schema::Schema::with_builtin();
+    let schema = kcompile::patch::merge_keys::Schema::with_builtin();
     let _ = kcompile::patch::smp::strategic_merge(&mut target, &patch, &schema);
 }
 
@@ -65,9 +65,9 @@ pub fn json_patch(data: &[u8]) {
     m.insert("kind".into(), "ConfigMap".into());
     m.insert("apiVersion".into(), "v1".into());
     m.insert("metadata".into(), serde_json::json!({"name": "x"}));
-    let mut rm = kcompile::resmap::ResMap::new();
+    let mut rm = kcompile::model::resmap::ResMap::new();
     if rm
-        .append(kcompile::resource::Resource::new(obj, None))
+        .append(kcompile::model::resource::Resource::new(obj, None))
         .is_err()
     {
         return;
@@ -76,11 +76,11 @@ pub fn json_patch(data: &[u8]) {
     let Ok(parsed) = patches::classify(vec![patch], &src) else {
         return;
     };
-    let target = kcompile::kustomization::Selector {
+    let target = kcompile::input::kustomization::Selector {
         kind: "ConfigMap".into(),
         ..Default::default()
     };
-    let schema = kcompile::patch::schema::Schema::with_builtin();
+    let schema = kcompile::patch::merge_keys::Schema::with_builtin();
     let _ = patches::apply(
         &mut rm,
         &parsed,
@@ -110,8 +110,8 @@ pub fn build_tree(data: &[u8]) {
     for (name, content) in TREE_FILES.iter().zip(data.split(|&b| b == 0)) {
         let _ = std::fs::write(tmp.path().join(name), content);
     }
-    let loader = kcompile::load::Loader::new();
-    if let Ok(out) = kcompile::build::build(&loader, tmp.path(), &Default::default()) {
+    let loader = kcompile::input::load::Loader::new();
+    if let Ok(out) = kcompile::compile::build(&loader, tmp.path(), &Default::default()) {
         let docs: Vec<&serde_json::Value> = out.resources.iter().map(|r| &r.obj).collect();
         let _ = kcompile::yaml::stream_to_string(&docs);
     }

@@ -1,38 +1,27 @@
 //! kcompile: compiles kustomize-style overlays into final Kubernetes manifests.
 //!
-//! Layering: `yaml` (text <-> values), `load` (the only module reading the
-//! input tree), pure stages (`generate`, `transform`, `patch`, `order`),
-//! `build` wiring them; the binary (`main.rs`, `cli`) reports errors and maps
-//! outcomes to exit codes.
+//! The folders follow the pipeline: `input` (the kustomization model and
+//! the [`input::Source`] everything is read through) → `model` (resources
+//! and their identity) → `generate` → `transform` → `patch` → `output`
+//! (order, the GitOps folder); `compile` wires those stages for one tree,
+//! `workspace` for every cluster of `kcompile.yaml`; `validate` checks the
+//! result; `diff` compares it with what `cluster` (the only network code)
+//! reads. `yaml` is the text layer under all of them. The binary (`main.rs`,
+//! `cli/`) parses flags, prints and maps outcomes to exit codes.
 
-pub mod aliases;
-pub mod build;
 pub mod cluster;
-pub mod clusters;
-pub mod crds;
-pub mod decode;
+pub mod compile;
 pub mod diff;
 pub mod error;
-pub mod fieldpath;
-pub mod fieldspecs;
-pub mod fsguard;
 pub mod generate;
-pub mod generators;
-pub mod kustomization;
+pub mod input;
 pub mod limits;
-pub mod load;
-pub mod notes;
-pub mod order;
+pub mod model;
+pub mod output;
 pub mod patch;
-pub mod plugins;
-pub mod provenance;
-pub mod render;
-pub mod replacements;
-pub mod resmap;
-pub mod resource;
 pub mod transform;
 pub mod validate;
-pub mod vars;
+pub mod workspace;
 pub mod yaml;
 
 pub use error::Error;

@@ -1,6 +1,5 @@
 //! The `kcompile` binary: a thin layer over the library.
 mod cli;
-mod cli_diff;
 
 /// mimalloc instead of glibc's malloc: a build allocates and frees many
 /// small strings and maps; measured 32-35% less wall time at N = 250 and
@@ -10,7 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Stack for the thread doing the work, as for the threads building
 /// clusters in parallel (see there why).
-const STACK_BYTES: usize = kcompile::clusters::STACK_BYTES;
+const STACK_BYTES: usize = kcompile::workspace::STACK_BYTES;
 
 fn main() {
     let code = std::thread::Builder::new()

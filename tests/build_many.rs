@@ -1,8 +1,8 @@
-//! `build::build_many`: same results as one `build` per overlay, in order,
+//! `compile::build_many`: same results as one `build` per overlay, in order,
 //! and a base shared by the overlays is read and parsed once.
 
-use kcompile::build::{build, build_many, Options};
-use kcompile::load::Loader;
+use kcompile::compile::{build, build_many, Options};
+use kcompile::input::load::Loader;
 use std::fs;
 use std::path::PathBuf;
 
@@ -45,7 +45,7 @@ fn tree() -> (tempfile::TempDir, Vec<PathBuf>) {
     (t, dirs)
 }
 
-fn text(o: &kcompile::build::Output) -> String {
+fn text(o: &kcompile::compile::Output) -> String {
     let docs: Vec<&kcompile::Value> = o.resources.iter().map(|r| &r.obj).collect();
     kcompile::yaml::stream_to_string(&docs)
 }
@@ -79,7 +79,7 @@ fn build_each_hands_over_every_result() {
     let (_t, dirs) = tree();
     let loader = Loader::new();
     let got = std::sync::Mutex::new(vec![None; dirs.len()]);
-    kcompile::build::build_each(&loader, &dirs, &Options::default(), |i, r| {
+    kcompile::compile::build_each(&loader, &dirs, &Options::default(), |i, r| {
         got.lock().unwrap()[i] = Some(r.map(|o| text(&o)).map_err(|e| e.to_string()));
     });
     let got = got.into_inner().unwrap();

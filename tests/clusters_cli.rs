@@ -1,8 +1,8 @@
 //! kcompile.yaml: every cluster at once (parallel = serial), and the
 //! cross-cluster collision checks.
 
-use kcompile::clusters::{self, Claim, Deployed};
-use kcompile::load::Loader;
+use kcompile::input::load::Loader;
+use kcompile::workspace::{self, Claim, Deployed};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -151,11 +151,11 @@ fn parallel_build_of_many_clusters_equals_serial() {
 #[test]
 fn library_parallel_equals_serial() {
     let t = many(16);
-    let cfg = clusters::load(&t.path().join("kcompile.yaml")).unwrap();
+    let cfg = workspace::load(&t.path().join("kcompile.yaml")).unwrap();
     let loader = Loader::new();
     let vo = kcompile::validate::Options::default();
     let render = |jobs| -> Vec<String> {
-        clusters::compile_all(
+        workspace::compile_all(
             &loader,
             &cfg,
             &Default::default(),
@@ -196,11 +196,11 @@ fn exit_status_is_the_worst_and_good_clusters_are_still_written() {
     assert!(!t.path().join("rendered/c1").exists());
 }
 
-fn objs(yaml: &str) -> Vec<kcompile::resource::Resource> {
+fn objs(yaml: &str) -> Vec<kcompile::model::resource::Resource> {
     kcompile::yaml::parse_stream(yaml)
         .unwrap()
         .into_iter()
-        .map(|d| kcompile::resource::Resource::new(d.value, None))
+        .map(|d| kcompile::model::resource::Resource::new(d.value, None))
         .collect()
 }
 
@@ -223,7 +223,7 @@ apiVersion: v1\nkind: Service\nmetadata:\n  name: ui2\n  namespace: other\nspec:
         context: Some(ctx),
         resources: r,
     };
-    let cols = clusters::collisions(&[
+    let cols = workspace::collisions(&[
         d("a", "overlays/a", "lab", &a),
         d("b", "overlays/b", "lab", &b),
     ]);
@@ -243,14 +243,14 @@ apiVersion: v1\nkind: Service\nmetadata:\n  name: ui2\n  namespace: other\nspec:
     );
     assert!(text.contains("context `lab`"), "{text}");
     // Different contexts (or none) never collide.
-    assert!(clusters::collisions(&[
+    assert!(workspace::collisions(&[
         d("a", "overlays/a", "lab-1", &a),
         d("b", "overlays/b", "lab-2", &b)
     ])
     .is_empty());
     let mut nb = d("b", "overlays/b", "lab", &b);
     nb.context = None;
-    assert!(clusters::collisions(&[d("a", "overlays/a", "lab", &a), nb]).is_empty());
+    assert!(workspace::collisions(&[d("a", "overlays/a", "lab", &a), nb]).is_empty());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use kcompile::error::{Error, ErrorKind};
-use kcompile::generate::{
+use kcompile::generate::configmap::{
     apply_hash_suffix, generate_configmap, generate_secret, GeneratorArgs, GeneratorOptions,
 };
 use serde_json::Value;
@@ -113,7 +113,7 @@ fn krusty_corpus_hashes() {
         let obj = &it["obj"];
         let name = obj["metadata"]["name"].as_str().unwrap();
         let (_, suffix) = name.rsplit_once('-').unwrap();
-        let h = kcompile::generate::hash_suffix(obj).unwrap();
+        let h = kcompile::generate::configmap::hash_suffix(obj).unwrap();
         if h != suffix {
             bad.push(format!("{}: {name} -> {h}", it["case"]));
         }

@@ -489,7 +489,7 @@ fn two_hundred_nested_bases_build() {
 #[test]
 fn overlong_base_chain_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let n = kcompile::build::MAX_NESTING + 100;
+    let n = kcompile::compile::MAX_NESTING + 100;
     for i in 0..n {
         write(
             tmp.path(),

@@ -2,7 +2,7 @@
 //! each `tests/smp_cases/<name>/` holds resource.json, patch.json, optional
 //! openapi.json and expected.json (kustomize's result) or expected_error.txt.
 
-use kcompile::patch::schema::Schema;
+use kcompile::patch::merge_keys::Schema;
 use kcompile::patch::smp::strategic_merge;
 use serde_json::Value;
 use std::path::Path;

@@ -395,11 +395,11 @@ fn repo_file(p: &str) -> String {
 }
 
 /// Walks `schemas/kustomization.schema.json` and the reader's type tables
-/// (`kcompile::decode::shapes`) together: at every level the same fields,
+/// (`kcompile::input::decode::shapes`) together: at every level the same fields,
 /// each of the same type, in both directions.
 #[test]
 fn kustomization_schema_matches_the_reader_field_by_field() {
-    use kcompile::decode::{shapes, Shape};
+    use kcompile::input::decode::{shapes, Shape};
     use serde_json::Value;
 
     fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
@@ -556,7 +556,7 @@ fn kcompile_schema_matches_the_config_reader() {
 #[test]
 fn bundled_schemas_decode_and_know_common_kinds() {
     for v in kcompile::validate::VERSIONS {
-        let b = kcompile::validate::schema::bundle(v).unwrap();
+        let b = kcompile::validate::json_schema::bundle(v).unwrap();
         let ok = serde_json::json!({
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "x", "labels": {"app.kubernetes.io/name": "x"}},
@@ -564,7 +564,7 @@ fn bundled_schemas_decode_and_know_common_kinds() {
         });
         assert_eq!(
             b.validate(&ok),
-            kcompile::validate::schema::Outcome::Checked(vec![])
+            kcompile::validate::json_schema::Outcome::Checked(vec![])
         );
     }
 }
@@ -630,7 +630,7 @@ fn documented_kcompile_yaml_example_loads() {
     let block = &md[start..start + md[start..].find("```").unwrap()];
     let t = tempfile::tempdir().unwrap();
     fs::write(t.path().join("kcompile.yaml"), block).unwrap();
-    let cfg = kcompile::clusters::load(&t.path().join("kcompile.yaml")).unwrap();
+    let cfg = kcompile::workspace::load(&t.path().join("kcompile.yaml")).unwrap();
     assert_eq!(cfg.clusters.len(), 2);
     assert_eq!(cfg.kubernetes_version.as_deref(), Some("1.37"));
 }

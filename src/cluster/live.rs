@@ -135,7 +135,7 @@ fn client_side_apply(live: &Value, applied: &Value, desired: &Value) -> Value {
     if crate::patch::smp::strategic_merge(
         &mut merged,
         desired,
-        crate::patch::schema::Schema::builtin(),
+        crate::patch::merge_keys::Schema::builtin(),
     )
     .is_err()
     {

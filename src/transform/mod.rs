@@ -3,16 +3,21 @@
 //! over a `ResMap`; which fields they touch comes from field specs (data).
 
 pub mod config;
+pub mod crds;
+pub mod fieldpath;
 pub mod fieldspec;
+pub mod fieldspecs;
 pub mod nameref;
-pub mod patches;
+pub mod plugins;
+pub mod replacements;
 pub mod select;
+pub mod vars;
 
-use crate::aliases::{Place, Step};
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomization::{Image, Replica};
-use crate::resmap::ResMap;
-use crate::resource::Resource;
+use crate::input::kustomization::{Image, Replica};
+use crate::model::aliases::{Place, Step};
+use crate::model::resmap::ResMap;
+use crate::model::resource::Resource;
 use fieldspec::{walk, walk_at, Create, FieldSpec};
 use serde_json::{Map, Value};
 
@@ -310,12 +315,12 @@ pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
             let value = crate::yaml::resolve_plain(&text);
             r.notes.remove_at(&at);
             if !value.is_string() {
-                if let Some(slot) = crate::aliases::get_mut(&mut r.obj, &at) {
+                if let Some(slot) = crate::model::aliases::get_mut(&mut r.obj, &at) {
                     *slot = value.clone();
                 }
             }
             r.notes
-                .set(at, crate::notes::Note::Untagged { text, value });
+                .set(at, crate::model::notes::Note::Untagged { text, value });
         }
     }
     Ok(())

@@ -6,8 +6,8 @@
 use super::config::NameBackRef;
 use super::fieldspec::{walk_lenient, GvkSel};
 use crate::error::{Error, ErrorKind, Result};
-use crate::resmap::ResMap;
-use crate::resource::{effective_ns, ResId, Resource};
+use crate::model::resmap::ResMap;
+use crate::model::resource::{effective_ns, ResId, Resource};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

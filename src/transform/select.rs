@@ -2,9 +2,9 @@
 //! and namespace, original or current) and Kubernetes label selectors.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomization::Selector;
-use crate::resmap::ResMap;
-use crate::resource::{effective_ns, ResId, Resource};
+use crate::input::kustomization::Selector;
+use crate::model::resmap::ResMap;
+use crate::model::resource::{effective_ns, ResId, Resource};
 use crate::yaml::RawField;
 use regex::Regex;
 use serde_json::{Map, Value};

@@ -13,7 +13,7 @@
 //!   or env) that names a Service or port this build does not define.
 
 use super::{object_label, Diagnostic};
-use crate::resource::{effective_ns, Resource};
+use crate::model::resource::{effective_ns, Resource};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

@@ -4,17 +4,17 @@
 //! Pure: takes resources, returns a [`Report`]; the CLI prints it and decides
 //! the exit status (errors always fail; lint warnings fail under `--strict`).
 
+pub mod json_schema;
 pub mod lints;
-pub mod schema;
 mod semantic;
 pub mod syntax;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource::Resource;
+use crate::model::resource::Resource;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use schema::{default_version, VERSIONS};
+pub use json_schema::{default_version, VERSIONS};
 
 /// What to check.
 #[derive(Debug, Clone)]
@@ -114,7 +114,7 @@ impl Report {
 pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
     let mut report = Report::default();
     if opts.schema {
-        let bundle = schema::bundle(&opts.kubernetes_version).map_err(|m| {
+        let bundle = json_schema::bundle(&opts.kubernetes_version).map_err(|m| {
             Error::new(ErrorKind::Validation, m)
                 .hint("pass --kubernetes-version with a bundled version, or --no-validate")
         })?;
@@ -129,13 +129,13 @@ pub fn validate(resources: &[Resource], opts: &Options) -> Result<Report> {
                 &r.obj
             };
             let vs = match bundle.validate(obj) {
-                schema::Outcome::Checked(mut vs) => {
+                json_schema::Outcome::Checked(mut vs) => {
                     if secret {
                         semantic::secret_data(&r.obj, &mut vs);
                     }
                     vs
                 }
-                schema::Outcome::NoSchema(k) => {
+                json_schema::Outcome::NoSchema(k) => {
                     no_schema.insert(k);
                     // What every object's metadata must satisfy still holds.
                     let mut vs = Vec::new();

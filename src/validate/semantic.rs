@@ -6,7 +6,7 @@
 //! permissive for some kind, so is kcompile, so that validation never blocks
 //! an object the server would take.
 
-use super::schema::{push_key, show, Violation};
+use super::json_schema::{push_key, show, Violation};
 use super::syntax;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -110,7 +110,7 @@ pub fn check(obj: &Value, known: bool, out: &mut Vec<Violation>) {
     };
     // The server clears the namespace of a cluster-scoped object; a custom
     // resource's scope is unknown here.
-    let namespaced = known && !crate::resource::is_cluster_scoped(group, kind);
+    let namespaced = known && !crate::model::resource::is_cluster_scoped(group, kind);
     metadata(obj, kind, rule, namespaced, &mut out);
     if !known {
         return;
@@ -1091,7 +1091,7 @@ fn crd_name(obj: &Value, out: &mut Out) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema::{bundle, Outcome};
+    use super::super::json_schema::{bundle, Outcome};
     use serde_json::{json, Value};
 
     /// `path: message` of every finding for `obj` under Kubernetes 1.37.

@@ -1,7 +1,7 @@
 //! Finding where a value sits in YAML text, for error messages: the parsed
 //! values carry no positions, so the text is walked again, on error only.
 
-use crate::decode::Seg;
+use crate::input::decode::Seg;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::Marker;
 

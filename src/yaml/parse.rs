@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use crate::aliases::{Place, Step};
-use crate::notes::Note;
+use crate::model::aliases::{Place, Step};
+use crate::model::notes::Note;
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};

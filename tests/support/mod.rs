@@ -850,10 +850,10 @@ pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
 
 /// Compile an overlay through the library, as `kcompile build` would.
 pub fn compile(dir: &Path) -> Vec<Value> {
-    let out = kcompile::build::build(
-        &kcompile::load::Loader::new(),
+    let out = kcompile::compile::build(
+        &kcompile::input::load::Loader::new(),
         dir,
-        &kcompile::build::Options::default(),
+        &kcompile::compile::Options::default(),
     )
     .expect("overlay builds");
     out.resources.into_iter().map(|r| r.obj).collect()

@@ -6,13 +6,13 @@
 //! and a summary line on stderr. Exit status as `kubectl diff`: 0 no
 //! differences, 1 differences, 2 error. tokio and TLS start only here.
 
-use crate::cli::ExitStatus;
+use super::ExitStatus;
 use clap::{Args, ValueEnum};
-use kcompile::build::{self, Options};
 use kcompile::cluster::{self, live, ConnectOptions};
+use kcompile::compile::{self, Options};
 use kcompile::diff::{self, render, CompareOptions, Mode, ObjectDiff, ObjectRef, Summary};
-use kcompile::load::Loader;
-use kcompile::resource::effective_ns;
+use kcompile::input::load::Loader;
+use kcompile::model::resource::effective_ns;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
@@ -65,7 +65,7 @@ pub struct DiffArgs {
     #[arg(long)]
     no_validate: bool,
     #[command(flatten)]
-    val: crate::cli::ValOpts,
+    val: super::ValOpts,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,12 +135,12 @@ impl Reporter {
 }
 
 fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, ExitStatus> {
-    match build::build(&Loader::new(), path, &Options::default()) {
+    match compile::build(&Loader::new(), path, &Options::default()) {
         Ok(out) => {
             for w in &out.warnings {
                 rep.say(w);
             }
-            if !a.no_validate && !crate::cli::validate_before_use(&out, &a.val) {
+            if !a.no_validate && !super::validate_before_use(&out, &a.val) {
                 return Err(ExitStatus::Error);
             }
             Ok(out.resources.into_iter().map(|r| r.obj).collect())
@@ -350,10 +350,12 @@ fn read_live(path: &Path) -> Result<Vec<Value>, String> {
     }
     let mut out = Vec::new();
     for f in files {
-        let bytes = kcompile::fsguard::read_regular(&f, kcompile::load::MAX_FILE_BYTES)
-            .map_err(|e| e.to_string())?;
-        let docs = kcompile::load::parse_bytes(&f, &bytes).map_err(|e| e.to_string())?;
-        let res = kcompile::load::resources_from_docs(&f, docs).map_err(|e| e.to_string())?;
+        let bytes =
+            kcompile::input::fsguard::read_regular(&f, kcompile::input::load::MAX_FILE_BYTES)
+                .map_err(|e| e.to_string())?;
+        let docs = kcompile::input::load::parse_bytes(&f, &bytes).map_err(|e| e.to_string())?;
+        let res =
+            kcompile::input::load::resources_from_docs(&f, docs).map_err(|e| e.to_string())?;
         out.extend(res.into_iter().map(|r| r.obj));
     }
     Ok(out)

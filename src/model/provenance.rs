@@ -2,7 +2,7 @@
 //! `config.kubernetes.io/origin` annotation) and the managed-by label.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource::Resource;
+use crate::model::resource::Resource;
 use serde_json::{Map, Value};
 
 pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";

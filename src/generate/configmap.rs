@@ -902,7 +902,7 @@ mod tests {
 
     #[test]
     fn reads_every_field_of_the_tables() {
-        use crate::decode::{sample, shapes, Shape};
+        use crate::input::decode::{sample, shapes, Shape};
         let cm = sample(&Shape::Struct(&shapes::CONFIG_MAP_ARGS));
         let a = GeneratorArgs::configmap_from_value(&cm).unwrap();
         assert_eq!((a.env.as_str(), a.literals.len()), ("x", 1));

@@ -1,7 +1,7 @@
 //! The kustomization file (`kustomization.yaml`), as kustomize v5 reads it.
 
-use crate::decode::{self, shapes, Shape};
 use crate::error::{Error, ErrorKind, Result};
+use crate::input::decode::{self, shapes, Shape};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Output order: kustomize's "legacy" kind order, or input order ("fifo").
 
-use crate::resource::{Gvk, ResId, Resource};
+use crate::model::resource::{Gvk, ResId, Resource};
 
 /// Kinds that come first, in this order.
 pub const ORDER_FIRST: &[&str] = &[

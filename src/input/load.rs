@@ -9,7 +9,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits;
-use crate::resource::{Origin, Resource};
+use crate::model::resource::{Origin, Resource};
 use crate::yaml;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ type Parsed = Result<Arc<yaml::Stream>>;
 
 /// Reads files with a cache, so a base shared by many overlays is read and
 /// parsed once per process, also when overlays are built in parallel
-/// (`build::build_many`): each path has its own slot, locked while it is
+/// (`compile::build_many`): each path has its own slot, locked while it is
 /// filled, so a second thread waits for the first one's parse instead of
 /// repeating it. `Loader` is `Sync`.
 #[derive(Default)]
@@ -468,7 +468,7 @@ pub fn resources_from_docs(path: &Path, docs: Vec<yaml::Document>) -> Result<Vec
             file: path.to_path_buf(),
             line: d.line,
         };
-        let notes = crate::notes::Notes::new(d.notes);
+        let notes = crate::model::notes::Notes::new(d.notes);
         push_object(&mut out, d.value, &origin, &d.raw, &notes, Some(None))?;
     }
     Ok(out)
@@ -482,7 +482,7 @@ fn push_object(
     v: Value,
     origin: &Origin,
     raw: &[(Option<usize>, yaml::RawScalar)],
-    notes: &crate::notes::Notes,
+    notes: &crate::model::notes::Notes,
     slot: Option<Option<usize>>,
 ) -> Result<()> {
     let err = |msg: String| {
@@ -502,7 +502,7 @@ fn push_object(
                     Some(other) => {
                         return Err(err(format!(
                             "the `items` of this {kind} are {}, not a list; kustomize fails here too (missing Resource metadata)",
-                            crate::kustomization::describe(other)
+                            crate::input::kustomization::describe(other)
                         ))
                         .hint("write `items:` as a list of objects (each line starting with `- `)"))
                     }
@@ -547,7 +547,7 @@ fn push_object(
                     // which no API server accepts (README, compatibility).
                     return Err(err(format!(
                         "{kind} has `metadata.name` {}, not a string",
-                        crate::kustomization::describe(n)
+                        crate::input::kustomization::describe(n)
                     ))
                     .hint("quote the name (e.g. name: \"12345\"): object names are strings"));
                 }
@@ -564,8 +564,8 @@ fn push_object(
                 r.notes = match slot {
                     None => notes.clone(),
                     Some(i) => notes.under(&[
-                        crate::aliases::Step::Key("items".into()),
-                        crate::aliases::Step::Index(i),
+                        crate::model::aliases::Step::Key("items".into()),
+                        crate::model::aliases::Step::Index(i),
                     ]),
                 };
             }
@@ -574,7 +574,7 @@ fn push_object(
         }
         other => Err(err(format!(
             "expected a Kubernetes object (a mapping), found {}",
-            crate::kustomization::describe(&other)
+            crate::input::kustomization::describe(&other)
         ))),
     }
 }

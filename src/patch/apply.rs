@@ -2,13 +2,13 @@
 //! without a target), the deprecated `patchesStrategicMerge` and
 //! `patchesJson6902`.
 
-use super::select::select;
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomization::Selector;
-use crate::patch::schema::Schema;
+use crate::input::kustomization::Selector;
+use crate::model::resmap::ResMap;
+use crate::model::resource::{Gvk, ResId, Resource};
+use crate::patch::merge_keys::Schema;
 use crate::patch::smp::{strategic_merge_noted, Styles};
-use crate::resmap::ResMap;
-use crate::resource::{Gvk, ResId, Resource};
+use crate::transform::select::select;
 use crate::yaml::RawScalar;
 use serde_json::{Map, Value};
 
@@ -23,7 +23,7 @@ pub enum Parsed {
 pub struct SmpDoc {
     pub value: Value,
     pub raw: Vec<RawScalar>,
-    pub notes: crate::notes::Notes,
+    pub notes: crate::model::notes::Notes,
 }
 
 /// Where the patch came from, for messages.
@@ -67,7 +67,7 @@ pub fn classify_docs(docs: Vec<SmpDoc>, src: &Source) -> Result<Parsed> {
             src,
             format!(
                 "unable to parse SM or JSON patch: found {}",
-                crate::kustomization::describe(bad)
+                crate::input::kustomization::describe(bad)
             ),
         ));
     }
@@ -168,7 +168,7 @@ pub fn apply(
 
 /// The one resource a target-less strategic merge patch names.
 fn find_by_patch_id(rm: &ResMap, p: &Value, src: &Source) -> Result<usize> {
-    let s = |path: &[&str]| crate::resource::str_at(p, path).to_string();
+    let s = |path: &[&str]| crate::model::resource::str_at(p, path).to_string();
     let id = ResId {
         gvk: Gvk::from_api_version(&s(&["apiVersion"]), &s(&["kind"])),
         namespace: s(&["metadata", "namespace"]),
@@ -258,7 +258,7 @@ fn smp_one(
     }
     let desc = r.describe();
     let before = r.aliases.snapshot(&r.obj);
-    let written = crate::aliases::written_by_patch(&r.aliases, &patch);
+    let written = crate::model::aliases::written_by_patch(&r.aliases, &patch);
     let noted = (!r.notes.is_empty()).then(|| r.obj.clone());
     let styles = Styles {
         notes: &r.notes,
@@ -299,7 +299,7 @@ fn round_through_float64(v: &mut Value) {
                 // Go writes the float64 as its shortest digits padded with
                 // zeros; read back, that text is an integer when it fits 64
                 // bits, else a float.
-                let text = crate::generate::go_float(f);
+                let text = crate::generate::configmap::go_float(f);
                 let int = text
                     .parse::<i64>()
                     .map(serde_json::Number::from)
@@ -404,10 +404,10 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
     let tracked =
         opts.record_transformations && r.obj.get("metadata").is_some_and(Value::is_object);
     if tracked {
-        crate::provenance::set_meta_entry(
+        crate::model::provenance::set_meta_entry(
             &mut r.obj,
             "annotations",
-            crate::provenance::TRANSFORMATIONS_ANNOTATION,
+            crate::model::provenance::TRANSFORMATIONS_ANNOTATION,
             String::new(),
         );
     }
@@ -430,7 +430,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
             .get_mut("metadata")
             .and_then(|m| m.get_mut("annotations"))
             .and_then(Value::as_object_mut)
-            .and_then(|a| a.remove(crate::provenance::TRANSFORMATIONS_ANNOTATION));
+            .and_then(|a| a.remove(crate::model::provenance::TRANSFORMATIONS_ANNOTATION));
         if kept.is_none() {
             r.transformations.clear();
             r.transformations_wiped = true;
@@ -445,7 +445,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
         // prefixes but prints it unquoted: neither is a valid object name.
         for field in ["name", "namespace"] {
             if let Some(v) = m.get(field).filter(|v| !v.is_string()) {
-                let what = crate::kustomization::describe(v);
+                let what = crate::input::kustomization::describe(v);
                 return Err(perr(
                     src,
                     format!("JSON 6902 patch set metadata.{field} to {what}, not a string"),
@@ -462,7 +462,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
             // kustomize drops a scalar there without a word and crashes on a
             // list; neither is a valid object.
             Some(other) => {
-                let what = crate::kustomization::describe(other);
+                let what = crate::input::kustomization::describe(other);
                 return Err(perr(
                     src,
                     format!("JSON 6902 patch left metadata.annotations {what}, not a mapping"),

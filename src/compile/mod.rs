@@ -3,16 +3,17 @@
 //! components, transformers (in kustomize's fixed order), then at the top:
 //! hash suffixes, name-reference fixing, vars, local-config removal, sort.
 
-use crate::decode;
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomization::{Kustomization, Patch};
-use crate::load::{self, Loader, Target};
-use crate::order;
-use crate::patch::schema::Schema;
-use crate::plugins;
-use crate::resmap::ResMap;
-use crate::resource::Resource;
-use crate::transform::{self, config::TransformerConfig, patches};
+use crate::input::decode;
+use crate::input::kustomization::{Kustomization, Patch};
+use crate::input::load::{self, Loader, Target};
+use crate::model::resmap::ResMap;
+use crate::model::resource::Resource;
+use crate::output::order;
+use crate::patch::apply as patches;
+use crate::patch::merge_keys::Schema;
+use crate::transform::plugins;
+use crate::transform::{self, config::TransformerConfig};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -63,14 +64,14 @@ struct Ctx<'a> {
 struct Acc {
     rm: ResMap,
     tc: TransformerConfig,
-    vars: Vec<crate::kustomization::Var>,
+    vars: Vec<crate::input::kustomization::Var>,
 }
 
 impl Acc {
     fn new() -> Acc {
         Acc {
             rm: ResMap::new(),
-            tc: crate::fieldspecs::default_config().clone(),
+            tc: crate::transform::fieldspecs::default_config().clone(),
             vars: Vec::new(),
         }
     }
@@ -87,8 +88,8 @@ struct Kust {
 }
 
 impl Kust {
-    fn site<'a>(&'a self, loader: &'a Loader) -> crate::generators::Site<'a> {
-        crate::generators::Site {
+    fn site<'a>(&'a self, loader: &'a Loader) -> crate::generate::absorb::Site<'a> {
+        crate::generate::absorb::Site {
             loader,
             dir: &self.dir,
             file: &self.file,
@@ -101,7 +102,7 @@ impl Kust {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        crate::provenance::join(&self.origin_path, &name)
+        crate::model::provenance::join(&self.origin_path, &name)
     }
 }
 
@@ -161,7 +162,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     for m in meta {
         // kustomize ignores options it does not know; say so.
         if !OPTIONS.contains(&m.as_str()) {
-            let hint = crate::kustomization::suggest(m, OPTIONS)
+            let hint = crate::input::kustomization::suggest(m, OPTIONS)
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             ctx.warnings.push(format!(
@@ -199,7 +200,7 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 
     hash_names(&mut acc.rm)?;
     transform::nameref::fix(&mut acc.rm, &acc.tc.name_reference)?;
-    crate::vars::resolve(&mut acc.rm, &acc.vars, &acc.tc.var_reference)?;
+    crate::transform::vars::resolve(&mut acc.rm, &acc.vars, &acc.tc.var_reference)?;
     // kustomize drops an object marked local-config with any value but
     // "false" (as written: `true`, `True`, `""` and `~` all drop it).
     acc.rm.retain(|r| {
@@ -213,16 +214,16 @@ pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
 
     let mut resources = acc.rm.into_vec();
     for r in &mut resources {
-        crate::provenance::finish_annotations(r, show_origin, show_transformations)?;
+        crate::model::provenance::finish_annotations(r, show_origin, show_transformations)?;
         r.check_printable()?;
     }
     if managed_by {
         for r in &mut resources {
-            crate::provenance::set_meta_entry(
+            crate::model::provenance::set_meta_entry(
                 &mut r.obj,
                 "labels",
-                crate::provenance::MANAGED_BY_LABEL,
-                crate::provenance::MANAGED_BY_VALUE.to_string(),
+                crate::model::provenance::MANAGED_BY_LABEL,
+                crate::model::provenance::MANAGED_BY_VALUE.to_string(),
             );
         }
     }
@@ -445,7 +446,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             .read_restricted(&kust.dir, rel)
             .map_err(|e| e.listed_in(&kust.file))?;
         for d in load::parse_bytes(&f, &bytes)? {
-            crate::crds::config_from_definitions(&d.value)
+            crate::transform::crds::config_from_definitions(&d.value)
                 .and_then(|tc| acc.tc.merge(&tc))
                 .map_err(|m| {
                     Error::new(
@@ -457,7 +458,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
     }
     let configured_in = ctx.origin.then(|| kust.origin_file());
-    crate::generators::run(
+    crate::generate::absorb::run(
         kust.site(ctx.loader),
         k,
         configured_in.as_deref(),
@@ -465,9 +466,9 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     )?;
     for (cfg, from) in plugin_configs(ctx, kust, &k.generators)? {
         let prov = ctx.origin.then(|| {
-            crate::provenance::Provenance::configured(
+            crate::model::provenance::Provenance::configured(
                 from,
-                crate::provenance::ConfiguredBy::of_config(&cfg),
+                crate::model::provenance::ConfiguredBy::of_config(&cfg),
             )
         });
         let builtins = decode_plugins(ctx, kust, &cfg)?;
@@ -479,7 +480,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         accumulate_path(ctx, kust, rel, acc, true)?;
     }
     run_transformers(ctx, kust, acc)?;
-    crate::vars::bind(&mut acc.rm, &k.vars).map_err(|e| e.file(&kust.file))?;
+    crate::transform::vars::bind(&mut acc.rm, &k.vars).map_err(|e| e.file(&kust.file))?;
     for v in &k.vars {
         if acc.vars.iter().any(|x| x.name == v.name) {
             return Err(Error::new(
@@ -513,8 +514,8 @@ fn accumulate_path(
                 .restrict(&kust.dir, &f, rel)
                 .map_err(|e| e.listed_in(&kust.file))?;
             let mut stream = ctx.loader.load_docs(&f)?;
-            let prov = ctx.origin.then(|| crate::provenance::Provenance {
-                path: Some(crate::provenance::join(&kust.origin_path, rel)),
+            let prov = ctx.origin.then(|| crate::model::provenance::Provenance {
+                path: Some(crate::model::provenance::join(&kust.origin_path, rel)),
                 ..Default::default()
             });
             let docs = std::mem::take(&mut stream.docs);
@@ -569,7 +570,7 @@ fn accumulate_path(
                 .hint("a kustomization must not include itself or a directory above it"));
             }
             let mut sub = load_kust(ctx, &d).map_err(|e| e.listed_in(&kust.file))?;
-            sub.origin_path = crate::provenance::join(&kust.origin_path, rel);
+            sub.origin_path = crate::model::provenance::join(&kust.origin_path, rel);
             if component && !sub.k.is_component() {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
@@ -711,7 +712,7 @@ fn parse_patch(text: &str, label: &str, warnings: &mut Vec<String>) -> Result<pa
                     .filter(|(item, _)| item.is_none())
                     .map(|(_, r)| r)
                     .collect(),
-                notes: crate::notes::Notes::new(d.notes),
+                notes: crate::model::notes::Notes::new(d.notes),
             })
             .collect(),
         &src,
@@ -749,9 +750,9 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let here = kust.origin_file();
     let mark = |acc: &mut Acc, kind: &str| -> Result<()> {
         let by = || {
-            crate::provenance::Provenance::configured(
+            crate::model::provenance::Provenance::configured(
                 here.clone(),
-                crate::provenance::ConfiguredBy::builtin(kind),
+                crate::model::provenance::ConfiguredBy::builtin(kind),
             )
         };
         // An object that lost its origin annotation to this step (a patch
@@ -760,7 +761,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             for r in acc.rm.resources_mut() {
                 let has = r
                     .annotations()
-                    .is_some_and(|a| a.contains_key(crate::provenance::ORIGIN_ANNOTATION));
+                    .is_some_and(|a| a.contains_key(crate::model::provenance::ORIGIN_ANNOTATION));
                 if !has {
                     by().annotate(&mut r.obj);
                 }
@@ -771,11 +772,11 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 if std::mem::take(&mut r.transformations_wiped) {
                     continue;
                 }
-                crate::provenance::record_transformation(
+                crate::model::provenance::record_transformation(
                     r,
-                    crate::provenance::Provenance::configured(
+                    crate::model::provenance::Provenance::configured(
                         here.clone(),
-                        crate::provenance::ConfiguredBy::builtin(kind),
+                        crate::model::provenance::ConfiguredBy::builtin(kind),
                     ),
                 )?;
             }
@@ -955,7 +956,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         mark(acc, "ImageTagTransformer")?;
     }
     if !k.replacements.is_empty() {
-        crate::replacements::run(
+        crate::transform::replacements::run(
             ctx.loader,
             &kust.dir,
             &kust.file,
@@ -966,7 +967,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         mark(acc, "ReplacementTransformer")?;
     }
     for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
-        let by = crate::provenance::ConfiguredBy::of_config(&cfg);
+        let by = crate::model::provenance::ConfiguredBy::of_config(&cfg);
         let builtins = decode_plugins(ctx, kust, &cfg)?;
         for b in builtins {
             run_builtin(ctx, kust, acc, b, None)?;
@@ -975,9 +976,9 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         // as two builtins (PrefixSuffixTransformer).
         if ctx.transformations {
             for r in acc.rm.resources_mut() {
-                crate::provenance::record_transformation(
+                crate::model::provenance::record_transformation(
                     r,
-                    crate::provenance::Provenance::configured(from.clone(), by.clone()),
+                    crate::model::provenance::Provenance::configured(from.clone(), by.clone()),
                 )?;
             }
         }
@@ -1017,7 +1018,7 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
                 ctx.loader
                     .restrict(&kust.dir, &f, e)
                     .map_err(|x| x.listed_in(&kust.file))?;
-                let here = crate::provenance::join(&kust.origin_path, e);
+                let here = crate::model::provenance::join(&kust.origin_path, e);
                 let stream = ctx.loader.load_parsed(&f)?;
                 ctx.warnings.extend(load::stream_warnings(
                     &f.display().to_string(),
@@ -1032,14 +1033,16 @@ fn plugin_configs(ctx: &mut Ctx, kust: &Kust, entries: &[String]) -> Result<Vec<
             }
             Target::Dir(d) => {
                 let mut sub = load_kust(ctx, &d)?;
-                sub.origin_path = crate::provenance::join(&kust.origin_path, e);
+                sub.origin_path = crate::model::provenance::join(&kust.origin_path, e);
                 let sub_acc = accumulate(ctx, &sub, Acc::new())?;
                 for r in sub_acc.rm.into_vec() {
                     let here = r
                         .origin
                         .as_ref()
                         .and_then(|o| o.file.strip_prefix(&d).ok())
-                        .map(|p| crate::provenance::join(&sub.origin_path, &p.to_string_lossy()))
+                        .map(|p| {
+                            crate::model::provenance::join(&sub.origin_path, &p.to_string_lossy())
+                        })
                         .unwrap_or_else(|| sub.origin_file());
                     out.push((r.obj, here));
                 }
@@ -1055,7 +1058,7 @@ fn run_builtin(
     kust: &Kust,
     acc: &mut Acc,
     b: plugins::Builtin,
-    prov: Option<crate::provenance::Provenance>,
+    prov: Option<crate::model::provenance::Provenance>,
 ) -> Result<()> {
     use plugins::Builtin as B;
     let rm = &mut acc.rm;
@@ -1080,7 +1083,7 @@ fn run_builtin(
         B::Annotations { annotations, specs } => transform::add_entries(rm, &annotations, &specs),
         B::Replicas { replica, specs } => transform::replicas(rm, &replica, &specs),
         B::Image { image, specs } => transform::images(rm, &image, &specs),
-        B::Replacements { replacements } => crate::replacements::run(
+        B::Replacements { replacements } => crate::transform::replacements::run(
             ctx.loader,
             &kust.dir,
             &kust.file,
@@ -1189,9 +1192,14 @@ fn run_builtin(
             }
             rm.append(Resource::new(obj, None))
         }
-        B::Generator { kind, args } => {
-            crate::generators::generate_one(kust.site(ctx.loader), kind, &args, None, prov, rm)
-        }
+        B::Generator { kind, args } => crate::generate::absorb::generate_one(
+            kust.site(ctx.loader),
+            kind,
+            &args,
+            None,
+            prov,
+            rm,
+        ),
     }
 }
 
@@ -1199,7 +1207,7 @@ fn run_builtin(
 fn hash_names(rm: &mut ResMap) -> Result<()> {
     for r in rm.resources_mut() {
         if r.needs_hash {
-            let h = crate::generate::hash_suffix(&r.obj)?;
+            let h = crate::generate::configmap::hash_suffix(&r.obj)?;
             r.store_prev_id();
             let n = format!("{}-{}", r.name(), h);
             r.set_name(&n);

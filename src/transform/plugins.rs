@@ -2,9 +2,9 @@
 //! `generators:` (kustomize's `apiVersion: builtin` plugins). Plugins other
 //! than the builtins are refused.
 
-use crate::decode;
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomization::{Image, Replica, Selector};
+use crate::input::decode;
+use crate::input::kustomization::{Image, Replica, Selector};
 use crate::transform::fieldspec::FieldSpec;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -61,7 +61,7 @@ pub enum Builtin {
     },
     /// ConfigMapGenerator / SecretGenerator with the entry's arguments.
     Generator {
-        kind: crate::generators::Kind,
+        kind: crate::generate::absorb::Kind,
         args: Value,
     },
     /// An object a generator produced whole (IAMPolicyGenerator).
@@ -192,7 +192,7 @@ pub fn decode(raw_cfg: &Value, ignored: &mut Vec<String>) -> Result<Builtin> {
         .iter()
         .filter_map(FieldSpec::from_value)
         .collect();
-    let md_str = |k: &str| crate::resource::str_at(cfg, &["metadata", k]).to_string();
+    let md_str = |k: &str| crate::model::resource::str_at(cfg, &["metadata", k]).to_string();
     Ok(match kind {
         "NamespaceTransformer" => Builtin::Namespace {
             namespace: md_str("namespace"),
@@ -245,9 +245,9 @@ pub fn decode(raw_cfg: &Value, ignored: &mut Vec<String>) -> Result<Builtin> {
                 }
             }
             let kind = if kind == "ConfigMapGenerator" {
-                crate::generators::Kind::ConfigMap
+                crate::generate::absorb::Kind::ConfigMap
             } else {
-                crate::generators::Kind::Secret
+                crate::generate::absorb::Kind::Secret
             };
             Builtin::Generator { kind, args: Value::Object(args) }
         }
@@ -294,7 +294,7 @@ pub fn decode_all(cfg: &Value, ignored: &mut Vec<String>) -> Result<Vec<Builtin>
 /// kustomize's IAMPolicyGenerator (GKE workload identity): a ServiceAccount
 /// annotated with the Google service account it acts as.
 fn iam_policy(cfg: &Value) -> Result<Value> {
-    let s = |p: &[&str]| crate::resource::str_at(cfg, p).to_string();
+    let s = |p: &[&str]| crate::model::resource::str_at(cfg, p).to_string();
     let cloud = s(&["cloud"]);
     if cloud != "gke" {
         return Err(Error::new(
@@ -329,7 +329,7 @@ fn iam_policy(cfg: &Value) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{sample, Shape};
+    use crate::input::decode::{sample, Shape};
 
     #[test]
     fn reads_every_field_of_the_tables() {

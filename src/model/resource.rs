@@ -136,15 +136,15 @@ pub struct Resource {
     pub ref_vars: Vec<String>,
     /// Transformers that ran over this object (`buildMetadata:
     /// [transformerAnnotations]`).
-    pub transformations: Vec<crate::provenance::Provenance>,
+    pub transformations: Vec<crate::model::provenance::Provenance>,
     /// Values of the annotations, labels and data as written, where that
     /// differs from the parsed value: kustomize reads these string maps as
     /// written (and prints annotations so).
     pub raw: Vec<RawScalar>,
     /// Places that hold one YAML node in kustomize (see `aliases`).
-    pub aliases: crate::aliases::Aliases,
+    pub aliases: crate::model::aliases::Aliases,
     /// Node tags and styles that can still change what kustomize prints.
-    pub notes: crate::notes::Notes,
+    pub notes: crate::model::notes::Notes,
     /// A JSON 6902 patch removed the transformations annotation that
     /// kustomize keeps on the object (with the running step's entry).
     pub transformations_wiped: bool,
@@ -197,11 +197,11 @@ impl Resource {
     /// (`yaml::check_round_trip`): an object reaching the output with one
     /// fails the build, at the line it was read from where known.
     pub fn check_printable(&self) -> Result<()> {
-        fn find(v: &Value, at: &mut crate::aliases::Place) -> Option<String> {
+        fn find(v: &Value, at: &mut crate::model::aliases::Place) -> Option<String> {
             match v {
                 Value::String(s) => crate::yaml::check_round_trip(s).err(),
                 Value::Array(a) => a.iter().enumerate().find_map(|(i, e)| {
-                    at.push(crate::aliases::Step::Index(i));
+                    at.push(crate::model::aliases::Step::Index(i));
                     let r = find(e, at);
                     if r.is_none() {
                         at.pop();
@@ -209,7 +209,7 @@ impl Resource {
                     r
                 }),
                 Value::Object(m) => m.iter().find_map(|(k, e)| {
-                    at.push(crate::aliases::Step::Key(k.clone()));
+                    at.push(crate::model::aliases::Step::Key(k.clone()));
                     let r = find(e, at);
                     if r.is_none() {
                         at.pop();
@@ -240,7 +240,7 @@ impl Resource {
         let missing = if !self.obj.is_object() {
             Some(format!(
                 "its mapping (the object became {})",
-                crate::kustomization::describe(&self.obj)
+                crate::input::kustomization::describe(&self.obj)
             ))
         } else if self.kind().is_empty() {
             Some("`kind`".to_string())
@@ -293,7 +293,7 @@ impl Resource {
             Some(r) => Some(r.text.clone()),
             None => {
                 // A node a replacement created reads as the text copied.
-                use crate::aliases::Step;
+                use crate::model::aliases::Step;
                 let (map, key) = match field {
                     RawField::Annotation => ("annotations", key),
                     RawField::Label => ("labels", key),
@@ -419,7 +419,7 @@ impl Resource {
                     ErrorKind::Resource,
                     format!(
                         "`metadata.annotations` is {}, not a mapping (kustomize would drop it)",
-                        crate::kustomization::describe(other)
+                        crate::input::kustomization::describe(other)
                     ),
                 )
                 .resource(self.describe())

@@ -1,12 +1,12 @@
 //! `replacements`: copy a field of one source object into fields of target
 //! objects (kustomize's ReplacementTransformer).
 
-use crate::decode::{self, shapes};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fieldpath::{self, scalar_text};
-use crate::load::{self, Loader};
-use crate::resmap::ResMap;
-use crate::resource::{ResId, Resource};
+use crate::input::decode::{self, shapes};
+use crate::input::load::{self, Loader};
+use crate::model::resmap::ResMap;
+use crate::model::resource::{ResId, Resource};
+use crate::transform::fieldpath::{self, scalar_text};
 use crate::transform::select::LabelSelector;
 use serde::Deserialize;
 use serde_json::Value;
@@ -72,7 +72,8 @@ fn err(file: &Path, msg: impl Into<String>) -> Error {
 fn id_selected(id: &ResId, group: &str, version: &str, kind: &str, name: &str, ns: &str) -> bool {
     (name.is_empty() || name == id.name)
         && (ns.is_empty()
-            || crate::resource::effective_ns(ns) == crate::resource::effective_ns(&id.namespace))
+            || crate::model::resource::effective_ns(ns)
+                == crate::model::resource::effective_ns(&id.namespace))
         && (group.is_empty() || group == id.gvk.group)
         && (version.is_empty() || version == id.gvk.version)
         && (kind.is_empty() || kind == id.gvk.kind)
@@ -150,7 +151,7 @@ pub fn run(
                     &f,
                     format!(
                         "unsupported replacement type encountered within replacement path: {}",
-                        crate::kustomization::describe(other)
+                        crate::input::kustomization::describe(other)
                     ),
                 )
                 .hint("the file must hold one replacement (a mapping) or a list of them"))
@@ -389,8 +390,8 @@ fn set_value(
     text: Option<&str>,
     o: &Options,
     created: bool,
-    at: &crate::aliases::Place,
-    notes: &mut crate::notes::Notes,
+    at: &crate::model::aliases::Place,
+    notes: &mut crate::model::notes::Notes,
 ) -> Result<(), String> {
     let mut value = value.clone();
     let mut text = text.map(str::to_string);
@@ -432,7 +433,7 @@ fn set_value(
         // it later becomes a number.
         notes.set(
             at.clone(),
-            crate::notes::Note::Untagged {
+            crate::model::notes::Note::Untagged {
                 text: text.clone(),
                 value: v.clone(),
             },
@@ -468,7 +469,7 @@ fn set_value(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{sample, Shape};
+    use crate::input::decode::{sample, Shape};
 
     #[test]
     fn reads_every_field_of_the_tables() {

@@ -4,7 +4,7 @@
 //! the number of resources.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource::{ResId, Resource};
+use crate::model::resource::{ResId, Resource};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 

@@ -11,7 +11,7 @@
 //! `oneOf`/`anyOf`/`allOf` and `x-kubernetes-preserve-unknown-fields`.
 
 use super::semantic;
-use crate::kustomization::suggest;
+use crate::input::kustomization::suggest;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;

@@ -24,11 +24,11 @@
 //! keeps them inside the file's folder (or another root the user names),
 //! refuses symlinks on the way and outputs that overlap.
 
-use crate::build::{self, Output};
+use crate::compile::{self, Output};
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomization::{describe, suggest};
-use crate::load::Loader;
-use crate::resource::{effective_ns, is_cluster_scoped, Resource};
+use crate::input::kustomization::{describe, suggest};
+use crate::input::load::Loader;
+use crate::model::resource::{effective_ns, is_cluster_scoped, Resource};
 use crate::validate;
 use rayon::prelude::*;
 use serde_json::Value;
@@ -48,7 +48,7 @@ pub const MAX_NAME: usize = 63;
 /// Most threads `compile_all` starts (`--jobs`); more only costs memory.
 pub const MAX_JOBS: usize = 256;
 /// Stack of every thread that runs a build. Builds recurse through base
-/// chains and nested documents (both bounded, see `build::MAX_NESTING` and
+/// chains and nested documents (both bounded, see `compile::MAX_NESTING` and
 /// the YAML depth limit); rayon's default 2 MiB overflows well within those
 /// bounds. Only touched pages are ever committed.
 pub const STACK_BYTES: usize = 256 * 1024 * 1024;
@@ -146,7 +146,7 @@ fn check_fields(
 
 /// Read and check a `kcompile.yaml`.
 pub fn load(file: &Path) -> Result<Config> {
-    let bytes = crate::fsguard::read_regular(file, MAX_CONFIG_BYTES).map_err(|mut e| {
+    let bytes = crate::input::fsguard::read_regular(file, MAX_CONFIG_BYTES).map_err(|mut e| {
         e.message = format!("cannot read configuration: {}", e.message);
         e
     })?;
@@ -310,7 +310,7 @@ impl Config {
                 abs.push(None);
                 continue;
             };
-            let p = crate::load::clean(&croot.join(o));
+            let p = crate::input::load::clean(&croot.join(o));
             if !p.starts_with(&allowed) || p == allowed {
                 let hint = if output_root.is_some() {
                     format!("outputs must lie inside {}", allowed.display())
@@ -422,7 +422,7 @@ pub struct Compiled {
 pub fn compile_all(
     loader: &Loader,
     cfg: &Config,
-    opts: &build::Options,
+    opts: &compile::Options,
     vopts: Option<&validate::Options>,
     jobs: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -457,11 +457,11 @@ pub fn compile_all(
 fn compile_one(
     loader: &Loader,
     c: &Cluster,
-    opts: &build::Options,
+    opts: &compile::Options,
     vopts: Option<&validate::Options>,
 ) -> Result<Compiled> {
-    crate::fsguard::check_overlay_dir(&c.overlay_path)?;
-    let output = build::build(loader, &c.overlay_path, opts)?;
+    crate::input::fsguard::check_overlay_dir(&c.overlay_path)?;
+    let output = compile::build(loader, &c.overlay_path, opts)?;
     let report = match vopts {
         Some(v) => Some(validate::validate(&output.resources, v)?),
         None => None,

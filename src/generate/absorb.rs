@@ -3,12 +3,12 @@
 //! replace, as kustomize's AbsorbAll).
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::generate::{self, GeneratorArgs, GeneratorOptions};
-use crate::kustomization::Kustomization;
-use crate::load::Loader;
-use crate::provenance::{ConfiguredBy, Provenance};
-use crate::resmap::ResMap;
-use crate::resource::{Behavior, Origin, Resource};
+use crate::generate::configmap::{self, GeneratorArgs, GeneratorOptions};
+use crate::input::kustomization::Kustomization;
+use crate::input::load::Loader;
+use crate::model::provenance::{ConfiguredBy, Provenance};
+use crate::model::resmap::ResMap;
+use crate::model::resource::{Behavior, Origin, Resource};
 use crate::yaml::RawField;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -86,11 +86,11 @@ pub fn generate_one(
     let g = match kind {
         Kind::ConfigMap => {
             let args = GeneratorArgs::configmap_from_value(v).map_err(|e| e.file(site.file))?;
-            generate::generate_configmap(&args, global, &mut read)
+            configmap::generate_configmap(&args, global, &mut read)
         }
         Kind::Secret => {
             let args = GeneratorArgs::secret_from_value(v).map_err(|e| e.file(site.file))?;
-            generate::generate_secret(&args, global, &mut read)
+            configmap::generate_secret(&args, global, &mut read)
         }
     }
     .map_err(|e| e.file(site.file))?;
@@ -107,8 +107,8 @@ pub fn generate_one(
     );
     r.needs_hash = g.needs_hash;
     r.behavior = match g.behavior {
-        generate::Behavior::Merge => Behavior::Merge,
-        generate::Behavior::Replace => Behavior::Replace,
+        configmap::Behavior::Merge => Behavior::Merge,
+        configmap::Behavior::Replace => Behavior::Replace,
         _ => Behavior::Create,
     };
     absorb(rm, r).map_err(|e| e.file(site.file))
@@ -160,13 +160,13 @@ pub fn absorb(rm: &mut ResMap, mut r: Resource) -> Result<()> {
             if r.behavior == Behavior::Merge {
                 if let Some(o) = old
                     .annotations()
-                    .and_then(|a| a.get(crate::provenance::ORIGIN_ANNOTATION))
+                    .and_then(|a| a.get(crate::model::provenance::ORIGIN_ANNOTATION))
                     .and_then(Value::as_str)
                 {
-                    crate::provenance::set_meta_entry(
+                    crate::model::provenance::set_meta_entry(
                         &mut r.obj,
                         "annotations",
-                        crate::provenance::ORIGIN_ANNOTATION,
+                        crate::model::provenance::ORIGIN_ANNOTATION,
                         o.to_string(),
                     );
                 }

@@ -148,7 +148,7 @@ pub fn check_overlay_dir(dir: &Path) -> Result<()> {
     if !md.is_dir() {
         return Ok(());
     }
-    for name in crate::load::KUSTOMIZATION_FILE_NAMES {
+    for name in crate::input::load::KUSTOMIZATION_FILE_NAMES {
         match fs::symlink_metadata(canon.join(name)) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -3,11 +3,11 @@
 
 use super::{BuildArgs, ExitStatus};
 use clap::{Args, ValueEnum};
-use kcompile::build::{self, Options};
-use kcompile::clusters::{self, Config, Deployed};
-use kcompile::load::Loader;
-use kcompile::render::{self, Layout};
+use kcompile::compile::{self, Options};
+use kcompile::input::load::Loader;
+use kcompile::output::gitops::{self, Layout};
 use kcompile::validate::{self, Report};
+use kcompile::workspace::{self, Config, Deployed};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -44,7 +44,7 @@ pub struct GitopsArgs {
     pub output_root: Option<PathBuf>,
     /// Clusters compiled at once (0: one per core; at most 256).
     #[arg(long, default_value_t = 0, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(0..=clusters::MAX_JOBS as i64))]
+          value_parser = clap::value_parser!(u32).range(0..=workspace::MAX_JOBS as i64))]
     pub jobs: u32,
 }
 
@@ -163,7 +163,7 @@ fn print_report(r: &Report, strict: bool, label: Option<&str>) -> bool {
 
 /// Validate a build before it is used (by `diff`): prints the findings;
 /// false when the build must not be used.
-pub fn validate_before_use(out: &build::Output, v: &ValOpts) -> bool {
+pub fn validate_before_use(out: &compile::Output, v: &ValOpts) -> bool {
     match validate::validate(&out.resources, &vopts(v, None)) {
         Ok(r) => !print_report(&r, v.strict, None),
         Err(e) => {
@@ -177,7 +177,7 @@ fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus> {
     let found = match explicit {
         Some(f) => Ok(Some(f.to_path_buf())),
         None => match std::env::current_dir() {
-            Ok(d) => clusters::find_config(&d),
+            Ok(d) => workspace::find_config(&d),
             Err(e) => {
                 eprint(&format!("error: cannot determine the working folder to look for kcompile.yaml: {e}\n  hint: a working folder deeper than the system allows (PATH_MAX) cannot be resolved; run kcompile from a shorter path, or pass --config"));
                 return Err(ExitStatus::Error);
@@ -193,7 +193,7 @@ fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus> {
     };
     match file {
         None => Ok(None),
-        Some(f) => match clusters::load(&f) {
+        Some(f) => match workspace::load(&f) {
             Ok(c) => Ok(Some(c)),
             Err(e) => {
                 super::report(&e);
@@ -212,14 +212,14 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
                 eprint("error: --output-root applies to the outputs of kcompile.yaml; -o DIR is written where it says\n  hint: run `kcompile build --output-root DIR` without an overlay path");
                 return ExitStatus::Error;
             }
-            if let Err(e) = kcompile::fsguard::check_overlay_dir(path) {
+            if let Err(e) = kcompile::input::fsguard::check_overlay_dir(path) {
                 super::report(&e);
                 return ExitStatus::Error;
             }
             let loader = Loader::new();
             let validate = !g.no_validate && g.wants_pipeline();
             let vo = vopts(&g.val, None);
-            let out = match build::build(&loader, path, opts) {
+            let out = match compile::build(&loader, path, opts) {
                 Ok(o) => o,
                 Err(e) => {
                     super::report(&e);
@@ -276,7 +276,7 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
 /// `fix`: the command that brings the output folder up to date; `cluster`:
 /// the cluster's name when the build comes from kcompile.yaml.
 fn emit(
-    out: &build::Output,
+    out: &compile::Output,
     target: Option<&Path>,
     g: &GitopsArgs,
     label: Option<&str>,
@@ -305,7 +305,7 @@ fn emit(
         text.push_str(&kcompile::yaml::stream_to_string(&docs));
         return (ExitStatus::Success, Some(text));
     };
-    let files = render::plan(&out.resources, layout);
+    let files = gitops::plan(&out.resources, layout);
     let waiting = |dir: &Path| {
         eprint(&format!(
             "{}: waiting for another kcompile writing in {} to finish",
@@ -313,13 +313,13 @@ fn emit(
             dir.display()
         ))
     };
-    let ropts = render::Options {
+    let ropts = gitops::Options {
         force: g.force,
         show_secrets: g.show_secrets,
         on_wait: Some(&waiting),
     };
     if g.check {
-        return match render::check(target, &files, &ropts) {
+        return match gitops::check(target, &files, &ropts) {
             Ok(None) => {
                 eprint(&format!("{}: up to date", target.display()));
                 (ExitStatus::Success, None)
@@ -340,7 +340,7 @@ fn emit(
             }
         };
     }
-    let status = match render::write(target, &files, &ropts) {
+    let status = match gitops::write(target, &files, &ropts) {
         Ok(s) if !s.changed => {
             eprint(&format!("{}: unchanged", target.display()));
             ExitStatus::Success
@@ -390,7 +390,7 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
     };
     let loader = Loader::new();
     let vo = vopts(&g.val, Some(cfg));
-    let results = clusters::compile_all(
+    let results = workspace::compile_all(
         &loader,
         cfg,
         opts,
@@ -399,7 +399,7 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
         &progress_fn(cfg.clusters.len()),
     );
     let mut status = ExitStatus::Success;
-    let mut ok: Vec<Option<&build::Output>> = Vec::new();
+    let mut ok: Vec<Option<&compile::Output>> = Vec::new();
     for (c, r) in cfg.clusters.iter().zip(&results) {
         match r {
             Err(e) => {
@@ -437,7 +437,7 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
             })
         })
         .collect();
-    let cols = clusters::collisions(&deployed);
+    let cols = workspace::collisions(&deployed);
     if !cols.is_empty() {
         for c in &cols {
             eprint(&format!("error: {c}"));
@@ -485,7 +485,7 @@ pub fn run_validate(v: &ValidateArgs) -> ExitStatus {
             Err(s) => return s,
         };
         let vo = vopts(&v.val, Some(&cfg));
-        let results = clusters::compile_all(
+        let results = workspace::compile_all(
             &loader,
             &cfg,
             &Options::default(),
@@ -518,8 +518,8 @@ pub fn run_validate(v: &ValidateArgs) -> ExitStatus {
     for p in &v.paths {
         let label = p.display().to_string();
         let label = many.then_some(label.as_str());
-        match kcompile::fsguard::check_overlay_dir(p)
-            .and_then(|_| build::build(&loader, p, &Options::default()))
+        match kcompile::input::fsguard::check_overlay_dir(p)
+            .and_then(|_| compile::build(&loader, p, &Options::default()))
             .and_then(|o| validate::validate(&o.resources, &vo))
         {
             Err(e) => {

@@ -24,11 +24,11 @@
 //! target. A target that is itself a symlink (also written `link/`) is
 //! refused. An existing folder is only read when it has the marker file, and
 //! then only where kcompile writes (two levels, `.yaml` files), without
-//! following symlinks, through [`crate::fsguard`], bounded in entries and
+//! following symlinks, through [`crate::input::fsguard`], bounded in entries and
 //! bytes; a folder without the marker is never read.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource::{is_cluster_scoped, Resource};
+use crate::model::resource::{is_cluster_scoped, Resource};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -279,7 +279,10 @@ fn read_owned(root: &Path) -> Result<Existing> {
         } else if !ours(&parts) {
             ex.other.insert(rel, "a file kcompile does not write");
         } else {
-            let b = crate::fsguard::read_regular(entry.path(), crate::load::MAX_FILE_BYTES)?;
+            let b = crate::input::fsguard::read_regular(
+                entry.path(),
+                crate::input::load::MAX_FILE_BYTES,
+            )?;
             bytes += b.len() as u64;
             if bytes > MAX_EXISTING_BYTES {
                 return Err(Error::new(

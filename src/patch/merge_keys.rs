@@ -8,7 +8,7 @@
 //! A [`Schema`] is what one build uses: the built-in table (borrowed, never
 //! copied) plus types added from user OpenAPI documents.
 
-use crate::resource::Gvk;
+use crate::model::resource::Gvk;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -2,12 +2,12 @@
 //! one place where outcomes become exit codes.
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use kcompile::build::{self, Options, Reorder};
-use kcompile::load::Loader;
+use kcompile::compile::{self, Options, Reorder};
+use kcompile::input::load::Loader;
 use std::io::Write;
 use std::path::PathBuf;
 
-#[path = "cli_gitops.rs"]
+mod diff;
 mod gitops;
 pub use gitops::{validate_before_use, GitopsArgs, ValOpts, ValidateArgs};
 
@@ -51,7 +51,7 @@ enum Cmd {
     /// Print the compiled YAML stream of an overlay (the default command).
     Build(BuildArgs),
     /// Compare an overlay with the live cluster (or a second overlay).
-    Diff(crate::cli_diff::DiffArgs),
+    Diff(diff::DiffArgs),
     /// Compile overlays and check them against the Kubernetes schemas and lints.
     Validate(ValidateArgs),
     /// Print a shell completion script, e.g. `source <(kcompile completions bash)`.
@@ -93,7 +93,7 @@ pub fn main() -> i32 {
     };
     let status = match cli.cmd {
         Some(Cmd::Build(b)) => run_build(&b),
-        Some(Cmd::Diff(d)) => crate::cli_diff::run(&d),
+        Some(Cmd::Diff(d)) => diff::run(&d),
         Some(Cmd::Validate(v)) => gitops::run_validate(&v),
         Some(Cmd::Completions { shell }) => print_generated(|out| {
             clap_complete::generate(shell, &mut Cli::command(), "kcompile", out);
@@ -146,13 +146,13 @@ fn run_build(b: &BuildArgs) -> ExitStatus {
         );
         return ExitStatus::Error;
     };
-    if let Err(e) = kcompile::fsguard::check_overlay_dir(path) {
+    if let Err(e) = kcompile::input::fsguard::check_overlay_dir(path) {
         report(&e);
         return ExitStatus::Error;
     }
     let opts = build_options(b);
     let loader = Loader::single_use();
-    match build::build(&loader, path, &opts) {
+    match compile::build(&loader, path, &opts) {
         Ok(out) => {
             let mut err = std::io::stderr().lock();
             for w in &out.warnings {

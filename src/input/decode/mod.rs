@@ -222,7 +222,7 @@ impl Problem {
                     ErrorKind::Kustomization,
                     format!("unknown field `{field}` in {at}"),
                 );
-                match crate::kustomization::suggest(field, known) {
+                match crate::input::kustomization::suggest(field, known) {
                     Some(s) => e.hint(format!("did you mean `{s}`?")),
                     None if known.len() > 12 => e.hint(
                         "see schemas/kustomization.schema.json for the fields kcompile accepts",
@@ -334,7 +334,7 @@ impl Decoder {
             path: self.path.clone(),
             kind: ProblemKind::Type {
                 expected,
-                found: crate::kustomization::describe(v),
+                found: crate::input::kustomization::describe(v),
             },
         }
     }

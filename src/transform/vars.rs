@@ -1,13 +1,13 @@
 //! The legacy `vars`: `$(VAR)` in the fields kustomize allows (its
 //! varReference field specs) is replaced by a field of a named object.
 
-use crate::aliases::{Place, Step};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fieldpath::{self, scalar_text};
-use crate::kustomization::Var;
-use crate::notes::Notes;
-use crate::resmap::ResMap;
-use crate::resource::Gvk;
+use crate::input::kustomization::Var;
+use crate::model::aliases::{Place, Step};
+use crate::model::notes::Notes;
+use crate::model::resmap::ResMap;
+use crate::model::resource::Gvk;
+use crate::transform::fieldpath::{self, scalar_text};
 use crate::transform::fieldspec::{walk_lenient_at, FieldSpec};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -63,15 +63,15 @@ pub fn bind(rm: &mut ResMap, vars: &[Var]) -> Result<()> {
             (o.group.clone(), o.version.clone())
         };
         let ns_matters =
-            !o.namespace.is_empty() || crate::resource::is_cluster_scoped(&group, &o.kind);
+            !o.namespace.is_empty() || crate::model::resource::is_cluster_scoped(&group, &o.kind);
         let hits = rm.matching_any_id(|id| {
             id.name == o.name
                 && id.gvk.kind == o.kind
                 && (group.is_empty() || id.gvk.group == group)
                 && (version.is_empty() || id.gvk.version == version)
                 && (!ns_matters
-                    || crate::resource::effective_ns(&o.namespace)
-                        == crate::resource::effective_ns(&id.namespace))
+                    || crate::model::resource::effective_ns(&o.namespace)
+                        == crate::model::resource::effective_ns(&id.namespace))
         });
         match hits.len() {
             0 => {}
@@ -190,7 +190,7 @@ fn substitute(
                     let what = if item.is_string() {
                         "a plain `<<` (YAML's merge key, not a string to kustomize)".to_string()
                     } else {
-                        crate::kustomization::describe(item).to_string()
+                        crate::input::kustomization::describe(item).to_string()
                     };
                     return Err(format!(
                         "invalid value type expect a string: the list holds {what}, and kustomize substitutes vars only in lists of strings"
