@@ -16,6 +16,7 @@
 //! each output over as it is done; one shared `Loader`),
 //! REPS times; wall time, CPU time (user + sys of this process) and files
 //! parsed per run.
+#![allow(clippy::disallowed_methods)] // benchmarks build trees on disk
 
 use kcompile::compile::{build, build_each, Options};
 use kcompile::input::load::Loader;
@@ -66,7 +67,7 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn compile(dir: &Path) -> usize {
-    let loader = Loader::new();
+    let loader = Loader::new(kcompile::input::disk::Disk);
     let out = build(&loader, dir, &Options::default()).expect("build");
     let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
     kcompile::yaml::stream_to_string(&docs).len()
@@ -137,7 +138,7 @@ fn many(tree: &Path, reps: usize) {
     let mut best: Option<(f64, f64, usize)> = None;
     let mut walls = Vec::new();
     for _ in 0..reps {
-        let loader = Loader::new();
+        let loader = Loader::new(kcompile::input::disk::Disk);
         let c0 = cpu_ms();
         let t = Instant::now();
         // Each output serialised (in parallel too) and dropped as soon as

@@ -110,7 +110,7 @@ pub fn build_tree(data: &[u8]) {
     for (name, content) in TREE_FILES.iter().zip(data.split(|&b| b == 0)) {
         let _ = std::fs::write(tmp.path().join(name), content);
     }
-    let loader = kcompile::input::load::Loader::new();
+    let loader = kcompile::input::load::Loader::new(kcompile::input::disk::Disk);
     if let Ok(out) = kcompile::compile::build(&loader, tmp.path(), &Default::default()) {
         let docs: Vec<&serde_json::Value> = out.resources.iter().map(|r| &r.obj).collect();
         let _ = kcompile::yaml::stream_to_string(&docs);

@@ -28,6 +28,7 @@ use crate::compile::{self, Output};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::kustomization::{describe, suggest};
 use crate::input::load::Loader;
+use crate::input::source::{Entry, Source};
 use crate::model::resource::{effective_ns, is_cluster_scoped, Resource};
 use crate::validate;
 use rayon::prelude::*;
@@ -79,8 +80,8 @@ pub struct Cluster {
 /// Look for `kcompile.yaml` in `start` and its parents. Any entry by that
 /// name counts (a FIFO, a device, a dangling symlink), so that it is
 /// refused when read rather than silently passed over for one further up.
-pub fn find_config(start: &Path) -> Result<Option<PathBuf>> {
-    let start = std::fs::canonicalize(start).map_err(|e| {
+pub fn find_config(source: &dyn Source, start: &Path) -> Result<Option<PathBuf>> {
+    let start = source.canonicalize(start).map_err(|e| {
         Error::new(
             ErrorKind::Io,
             format!("cannot resolve the working folder to look for {CONFIG_FILE}: {e}"),
@@ -91,7 +92,7 @@ pub fn find_config(start: &Path) -> Result<Option<PathBuf>> {
     Ok(start
         .ancestors()
         .map(|d| d.join(CONFIG_FILE))
-        .find(|p| std::fs::symlink_metadata(p).is_ok()))
+        .find(|p| source.entry(p).is_ok()))
 }
 
 /// A string from the file as it may be shown in a message: control
@@ -144,12 +145,10 @@ fn check_fields(
     Ok(())
 }
 
-/// Read and check a `kcompile.yaml`.
-pub fn load(file: &Path) -> Result<Config> {
-    let bytes = crate::input::fsguard::read_regular(file, MAX_CONFIG_BYTES).map_err(|mut e| {
-        e.message = format!("cannot read configuration: {}", e.message);
-        e
-    })?;
+/// Check a `kcompile.yaml` read as `bytes` (at most [`MAX_CONFIG_BYTES`]:
+/// the caller reads it, like any file outside the tree, with
+/// `input::disk::read_regular`).
+pub fn from_bytes(file: &Path, bytes: Vec<u8>) -> Result<Config> {
     let text = String::from_utf8(bytes).map_err(|e| {
         cfg_err(
             file,
@@ -290,8 +289,12 @@ impl Config {
     /// (the trailing slash of `rendered/a/` makes the system follow one);
     /// and no output may equal or contain another, since each write
     /// replaces its whole folder.
-    pub fn resolve_outputs(&self, output_root: Option<&Path>) -> Result<Vec<Option<PathBuf>>> {
-        let croot = std::fs::canonicalize(&self.root).map_err(|e| {
+    pub fn resolve_outputs(
+        &self,
+        source: &dyn Source,
+        output_root: Option<&Path>,
+    ) -> Result<Vec<Option<PathBuf>>> {
+        let croot = source.canonicalize(&self.root).map_err(|e| {
             Error::new(
                 ErrorKind::Io,
                 format!("cannot resolve the folder of {CONFIG_FILE}: {e}"),
@@ -300,7 +303,7 @@ impl Config {
         })?;
         let allowed = match output_root {
             None => croot.clone(),
-            Some(r) => std::fs::canonicalize(r).map_err(|e| {
+            Some(r) => source.canonicalize(r).map_err(|e| {
                 Error::new(ErrorKind::Io, format!("cannot resolve --output-root: {e}")).file(r)
             })?,
         };
@@ -335,7 +338,7 @@ impl Config {
                 )
                 .hint(hint));
             }
-            check_no_symlinks(&allowed, &p).map_err(|(at, why)| {
+            check_no_symlinks(source, &allowed, &p).map_err(|(at, why)| {
                 cfg_err(
                     &self.file,
                     format!(
@@ -387,7 +390,11 @@ impl Config {
 
 /// Every existing component of `path` below `root` must be a real folder
 /// (the last one may be anything: the writer refuses what is not a folder).
-fn check_no_symlinks(root: &Path, path: &Path) -> std::result::Result<(), (PathBuf, String)> {
+fn check_no_symlinks(
+    source: &dyn Source,
+    root: &Path,
+    path: &Path,
+) -> std::result::Result<(), (PathBuf, String)> {
     let Ok(rel) = path.strip_prefix(root) else {
         return Ok(());
     };
@@ -395,11 +402,11 @@ fn check_no_symlinks(root: &Path, path: &Path) -> std::result::Result<(), (PathB
     let mut p = root.to_path_buf();
     for (i, comp) in rel.components().enumerate() {
         p.push(comp);
-        match std::fs::symlink_metadata(&p) {
+        match source.entry(&p) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err((p, format!("a path that cannot be read: {e}"))),
-            Ok(md) if md.file_type().is_symlink() => return Err((p, "a symlink".into())),
-            Ok(md) if !md.is_dir() && i + 1 < n => return Err((p, "a file".into())),
+            Ok(Entry::Symlink) => return Err((p, "a symlink".into())),
+            Ok(e) if e != Entry::Dir && i + 1 < n => return Err((p, "a file".into())),
             Ok(_) => {}
         }
     }
@@ -460,7 +467,7 @@ fn compile_one(
     opts: &compile::Options,
     vopts: Option<&validate::Options>,
 ) -> Result<Compiled> {
-    crate::input::fsguard::check_overlay_dir(&c.overlay_path)?;
+    loader.check_dir(&c.overlay_path)?;
     let output = compile::build(loader, &c.overlay_path, opts)?;
     let report = match vopts {
         Some(v) => Some(validate::validate(&output.resources, v)?),

@@ -3,6 +3,7 @@
 //! "~"), on every path that writes annotations; labels stay as written.
 //! Expected texts are kubectl's (v5.5), and each tree is also compared with
 //! kubectl when it is installed.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

@@ -1,5 +1,6 @@
 //! `compile::build_many`: same results as one `build` per overlay, in order,
 //! and a base shared by the overlays is read and parsed once.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use kcompile::compile::{build, build_many, Options};
 use kcompile::input::load::Loader;
@@ -53,11 +54,15 @@ fn text(o: &kcompile::compile::Output) -> String {
 #[test]
 fn same_as_one_build_each_and_base_parsed_once() {
     let (_t, dirs) = tree();
-    let loader = Loader::new();
+    let loader = Loader::new(kcompile::input::disk::Disk);
     let many = build_many(&loader, &dirs, &Options::default());
     assert_eq!(many.len(), dirs.len());
     for (d, got) in dirs.iter().zip(&many) {
-        let want = build(&Loader::new(), d, &Options::default());
+        let want = build(
+            &Loader::new(kcompile::input::disk::Disk),
+            d,
+            &Options::default(),
+        );
         match (got, want) {
             (Ok(g), Ok(w)) => assert_eq!(text(g), text(&w)),
             (Err(g), Err(w)) => assert_eq!(g.to_string(), w.to_string()),
@@ -77,16 +82,20 @@ fn same_as_one_build_each_and_base_parsed_once() {
 #[test]
 fn build_each_hands_over_every_result() {
     let (_t, dirs) = tree();
-    let loader = Loader::new();
+    let loader = Loader::new(kcompile::input::disk::Disk);
     let got = std::sync::Mutex::new(vec![None; dirs.len()]);
     kcompile::compile::build_each(&loader, &dirs, &Options::default(), |i, r| {
         got.lock().unwrap()[i] = Some(r.map(|o| text(&o)).map_err(|e| e.to_string()));
     });
     let got = got.into_inner().unwrap();
     for (d, g) in dirs.iter().zip(got) {
-        let want = build(&Loader::new(), d, &Options::default())
-            .map(|o| text(&o))
-            .map_err(|e| e.to_string());
+        let want = build(
+            &Loader::new(kcompile::input::disk::Disk),
+            d,
+            &Options::default(),
+        )
+        .map(|o| text(&o))
+        .map_err(|e| e.to_string());
         assert_eq!(g.unwrap(), want);
     }
     assert_eq!(loader.parse_count(), 4);

@@ -1,4 +1,5 @@
 //! The real binary on temporary trees: stdout, stderr and exit status.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::fs;
 use std::path::Path;

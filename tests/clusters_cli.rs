@@ -1,5 +1,6 @@
 //! kcompile.yaml: every cluster at once (parallel = serial), and the
 //! cross-cluster collision checks.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use kcompile::input::load::Loader;
 use kcompile::workspace::{self, Claim, Deployed};
@@ -151,8 +152,12 @@ fn parallel_build_of_many_clusters_equals_serial() {
 #[test]
 fn library_parallel_equals_serial() {
     let t = many(16);
-    let cfg = workspace::load(&t.path().join("kcompile.yaml")).unwrap();
-    let loader = Loader::new();
+    let cfg = {
+        let f = t.path().join("kcompile.yaml");
+        workspace::from_bytes(&f, std::fs::read(&f).unwrap())
+    }
+    .unwrap();
+    let loader = Loader::new(kcompile::input::disk::Disk);
     let vo = kcompile::validate::Options::default();
     let render = |jobs| -> Vec<String> {
         workspace::compile_all(

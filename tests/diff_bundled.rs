@@ -3,6 +3,7 @@
 //! `kcompile diff` prints nothing. They pin nodePorts, so they run in their
 //! own test binary, before the tests that let the server pick random ones
 //! (cargo runs test binaries in name order), and one at a time.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

@@ -2,6 +2,7 @@
 //! request: a closed port, a server that never answers, 5xx answers to be
 //! retried, malformed JSON. Every behaviour of `kcompile diff` is tested
 //! against the real kube-apiserver in tests/diff_kube.rs.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! `kcompile diff` against a real kube-apiserver 1.37 with etcd (see
 //! tests/util/kube.rs): objects applied by kubectl (server-side, client-side
 //! and `create`), then diffed in both modes.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

@@ -1,4 +1,5 @@
 //! `kcompile diff` without a cluster: `--live-from` files and two overlays.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! kcompile against the oracle, `kubectl kustomize` (kustomize v5.5), on the
 //! bundled Spark overlays: the same bytes, in kubectl's default order.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::path::Path;
 use std::process::Command;

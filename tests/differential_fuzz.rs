@@ -3,6 +3,7 @@
 //! what `kubectl kustomize` prints on a sample, then runs a fixed seed range
 //! of generated trees through kcompile and the oracle (tests/fuzz_diff/run.py).
 //! Outside CI it skips, with a message, when Go, Python or kubectl is missing.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,6 +3,7 @@
 //! (`in/`), `case.json` (`build_dir`, `expect`: `output` or `error`) and, for
 //! `output`, kubectl kustomize's exact output. Runs kcompile only, so it
 //! holds without Go or kubectl.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,7 @@
 //! Inputs the fuzzers (fuzz/) found, kept as regression tests: each file in
 //! `tests/fuzz_regressions/<target>/` is run through the same code as the
 //! fuzz target of that name and must not panic (errors are fine).
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 #[path = "../fuzz/harness.rs"]
 mod harness;

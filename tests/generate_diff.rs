@@ -1,6 +1,6 @@
 //! Differential tests: generator cases recorded from `kubectl kustomize`
 //! (kustomize v5.5) by tests/generate_cases.py.
-
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 #![allow(clippy::result_large_err)]
 
 use kcompile::error::{Error, ErrorKind};

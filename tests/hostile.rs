@@ -3,6 +3,7 @@
 //! exit status (2 for errors), that the message names the file or object,
 //! that nothing is printed on stdout on error, and that no test secret
 //! appears in the output. A child running past `HANG_GUARD` fails the test.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod hostile_support;
 

@@ -3,6 +3,7 @@
 //! huge LIST. Each case ends with a clear error (exit 2) naming the server
 //! and the object, or succeeds after a safe retry; none hangs or panics, and
 //! no Secret value from the overlay or the server appears in the output.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod support;
 

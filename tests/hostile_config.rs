@@ -3,6 +3,7 @@
 //! forge output, files that block when read, failed runs that still print,
 //! and the "smaller" failures (a full stdout, `--jobs`, unreadable or
 //! too-deep folders) that must say what happened.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod hostile_support;
 

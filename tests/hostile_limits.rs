@@ -3,6 +3,7 @@
 //! bounded time and memory. Inputs are generated here; where the default
 //! limit would make a test slow, the test lowers it through its
 //! documented environment variable.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod hostile_support;
 

@@ -1,6 +1,7 @@
 //! Output safety of `kcompile DIR -o OUT` (GitOps output):
 //! object names are escaped (or refused) so nothing is written outside OUT,
 //! and a failed run leaves OUT exactly as it was.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod hostile_support;
 

@@ -5,6 +5,7 @@
 //! fails with an error (a missing path, or a path that changed after the
 //! check). The assertion holds for every interleaving, so the test cannot
 //! fail by chance when the code is right.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod hostile_support;
 

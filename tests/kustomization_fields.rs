@@ -4,6 +4,7 @@
 //! (replacement files, builtin plugin configs) ignore unknown fields. Where
 //! `kubectl kustomize` is installed, every tree is also run through it and
 //! the outcome must agree (same bytes, or both failing for the same field).
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

@@ -3,6 +3,7 @@
 //! suffix or namespace), and more than one match is an error, also when one
 //! of them matches exactly. That is the case of the same base reached twice,
 //! directly and through an overlay that renames it.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

@@ -1,4 +1,5 @@
 //! `kcompile OVERLAY -o DIR`: the GitOps folder writer, through the real binary.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,6 +1,7 @@
 //! Differential cases recorded from kustomize v5.5 (`scripts/smp-oracle.py`):
 //! each `tests/smp_cases/<name>/` holds resource.json, patch.json, optional
 //! openapi.json and expected.json (kustomize's result) or expected_error.txt.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use kcompile::patch::merge_keys::Schema;
 use kcompile::patch::smp::strategic_merge;

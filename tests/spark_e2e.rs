@@ -26,6 +26,7 @@
 //! Skips (passes with a message) when java or pyspark is missing, unless the
 //! `CI` environment variable is set: then it fails. `tests/spark_e2e/setup.sh`
 //! installs the pinned pyspark.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::collections::BTreeMap;
 use std::fs::File;

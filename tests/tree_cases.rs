@@ -3,6 +3,7 @@
 //! buildMetadata provenance. Each `tests/tree_cases/<name>/` holds the tree
 //! under `in/`, case.json (build_dir, expect_error, kcompile_error_contains)
 //! and expected.yaml, or expected_error.txt for a build that must fail.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

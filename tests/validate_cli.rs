@@ -1,5 +1,6 @@
 //! Schema validation and Spark lints: `kcompile validate` and validation
 //! before `-o`, through the real binary; plus the bundled JSON Schemas.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 use std::fs;
 use std::path::Path;
@@ -630,7 +631,11 @@ fn documented_kcompile_yaml_example_loads() {
     let block = &md[start..start + md[start..].find("```").unwrap()];
     let t = tempfile::tempdir().unwrap();
     fs::write(t.path().join("kcompile.yaml"), block).unwrap();
-    let cfg = kcompile::workspace::load(&t.path().join("kcompile.yaml")).unwrap();
+    let cfg = {
+        let f = t.path().join("kcompile.yaml");
+        kcompile::workspace::from_bytes(&f, std::fs::read(&f).unwrap())
+    }
+    .unwrap();
     assert_eq!(cfg.clusters.len(), 2);
     assert_eq!(cfg.kubernetes_version.as_deref(), Some("1.37"));
 }

@@ -5,6 +5,7 @@
 //! broken objects, plus valid near-misses, judged by both sides. Every case
 //! where they disagree is listed below and in docs/validation.md, with its
 //! reason, so a new disagreement fails the test.
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

@@ -3,6 +3,7 @@
 //! a resource stream at `---` lines: errors name the file, line and column;
 //! what builds matches `kubectl kustomize` byte for byte (checked against
 //! kubectl when it is installed).
+#![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
 mod util;
 

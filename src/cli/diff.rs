@@ -10,11 +10,9 @@ use super::ExitStatus;
 use clap::{Args, ValueEnum};
 use kcompile::cluster::{self, live, ConnectOptions};
 use kcompile::compile::{self, Options};
-use kcompile::diff::{self, render, CompareOptions, Mode, ObjectDiff, ObjectRef, Summary};
+use kcompile::diff::{self, pair, render, CompareOptions, Mode, ObjectDiff, Summary};
 use kcompile::input::load::Loader;
-use kcompile::model::resource::effective_ns;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -65,7 +63,7 @@ pub struct DiffArgs {
     #[arg(long)]
     no_validate: bool,
     #[command(flatten)]
-    val: super::ValOpts,
+    val: super::validate::ValOpts,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,12 +133,16 @@ impl Reporter {
 }
 
 fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, ExitStatus> {
-    match compile::build(&Loader::new(), path, &Options::default()) {
+    match compile::build(
+        &Loader::new(kcompile::input::disk::Disk),
+        path,
+        &Options::default(),
+    ) {
         Ok(out) => {
             for w in &out.warnings {
                 rep.say(w);
             }
-            if !a.no_validate && !super::validate_before_use(&out, &a.val) {
+            if !a.no_validate && !super::validate::validate_before_use(&out, &a.val) {
                 return Err(ExitStatus::Error);
             }
             Ok(out.resources.into_iter().map(|r| r.obj).collect())
@@ -175,14 +177,14 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
             after: a.overlays[1].display().to_string(),
         };
         (
-            diff_overlays(before, after, show),
+            pair::overlay_diffs(before, after, show),
             Mode::Overlays,
             sides,
             Vec::new(),
         )
     } else {
         let desired = compiled.remove(0);
-        let owner = match live::ownership(&desired) {
+        let owner = match pair::ownership(&desired) {
             Ok(o) => Some(o),
             Err(note) => {
                 rep.say(&note);
@@ -285,80 +287,8 @@ fn diff_cluster(
         show_secrets: a.show_secrets,
         field_manager: a.field_manager.as_deref(),
     };
-    let mut diffs: Vec<ObjectDiff> = state
-        .pairs
-        .iter()
-        .map(|p| {
-            let after = match (&p.live, &p.dry_run) {
-                (Some(_), Some(dr)) => dr,
-                _ => &p.desired,
-            };
-            // An object to be created is shown as desired, client-side.
-            let o = if p.live.is_none() {
-                CompareOptions {
-                    mode: Mode::ClientSide,
-                    ..opts
-                }
-            } else {
-                opts
-            };
-            diff::compare(p.id.clone(), p.live.as_ref(), Some(after), o)
-        })
-        .collect();
-    diffs.extend(
-        state
-            .prune
-            .iter()
-            .map(|(id, v)| diff::compare(id.clone(), Some(v), None, opts)),
-    );
+    let diffs = pair::cluster_diffs(&state, opts);
     Ok((diffs, mode, state.warnings))
-}
-
-fn group_of(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
-}
-
-/// (group, kind, effective namespace, name)
-fn live_key(id: &ObjectRef) -> (String, String, String, String) {
-    (
-        group_of(&id.api_version).to_string(),
-        id.kind.clone(),
-        effective_ns(&id.namespace).to_string(),
-        id.name.clone(),
-    )
-}
-
-/// Live state from a file, or from the `.yaml`/`.yml`/`.json` entries of a
-/// folder (not recursive). Every file is read through `fsguard` (regular,
-/// bounded, never blocking); an entry with one of those extensions that is
-/// not a regular file is an error, not skipped, so no live object goes
-/// missing unnoticed.
-fn read_live(path: &Path) -> Result<Vec<Value>, String> {
-    let mut files = Vec::new();
-    if path.is_dir() {
-        let rd = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        for e in rd {
-            let p = e.map_err(|e| format!("{}: {e}", path.display()))?.path();
-            let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
-            if matches!(ext, "yaml" | "yml" | "json") {
-                files.push(p);
-            }
-        }
-        files.sort();
-    } else {
-        files.push(path.to_path_buf());
-    }
-    let mut out = Vec::new();
-    for f in files {
-        let bytes =
-            kcompile::input::fsguard::read_regular(&f, kcompile::input::load::MAX_FILE_BYTES)
-                .map_err(|e| e.to_string())?;
-        let docs = kcompile::input::load::parse_bytes(&f, &bytes).map_err(|e| e.to_string())?;
-        let res =
-            kcompile::input::load::resources_from_docs(&f, docs).map_err(|e| e.to_string())?;
-        out.extend(res.into_iter().map(|r| r.obj));
-    }
-    Ok(out)
 }
 
 fn diff_live_from(
@@ -368,105 +298,18 @@ fn diff_live_from(
     a: &DiffArgs,
     rep: &mut Reporter,
 ) -> Outcome {
-    let live_objs = match read_live(path) {
+    let live_objs = match kcompile::input::live_state::read(path) {
         Ok(v) => v,
         Err(e) => return Err(rep.error(&format!("--live-from: {e}"))),
     };
     rep.secrets.extend(diff::secret_values(&live_objs));
-    let mut live: HashMap<_, (ObjectRef, Value)> = HashMap::new();
-    for v in live_objs {
-        let id = live::object_ref(&v);
-        live.insert(live_key(&id), (id, v));
-    }
     let opts = CompareOptions {
         mode: Mode::ClientSide,
         show_secrets: a.show_secrets,
         field_manager: a.field_manager.as_deref(),
     };
-    let kinds: std::collections::BTreeSet<(String, String)> = desired
-        .iter()
-        .map(|d| {
-            let id = live::object_ref(d);
-            (group_of(&id.api_version).to_string(), id.kind)
-        })
-        .collect();
-    let namespaces: std::collections::BTreeSet<String> = desired
-        .iter()
-        .map(|d| effective_ns(&live::object_ref(d).namespace).to_string())
-        .collect();
-    let mut diffs = Vec::new();
-    for d in &desired {
-        let id = live::object_ref(d);
-        let l = live.remove(&live_key(&id));
-        diffs.push(diff::compare(id, l.as_ref().map(|x| &x.1), Some(d), opts));
-    }
-    let mut prune: Vec<(ObjectRef, Value)> = live
-        .into_values()
-        .filter(|(id, v)| {
-            v.pointer("/metadata/labels")
-                .and_then(|l| l.get(live::OWNER_LABEL))
-                .and_then(Value::as_str)
-                .is_some_and(|v| Some(v) == owner)
-                && kinds.contains(&(group_of(&id.api_version).to_string(), id.kind.clone()))
-                && (id.namespace.is_empty() || namespaces.contains(&id.namespace))
-        })
-        .collect();
-    prune.sort_by(|x, y| x.0.cmp(&y.0));
-    for (id, v) in prune {
-        diffs.push(diff::compare(id, Some(&v), None, opts));
-    }
+    let diffs = pair::live_diffs(&desired, live_objs, owner, opts);
     Ok((diffs, Mode::ClientSide, Vec::new()))
-}
-
-fn without_namespace(mut v: Value) -> Value {
-    if let Some(md) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-        md.remove("namespace");
-    }
-    v
-}
-
-/// Two overlays: match objects by group, kind and name, ignoring the
-/// namespace (each cluster's overlay usually sets its own).
-fn diff_overlays(before: Vec<Value>, after: Vec<Value>, show: bool) -> Vec<ObjectDiff> {
-    let opts = CompareOptions {
-        mode: Mode::Overlays,
-        show_secrets: show,
-        field_manager: None,
-    };
-    let k = |v: &Value| {
-        let id = live::object_ref(v);
-        (group_of(&id.api_version).to_string(), id.kind, id.name)
-    };
-    let mut pool: BTreeMap<_, Vec<Value>> = BTreeMap::new();
-    for b in before.iter() {
-        pool.entry(k(b)).or_default().push(b.clone());
-    }
-    let mut diffs = Vec::new();
-    for a in &after {
-        let id = live::object_ref(a);
-        let b = pool.get_mut(&k(a)).and_then(|bs| {
-            // Prefer the same namespace when a name occurs more than once.
-            let i = bs
-                .iter()
-                .position(|b| live::object_ref(b).namespace == id.namespace)
-                .unwrap_or(0);
-            (!bs.is_empty()).then(|| bs.remove(i))
-        });
-        let b = b.map(without_namespace);
-        diffs.push(diff::compare(
-            id,
-            b.as_ref(),
-            Some(&without_namespace(a.clone())),
-            opts,
-        ));
-    }
-    for bs in pool.into_values() {
-        for b in bs {
-            let id = live::object_ref(&b);
-            diffs.push(diff::compare(id, Some(&without_namespace(b)), None, opts));
-        }
-    }
-    diffs
 }
 
 #[cfg(test)]

@@ -5,72 +5,17 @@
 use super::{bounded, Cluster, ClusterError, Failure, Kind};
 use crate::diff::managed::{self, Applier};
 use crate::diff::normalize::last_applied;
+use crate::diff::pair::{LiveState, Pair, OWNER_LABEL};
 use crate::diff::ObjectRef;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// The label that marks objects owned by an overlay. Live objects carrying
-/// the value the compiled objects carry that the overlay no longer produces
-/// are reported as "to be pruned".
-pub const OWNER_LABEL: &str = "kcompile.io/overlay";
-
-/// The ownership value of a compiled overlay: the one value of
-/// `OWNER_LABEL` its objects carry. `Err` says why prune detection is off.
-pub fn ownership(desired: &[Value]) -> Result<String, String> {
-    let values: BTreeSet<&str> = desired
-        .iter()
-        .filter_map(|d| d.pointer("/metadata/labels")?.get(OWNER_LABEL)?.as_str())
-        .collect();
-    let mut it = values.iter();
-    match (it.next(), it.next()) {
-        (Some(v), None) => Ok(v.to_string()),
-        (None, _) => Err(format!(
-            "note: prune detection is off: the compiled objects carry no {OWNER_LABEL} label (add it with `labels:` in the overlay to find objects it no longer produces)"
-        )),
-        (Some(_), Some(_)) => Err(format!(
-            "note: prune detection is off: the compiled objects carry several {OWNER_LABEL} values ({}), so none of them owns the set",
-            values.iter().copied().collect::<Vec<_>>().join(", ")
-        )),
-    }
-}
 
 /// From this many objects of one kind in one namespace on, one LIST is
 /// used instead of a GET each.
 const LIST_THRESHOLD: usize = 3;
 
-/// A desired object with what the cluster says about it.
-#[derive(Debug, Clone)]
-pub struct Pair {
-    pub id: ObjectRef,
-    /// The desired object, namespace filled in from the context if unset.
-    pub desired: Value,
-    pub live: Option<Value>,
-    /// What the server would make of `desired` (server-side mode only).
-    pub dry_run: Option<Value>,
-}
-
-#[derive(Debug, Default)]
-pub struct LiveState {
-    pub pairs: Vec<Pair>,
-    /// Live objects with the ownership label that no desired object matches.
-    pub prune: Vec<(ObjectRef, Value)>,
-    pub warnings: Vec<String>,
-    /// False when client-side comparison is to be used (asked for, or the
-    /// server refused the dry-run).
-    pub server_side: bool,
-}
-
 fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
     v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
-}
-
-pub fn object_ref(v: &Value) -> ObjectRef {
-    ObjectRef {
-        api_version: str_at(v, "/apiVersion").to_string(),
-        kind: str_at(v, "/kind").to_string(),
-        namespace: str_at(v, "/metadata/namespace").to_string(),
-        name: str_at(v, "/metadata/name").to_string(),
-    }
 }
 
 /// Kinds defined by CustomResourceDefinitions in the desired set: their
@@ -195,7 +140,7 @@ pub async fn fetch(
         let example = desired
             .iter()
             .find(|d| str_at(d, "/apiVersion") == w.0 && str_at(d, "/kind") == w.1)
-            .map(|d| object_ref(d).to_string())
+            .map(|d| ObjectRef::of(d).to_string())
             .unwrap_or_default();
         return Err(ClusterError {
             failure: Failure::Other("unknown kind".into()),
@@ -325,7 +270,7 @@ pub async fn fetch(
         let ns = (!ns.is_empty()).then_some(ns);
         let name = str_at(d, "/metadata/name");
         cluster
-            .get(k, ns, name, &object_ref(d).to_string())
+            .get(k, ns, name, &ObjectRef::of(d).to_string())
             .await
             .map(|v| (key(d), v))
     }))
@@ -352,7 +297,7 @@ pub async fn fetch(
             let l = live.get(&key(d));
             let applier = l.map(|l| Applier::of(l, field_manager));
             let name = str_at(d, "/metadata/name");
-            let what = object_ref(d).to_string();
+            let what = ObjectRef::of(d).to_string();
             let r = match (&applier, l.and_then(last_applied)) {
                 // Applied client-side by kubectl: its three-way merge
                 // (live, last applied, desired), as a dry-run update.
@@ -398,7 +343,7 @@ pub async fn fetch(
     for (_, d) in desired {
         let k = key(&d);
         state.pairs.push(Pair {
-            id: object_ref(&d),
+            id: ObjectRef::of(&d),
             live: live.get(&k).cloned(),
             dry_run: dry.remove(&k),
             desired: d,
@@ -408,7 +353,7 @@ pub async fn fetch(
     owned.dedup_by_key(|o| key(o));
     for o in owned {
         if !desired_keys.contains(&key(&o)) {
-            state.prune.push((object_ref(&o), o));
+            state.prune.push((ObjectRef::of(&o), o));
         }
     }
     Ok(state)

@@ -104,6 +104,8 @@ impl Cluster {
             Some(p) => Some(Kubeconfig::read_from(p).map_err(|e| {
                 ClusterError::config(format!("cannot read kubeconfig {}: {e}", p.display()))
             })?),
+            // The kubeconfig is the cluster edge's own input (kube reads it).
+            #[allow(clippy::disallowed_methods)]
             None if from_env || default_path.as_ref().is_some_and(|p| p.exists()) => {
                 Some(Kubeconfig::read().map_err(|e| {
                     let src = if from_env {

@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::input::decode;
 use crate::input::kustomization::{Kustomization, Patch};
 use crate::input::load::{self, Loader, Target};
+use crate::input::source::Entry;
 use crate::model::resmap::ResMap;
 use crate::model::resource::Resource;
 use crate::output::order;
@@ -131,12 +132,12 @@ where
 
 /// Build the kustomization in `dir`.
 pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
-    let dir = std::fs::canonicalize(dir).map_err(|e| {
+    let dir = loader.source().canonicalize(dir).map_err(|e| {
         Error::new(ErrorKind::Io, format!("cannot open directory: {e}"))
             .file(dir)
             .hint("pass the directory that holds kustomization.yaml")
     })?;
-    if !dir.is_dir() {
+    if loader.source().entry(&dir).ok() != Some(Entry::Dir) {
         return Err(Error::new(ErrorKind::Io, "not a directory")
             .file(&dir)
             .hint("pass the directory that holds kustomization.yaml, not the file"));
@@ -790,7 +791,7 @@ fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
                 ctx.loader
                     .restrict(&kust.dir, &f, entry)
                     .map_err(|e| e.listed_in(&kust.file))?;
-                let bytes = load::read_file(&f)?;
+                let bytes = ctx.loader.read(&f)?;
                 (
                     load::decode_text(&f, &bytes)?.into_owned(),
                     f.display().to_string(),

@@ -5,6 +5,7 @@
 
 pub mod managed;
 pub mod normalize;
+pub mod pair;
 pub mod quantity;
 pub mod render;
 
@@ -77,6 +78,32 @@ pub struct ObjectRef {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub namespace: String,
     pub name: String,
+}
+
+impl ObjectRef {
+    /// The identity an object states (fields missing read as empty).
+    pub fn of(v: &Value) -> ObjectRef {
+        let at = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        ObjectRef {
+            api_version: at("/apiVersion"),
+            kind: at("/kind"),
+            namespace: at("/metadata/namespace"),
+            name: at("/metadata/name"),
+        }
+    }
+
+    /// The API group (empty for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map(|(g, _)| g)
+            .unwrap_or("")
+    }
 }
 
 impl std::fmt::Display for ObjectRef {

@@ -1,20 +1,17 @@
-//! Reading the input tree: kustomization files and the files they name.
-//!
-//! The only module that touches the input filesystem. It enforces kustomize's
+//! Reading the input tree: kustomization files and the files they name,
+//! through a [`Source`] (pure: no file system here). It enforces kustomize's
 //! default load restriction ("root only"): a file named by a kustomization
 //! must lie in or below that kustomization's directory, after symlinks are
 //! resolved. Directories (bases, components) may lie elsewhere; each becomes
 //! a new root. Only regular files are read, so a FIFO or device named in a
 //! kustomization is refused rather than blocking the build.
 
+use super::source::{Entry, Source};
 use crate::error::{Error, ErrorKind, Result};
-use crate::limits;
 use crate::model::resource::{Origin, Resource};
 use crate::yaml;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fs;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,8 +33,8 @@ type Parsed = Result<Arc<yaml::Stream>>;
 /// (`compile::build_many`): each path has its own slot, locked while it is
 /// filled, so a second thread waits for the first one's parse instead of
 /// repeating it. `Loader` is `Sync`.
-#[derive(Default)]
 pub struct Loader {
+    source: Arc<dyn Source>,
     parsed: Mutex<HashMap<PathBuf, Arc<Mutex<Option<Parsed>>>>>,
     /// How many files were actually parsed (cache misses), for tests and
     /// benchmarks.
@@ -54,17 +51,33 @@ pub enum Target {
 }
 
 impl Loader {
-    pub fn new() -> Loader {
-        Loader::default()
+    pub fn new(source: impl Source + 'static) -> Loader {
+        Loader {
+            source: Arc::new(source),
+            parsed: Mutex::default(),
+            parses: AtomicUsize::new(0),
+            single_use: false,
+        }
     }
 
     /// A loader for a single build: resource files are parsed on each
     /// request and their documents handed over, not cached.
-    pub fn single_use() -> Loader {
+    pub fn single_use(source: impl Source + 'static) -> Loader {
         Loader {
             single_use: true,
-            ..Loader::default()
+            ..Loader::new(source)
         }
+    }
+
+    /// The tree this loader reads.
+    pub fn source(&self) -> &dyn Source {
+        self.source.as_ref()
+    }
+
+    /// Read the file at a canonical path (no restriction check: the
+    /// caller did it).
+    pub fn read(&self, path: &Path) -> Result<Vec<u8>> {
+        self.source.read(path)
     }
 
     /// Resolve `rel` (as written in the kustomization in `root`) to a
@@ -78,7 +91,7 @@ impl Loader {
             .hint("vendor the remote base into the repository and refer to it by a local path"));
         }
         let joined = root.join(rel);
-        let canon = fs::canonicalize(&joined).map_err(|e| {
+        let canon = self.source.canonicalize(&joined).map_err(|e| {
             Error::new(
                 ErrorKind::Io,
                 format!("cannot read `{rel}`: {}", io_reason(&e)),
@@ -86,14 +99,14 @@ impl Loader {
             .file(clean(&joined))
             .hint("check the path in the kustomization; paths are relative to the kustomization's directory")
         })?;
-        let md = fs::metadata(&canon).map_err(|e| {
+        let entry = self.source.entry(&canon).map_err(|e| {
             Error::new(
                 ErrorKind::Io,
                 format!("cannot read `{rel}`: {}", io_reason(&e)),
             )
             .file(&canon)
         })?;
-        if md.is_dir() {
+        if entry == Entry::Dir {
             Ok(Target::Dir(canon))
         } else {
             Ok(Target::File(canon))
@@ -127,7 +140,7 @@ impl Loader {
             .file(d)),
             Target::File(f) => {
                 self.restrict(root, &f, rel)?;
-                let bytes = read_file(&f)?;
+                let bytes = self.source.read(&f)?;
                 Ok((f, bytes))
             }
         }
@@ -141,7 +154,7 @@ impl Loader {
         let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
             .iter()
             .map(|n| dir.join(n))
-            .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
+            .filter(|p| self.source.entry(p).is_ok_and(|e| e != Entry::Dir))
             .collect();
         match found.len() {
             0 => Err(Error::new(
@@ -160,7 +173,7 @@ impl Loader {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let canon = fs::canonicalize(&found[0]).map_err(|e| {
+                let canon = self.source.canonicalize(&found[0]).map_err(|e| {
                     Error::new(
                         ErrorKind::Io,
                         format!("cannot read kustomization file: {}", io_reason(&e)),
@@ -169,7 +182,7 @@ impl Loader {
                 })?;
                 self.restrict(dir, &canon, &name)
                     .map_err(|e| e.file(&found[0]))?;
-                let bytes = read_file(&canon).map_err(|e| {
+                let bytes = self.source.read(&canon).map_err(|e| {
                     let mut e = e;
                     e.file = Some(found[0].clone());
                     e
@@ -187,7 +200,7 @@ impl Loader {
     /// Read and parse a file of resources (a canonical path), both only on
     /// the first request for it in this `Loader`.
     pub fn load_parsed(&self, path: &Path) -> Result<Arc<yaml::Stream>> {
-        self.cached(path, || read_file(path))
+        self.cached(path, || self.source.read(path))
     }
 
     /// The documents of a file of resources, owned: parsed now for a
@@ -195,9 +208,33 @@ impl Loader {
     pub fn load_docs(&self, path: &Path) -> Result<yaml::Stream> {
         if self.single_use {
             self.parses.fetch_add(1, Ordering::Relaxed);
-            return parse_resources(path, &read_file(path)?);
+            return parse_resources(path, &self.source.read(path)?);
         }
         Ok(self.load_parsed(path)?.as_ref().clone())
+    }
+
+    /// Check an overlay folder named on the command line or in `kcompile.yaml`
+    /// before it is built, so that an unreadable folder or a path the system
+    /// cannot resolve is reported as what it is (not as a missing
+    /// kustomization file or "not a directory").
+    pub fn check_dir(&self, dir: &Path) -> Result<()> {
+        let canon = match self.source.canonicalize(dir) {
+            Ok(c) => c,
+            // The build reports a missing folder in its own words.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(dir_err(dir, &e)),
+        };
+        if self.source.entry(&canon).map_err(|e| dir_err(dir, &e))? != Entry::Dir {
+            return Ok(());
+        }
+        for name in KUSTOMIZATION_FILE_NAMES {
+            match self.source.entry(&canon.join(name)) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(dir_err(dir, &e)),
+            }
+        }
+        Ok(())
     }
 
     /// Files parsed so far (cache misses).
@@ -288,175 +325,6 @@ pub fn stream_warnings(name: &str, stream: &yaml::Stream, objects: Option<usize>
         ));
     }
     out
-}
-
-/// Read a regular file, refusing FIFOs, devices and oversized files.
-///
-/// `path` is the canonical path the load restriction checked. It is opened
-/// with no symlink allowed anywhere on the way (`open_checked`), so the
-/// file read is the file checked: a folder swapped for a symlink after the
-/// check makes the open fail instead of reaching outside the root. The
-/// type and size are checked on the opened file, which is opened without
-/// blocking (a FIFO swapped in cannot hold the build).
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let cannot = |e: &std::io::Error| {
-        Error::new(ErrorKind::Io, format!("cannot read file: {}", io_reason(e))).file(path)
-    };
-    let f = open_checked(path).map_err(|e| {
-        if is_swapped(&e) {
-            Error::new(
-                ErrorKind::Restriction,
-                "security; the path changed after the load restriction checked it (a symlink appeared on it); refusing to follow it",
-            )
-            .file(path)
-            .hint("something is modifying the tree while kcompile reads it; build from a tree that does not change")
-        } else {
-            cannot(&e)
-        }
-    })?;
-    let md = f.metadata().map_err(|e| cannot(&e))?;
-    if !md.is_file() {
-        return Err(Error::new(
-            ErrorKind::Io,
-            "not a regular file (a FIFO, socket or device); refusing to read it",
-        )
-        .file(path));
-    }
-    let limit = limits::file_bytes();
-    let too_large = |len: u64| {
-        Error::new(
-            ErrorKind::Io,
-            format!(
-                "file is too large ({len} bytes; the limit for one file is {limit}, {})",
-                limits::FILE_BYTES_ENV
-            ),
-        )
-        .file(path)
-        .hint(limits::hint(limits::FILE_BYTES_ENV))
-    };
-    if md.len() > limit {
-        return Err(too_large(md.len()));
-    }
-    let mut buf = Vec::with_capacity(md.len() as usize);
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| cannot(&e))?;
-    if buf.len() as u64 > limit {
-        return Err(too_large(buf.len() as u64));
-    }
-    Ok(buf)
-}
-
-/// An open that failed because a symlink (or a non-folder) appeared where
-/// the restriction's check found a plain path.
-fn is_swapped(e: &std::io::Error) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        matches!(
-            e.raw_os_error(),
-            Some(libc::ELOOP) | Some(libc::ENOTDIR) | Some(libc::EXDEV)
-        )
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = e;
-        false
-    }
-}
-
-/// Open the canonical `path` for reading, following no symlink on the way.
-/// `openat2(RESOLVE_NO_SYMLINKS)` where the kernel has it (Linux 5.6+);
-/// else a walk from `/` opening each component with `O_NOFOLLOW`, which
-/// gives the same guarantee one component at a time.
-#[cfg(target_os = "linux")]
-fn open_checked(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::fd::FromRawFd;
-    use std::os::unix::ffi::OsStrExt;
-    use std::sync::atomic::AtomicBool;
-    // Set once openat2 answered ENOSYS (an old kernel, or a seccomp filter
-    // that does not know it), so the fallback is not re-probed per file.
-    static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
-    let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    if !NO_OPENAT2.load(Ordering::Relaxed) {
-        // SAFETY: open_how is plain data; zeroed then filled.
-        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-        how.flags = flags as u64;
-        how.resolve = libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
-        // SAFETY: valid C string and open_how of the size passed.
-        let fd = unsafe {
-            libc::syscall(
-                libc::SYS_openat2,
-                libc::AT_FDCWD,
-                c.as_ptr(),
-                &how as *const libc::open_how,
-                std::mem::size_of::<libc::open_how>(),
-            )
-        };
-        if fd >= 0 {
-            // SAFETY: a fresh fd owned by nobody else.
-            return Ok(unsafe { fs::File::from_raw_fd(fd as i32) });
-        }
-        let e = std::io::Error::last_os_error();
-        // EAGAIN: the kernel asks to retry (a concurrent rename); the walk
-        // below is as strict and does not need it.
-        if !matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EAGAIN)) {
-            return Err(e);
-        }
-        if e.raw_os_error() == Some(libc::ENOSYS) {
-            NO_OPENAT2.store(true, Ordering::Relaxed);
-        }
-    }
-    open_walk(path, flags)
-}
-
-/// The fallback of `open_checked`: every component opened relative to the
-/// one before, with `O_NOFOLLOW`.
-#[cfg(target_os = "linux")]
-fn open_walk(path: &Path, flags: i32) -> std::io::Result<fs::File> {
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    use std::os::unix::ffi::OsStrExt;
-    let open_at = |dir: i32, name: &std::ffi::OsStr, flags: i32| -> std::io::Result<OwnedFd> {
-        let c = std::ffi::CString::new(name.as_bytes())
-            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-        // SAFETY: valid C string; the fd returned is owned by the result.
-        let fd =
-            unsafe { libc::openat(dir, c.as_ptr(), flags | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
-        if fd < 0 {
-            Err(std::io::Error::last_os_error())
-        } else {
-            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-        }
-    };
-    let names: Vec<&std::ffi::OsStr> = path
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(Ok(n)),
-            Component::RootDir => None,
-            // A canonical path has neither; refuse rather than interpret.
-            _ => Some(Err(())),
-        })
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    if !path.is_absolute() || names.is_empty() {
-        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
-    }
-    let mut dir = open_at(
-        libc::AT_FDCWD,
-        std::ffi::OsStr::new("/"),
-        libc::O_PATH | libc::O_DIRECTORY,
-    )?;
-    for n in &names[..names.len() - 1] {
-        dir = open_at(dir.as_raw_fd(), n, libc::O_PATH | libc::O_DIRECTORY)?;
-    }
-    let f = open_at(dir.as_raw_fd(), names[names.len() - 1], flags)?;
-    Ok(fs::File::from(f))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn open_checked(path: &Path) -> std::io::Result<fs::File> {
-    fs::File::open(path)
 }
 
 /// Turn parsed documents into resources: skip empty documents, expand
@@ -606,4 +474,31 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
+}
+
+fn dir_err(dir: &Path, e: &std::io::Error) -> Error {
+    let base = Error::new(
+        ErrorKind::Io,
+        format!("cannot open the folder: {}", io_reason(e)),
+    )
+    .file(dir);
+    match e.raw_os_error() {
+        Some(code) if code == name_too_long() => base.hint(
+            "its absolute path is longer than the system allows (PATH_MAX); run kcompile from a shallower folder or shorten the path",
+        ),
+        _ if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            base.hint("kcompile needs read and search (x) permission on the overlay's folder")
+        }
+        _ => base,
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn name_too_long() -> i32 {
+    libc::ENAMETOOLONG
+}
+
+#[cfg(not(target_os = "linux"))]
+fn name_too_long() -> i32 {
+    63
 }

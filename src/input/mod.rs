@@ -1,7 +1,10 @@
-//! Input: the kustomization model and the files it names, read from disk
-//! under kustomize's load restriction.
+//! Input: the kustomization model and the files it names, read through a
+//! [`source::Source`] under kustomize's load restriction.
 
 pub mod decode;
-pub mod fsguard;
+pub mod disk;
 pub mod kustomization;
+pub mod live_state;
 pub mod load;
+pub mod memory;
+pub mod source;

@@ -12,7 +12,7 @@ pub mod syntax;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::resource::Resource;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use json_schema::{default_version, VERSIONS};
 
@@ -60,7 +60,7 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, "{}", self.message)?;
         if let Some(file) = &self.file {
-            write!(f, " (from {})", relative(file).display())?;
+            write!(f, " (from {})", crate::error::shown(file))?;
         }
         if let Some(l) = self.lint {
             write!(f, " [{l}]")?;
@@ -70,17 +70,6 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
-}
-
-/// A path relative to the working directory when it lies below it.
-pub fn relative(p: &Path) -> PathBuf {
-    if let Ok(cwd) = std::env::current_dir() {
-        let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-        if let Ok(r) = p.strip_prefix(&cwd) {
-            return r.to_path_buf();
-        }
-    }
-    p.to_path_buf()
 }
 
 /// `Kind/name (namespace)`, as findings name objects.

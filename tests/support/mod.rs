@@ -851,7 +851,7 @@ pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
 /// Compile an overlay through the library, as `kcompile build` would.
 pub fn compile(dir: &Path) -> Vec<Value> {
     let out = kcompile::compile::build(
-        &kcompile::input::load::Loader::new(),
+        &kcompile::input::load::Loader::new(kcompile::input::disk::Disk),
         dir,
         &kcompile::compile::Options::default(),
     )

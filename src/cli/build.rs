@@ -1,15 +1,37 @@
-//! CLI side of the GitOps output (`-o`, `--check`), `kcompile.yaml`
-//! multi-cluster builds and validation. Prints; the library does the work.
+//! The main command, `kcompile [build] [OVERLAY]`: print the compiled YAML
+//! (as `kubectl kustomize`), write or check a GitOps folder (`-o`,
+//! `--check`), or do that for every cluster of `kcompile.yaml`.
 
-use super::{BuildArgs, ExitStatus};
+use super::report;
+use super::validate::{vopts, ValOpts};
+use super::workspace::load_config;
+use super::ExitStatus;
 use clap::{Args, ValueEnum};
-use kcompile::compile::{self, Options};
+use kcompile::compile::{self, Options, Reorder};
+use kcompile::input::disk::Disk;
 use kcompile::input::load::Loader;
-use kcompile::output::gitops::{self, Layout};
-use kcompile::validate::{self, Report};
+use kcompile::output::{plan, write};
+use kcompile::validate;
 use kcompile::workspace::{self, Config, Deployed};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Directory holding kustomization.yaml.
+    path: Option<PathBuf>,
+    /// Output order: `legacy` (kind order, kubectl's default) or `none` (input order).
+    #[arg(long, value_enum)]
+    reorder: Option<ReorderArg>,
+    #[command(flatten)]
+    gitops: GitopsArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum ReorderArg {
+    Legacy,
+    None,
+}
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct GitopsArgs {
@@ -48,32 +70,11 @@ pub struct GitopsArgs {
     pub jobs: u32,
 }
 
-#[derive(Args, Debug, Clone, Default)]
-pub struct ValOpts {
-    /// Kubernetes version whose schemas objects are checked against (default: newest bundled).
-    #[arg(long, value_name = "VERSION")]
-    pub kubernetes_version: Option<String>,
-    /// Make lint warnings fatal.
-    #[arg(long)]
-    pub strict: bool,
-}
-
 #[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LayoutArg {
     #[default]
     PerObject,
     Single,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct ValidateArgs {
-    /// Overlay directories (default: every cluster of kcompile.yaml).
-    pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub val: ValOpts,
-    /// kcompile.yaml to use when no path is given.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
 }
 
 impl GitopsArgs {
@@ -87,157 +88,91 @@ impl GitopsArgs {
     }
 }
 
-fn eprint(s: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{s}");
+fn build_options(b: &BuildArgs) -> Options {
+    Options {
+        reorder: match b.reorder {
+            Some(ReorderArg::Legacy) => Reorder::Legacy,
+            Some(ReorderArg::None) => Reorder::None,
+            None => Reorder::Auto,
+        },
+    }
 }
 
-/// Write to stdout; a failure (a full disk, a closed pipe) is reported.
-pub fn print_stdout(text: &str) -> ExitStatus {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => ExitStatus::Success,
+pub fn run(b: &BuildArgs) -> ExitStatus {
+    if b.path.is_none() || b.gitops.wants_pipeline() {
+        return pipeline(b, &build_options(b));
+    }
+    let Some(path) = &b.path else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: no overlay given\n  hint: run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml)"
+        );
+        return ExitStatus::Error;
+    };
+    if let Err(e) = Loader::new(Disk).check_dir(path) {
+        report::error(&e);
+        return ExitStatus::Error;
+    }
+    let opts = build_options(b);
+    let loader = Loader::single_use(Disk);
+    match compile::build(&loader, path, &opts) {
+        Ok(out) => {
+            let mut err = std::io::stderr().lock();
+            for w in &out.warnings {
+                let _ = writeln!(err, "{w}");
+            }
+            let docs: Vec<&kcompile::Value> = out.resources.iter().map(|r| &r.obj).collect();
+            let text = kcompile::yaml::stream_to_string(&docs);
+            let status = report::stdout(&text);
+            // The process exits next: freeing every node of a large build
+            // only costs time (it walks all of that memory once more).
+            std::mem::forget(text);
+            std::mem::forget(docs);
+            std::mem::forget(out);
+            std::mem::forget(loader);
+            status
+        }
         Err(e) => {
-            drop(stdout);
-            eprint(&format!("error: cannot write the output to stdout: {e}"));
+            report::error(&e);
             ExitStatus::Error
         }
     }
 }
-
-fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
-    let rank = |s| match s {
-        ExitStatus::Success => 0,
-        ExitStatus::Failure => 1,
-        ExitStatus::Error => 2,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
-fn vopts(v: &ValOpts, cfg: Option<&Config>) -> validate::Options {
-    validate::Options {
-        kubernetes_version: v
-            .kubernetes_version
-            .clone()
-            .or_else(|| cfg.and_then(|c| c.kubernetes_version.clone()))
-            .unwrap_or_else(|| validate::default_version().to_string()),
-        ..Default::default()
-    }
-}
-
-/// Print a validation report (prefixed with the cluster name when there are
-/// several); true when it fails the build.
-fn print_report(r: &Report, strict: bool, label: Option<&str>) -> bool {
-    let pre = label.map(|l| format!("[{l}] ")).unwrap_or_default();
-    for n in &r.notes {
-        eprint(&format!("{pre}{n}"));
-    }
-    for w in &r.warnings {
-        let level = if strict { "error" } else { "warning" };
-        eprint(&format!("{pre}{level}: {w}"));
-    }
-    for e in &r.errors {
-        eprint(&format!("{pre}error: {e}"));
-    }
-    let failed = r.failed(strict);
-    if failed {
-        // Lint findings fail the build only under --strict: name them then.
-        let lints = if strict && !r.warnings.is_empty() {
-            format!(", {} lint finding(s) under --strict", r.warnings.len())
-        } else {
-            String::new()
-        };
-        eprint(&format!(
-            "{pre}error: validation failed ({} schema error(s){lints})",
-            r.errors.len()
-        ));
-    }
-    failed
-}
-
-/// Validate a build before it is used (by `diff`): prints the findings;
-/// false when the build must not be used.
-pub fn validate_before_use(out: &compile::Output, v: &ValOpts) -> bool {
-    match validate::validate(&out.resources, &vopts(v, None)) {
-        Ok(r) => !print_report(&r, v.strict, None),
-        Err(e) => {
-            super::report(&e);
-            false
-        }
-    }
-}
-
-fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus> {
-    let found = match explicit {
-        Some(f) => Ok(Some(f.to_path_buf())),
-        None => match std::env::current_dir() {
-            Ok(d) => workspace::find_config(&d),
-            Err(e) => {
-                eprint(&format!("error: cannot determine the working folder to look for kcompile.yaml: {e}\n  hint: a working folder deeper than the system allows (PATH_MAX) cannot be resolved; run kcompile from a shorter path, or pass --config"));
-                return Err(ExitStatus::Error);
-            }
-        },
-    };
-    let file = match found {
-        Ok(f) => f,
-        Err(e) => {
-            super::report(&e);
-            return Err(ExitStatus::Error);
-        }
-    };
-    match file {
-        None => Ok(None),
-        Some(f) => match workspace::load(&f) {
-            Ok(c) => Ok(Some(c)),
-            Err(e) => {
-                super::report(&e);
-                Err(ExitStatus::Error)
-            }
-        },
-    }
-}
-
 /// `kcompile [build] [PATH] [-o DIR] [--check] …`
-pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
+fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
     let g = &b.gitops;
     match &b.path {
         Some(path) => {
             if g.output_root.is_some() {
-                eprint("error: --output-root applies to the outputs of kcompile.yaml; -o DIR is written where it says\n  hint: run `kcompile build --output-root DIR` without an overlay path");
+                report::say("error: --output-root applies to the outputs of kcompile.yaml; -o DIR is written where it says\n  hint: run `kcompile build --output-root DIR` without an overlay path");
                 return ExitStatus::Error;
             }
-            if let Err(e) = kcompile::input::fsguard::check_overlay_dir(path) {
-                super::report(&e);
+            if let Err(e) = Loader::new(Disk).check_dir(path) {
+                report::error(&e);
                 return ExitStatus::Error;
             }
-            let loader = Loader::new();
+            let loader = Loader::new(Disk);
             let validate = !g.no_validate && g.wants_pipeline();
             let vo = vopts(&g.val, None);
             let out = match compile::build(&loader, path, opts) {
                 Ok(o) => o,
                 Err(e) => {
-                    super::report(&e);
+                    report::error(&e);
                     return ExitStatus::Error;
                 }
             };
             for w in &out.warnings {
-                eprint(w);
+                report::say(w);
             }
             if validate {
                 match validate::validate(&out.resources, &vo) {
                     Ok(r) => {
-                        if print_report(&r, g.val.strict, None) {
+                        if report::validation(&r, g.val.strict, None) {
                             return ExitStatus::Error;
                         }
                     }
                     Err(e) => {
-                        super::report(&e);
+                        report::error(&e);
                         return ExitStatus::Error;
                     }
                 }
@@ -248,7 +183,7 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
             };
             let (status, text) = emit(&out, g.output.as_deref(), g, None, &fix, None);
             match text {
-                Some(t) if status != ExitStatus::Error => worst(status, print_stdout(&t)),
+                Some(t) if status != ExitStatus::Error => status.worst(report::stdout(&t)),
                 _ => status,
             }
         }
@@ -256,13 +191,13 @@ pub fn run(b: &BuildArgs, opts: &Options) -> ExitStatus {
             let cfg = match load_config(g.config.as_deref()) {
                 Ok(Some(c)) => c,
                 Ok(None) => {
-                    eprint("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml), or add a kcompile.yaml listing the clusters");
+                    report::say("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml), or add a kcompile.yaml listing the clusters");
                     return ExitStatus::Error;
                 }
                 Err(s) => return s,
             };
             if g.output.is_some() {
-                eprint("error: -o needs an overlay path; with kcompile.yaml each cluster's `output` says where to write\n  hint: run `kcompile build OVERLAY -o DIR`, or set `output:` in kcompile.yaml");
+                report::say("error: -o needs an overlay path; with kcompile.yaml each cluster's `output` says where to write\n  hint: run `kcompile build OVERLAY -o DIR`, or set `output:` in kcompile.yaml");
                 return ExitStatus::Error;
             }
             run_all(&cfg, g, opts)
@@ -284,16 +219,16 @@ fn emit(
     cluster: Option<&str>,
 ) -> (ExitStatus, Option<String>) {
     let layout = match g.layout {
-        LayoutArg::PerObject => Layout::PerObject,
-        LayoutArg::Single => Layout::Single,
+        LayoutArg::PerObject => plan::Layout::PerObject,
+        LayoutArg::Single => plan::Layout::Single,
     };
     let Some(target) = target else {
         if g.check {
             match cluster {
-                Some(name) => eprint(&format!(
+                Some(name) => report::say(&format!(
                     "error: cluster {name}: --check needs an output folder, and kcompile.yaml gives it no `output:`\n  hint: add `output: rendered/{name}` to cluster {name} in kcompile.yaml, then run `{fix}` to write it"
                 )),
-                None => eprint("error: --check needs an output folder\n  hint: run `kcompile OVERLAY -o DIR --check`"),
+                None => report::say("error: --check needs an output folder\n  hint: run `kcompile OVERLAY -o DIR --check`"),
             }
             return (ExitStatus::Error, None);
         }
@@ -305,27 +240,27 @@ fn emit(
         text.push_str(&kcompile::yaml::stream_to_string(&docs));
         return (ExitStatus::Success, Some(text));
     };
-    let files = gitops::plan(&out.resources, layout);
+    let files = plan::plan(&out.resources, layout);
     let waiting = |dir: &Path| {
-        eprint(&format!(
+        report::say(&format!(
             "{}: waiting for another kcompile writing in {} to finish",
             target.display(),
             dir.display()
         ))
     };
-    let ropts = gitops::Options {
+    let ropts = write::Options {
         force: g.force,
         show_secrets: g.show_secrets,
         on_wait: Some(&waiting),
     };
     if g.check {
-        return match gitops::check(target, &files, &ropts) {
+        return match write::check(target, &files, &ropts) {
             Ok(None) => {
-                eprint(&format!("{}: up to date", target.display()));
+                report::say(&format!("{}: up to date", target.display()));
                 (ExitStatus::Success, None)
             }
             Ok(Some(diff)) => {
-                eprint(&format!(
+                report::say(&format!(
                     "{}{}: out of date\n  hint: run `{fix}` to update it",
                     cluster
                         .map(|c| format!("cluster {c}: "))
@@ -335,18 +270,18 @@ fn emit(
                 (ExitStatus::Failure, Some(diff))
             }
             Err(e) => {
-                super::report(&e);
+                report::error(&e);
                 (ExitStatus::Error, None)
             }
         };
     }
-    let status = match gitops::write(target, &files, &ropts) {
+    let status = match write::write(target, &files, &ropts) {
         Ok(s) if !s.changed => {
-            eprint(&format!("{}: unchanged", target.display()));
+            report::say(&format!("{}: unchanged", target.display()));
             ExitStatus::Success
         }
         Ok(s) => {
-            eprint(&format!(
+            report::say(&format!(
                 "{}: {} file(s) written, {} unchanged, {} removed",
                 target.display(),
                 s.written,
@@ -356,14 +291,14 @@ fn emit(
             ExitStatus::Success
         }
         Err(e) => {
-            super::report(&e);
+            report::error(&e);
             ExitStatus::Error
         }
     };
     (status, None)
 }
 
-fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
+pub fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
     let show = total >= 4 && std::io::stderr().is_terminal();
     move |done, total| {
         if show {
@@ -381,14 +316,14 @@ fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
 /// Every cluster of kcompile.yaml: compile in parallel, check collisions,
 /// then write/check/print each; the exit status is the worst of them.
 fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
-    let outputs = match cfg.resolve_outputs(g.output_root.as_deref()) {
+    let outputs = match cfg.resolve_outputs(&Disk, g.output_root.as_deref()) {
         Ok(o) => o,
         Err(e) => {
-            super::report(&e);
+            report::error(&e);
             return ExitStatus::Error;
         }
     };
-    let loader = Loader::new();
+    let loader = Loader::new(Disk);
     let vo = vopts(&g.val, Some(cfg));
     let results = workspace::compile_all(
         &loader,
@@ -403,18 +338,18 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
     for (c, r) in cfg.clusters.iter().zip(&results) {
         match r {
             Err(e) => {
-                eprint(&format!("[{}] error: {e}", c.name));
+                report::say(&format!("[{}] error: {e}", c.name));
                 status = ExitStatus::Error;
                 ok.push(None);
             }
             Ok(comp) => {
                 for w in &comp.output.warnings {
-                    eprint(&format!("[{}] {w}", c.name));
+                    report::say(&format!("[{}] {w}", c.name));
                 }
                 let failed = comp
                     .report
                     .as_ref()
-                    .is_some_and(|r| print_report(r, g.val.strict, Some(&c.name)));
+                    .is_some_and(|r| report::validation(r, g.val.strict, Some(&c.name)));
                 if failed {
                     status = ExitStatus::Error;
                     ok.push(None);
@@ -440,9 +375,9 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
     let cols = workspace::collisions(&deployed);
     if !cols.is_empty() {
         for c in &cols {
-            eprint(&format!("error: {c}"));
+            report::say(&format!("error: {c}"));
         }
-        eprint("error: clusters collide; nothing written\n  hint: give each cluster on a shared context its own namespaces, cluster-scoped names and nodePorts");
+        report::say("error: clusters collide; nothing written\n  hint: give each cluster on a shared context its own namespaces, cluster-scoped names and nodePorts");
         return ExitStatus::Error;
     }
     // Stdout carries YAML or diffs only when the whole run succeeded (or
@@ -456,7 +391,7 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
                 None => "kcompile build".to_string(),
             };
             let (s, text) = emit(out, target.as_deref(), g, Some(&label), &fix, Some(&c.name));
-            status = worst(status, s);
+            status = status.worst(s);
             if let Some(t) = text {
                 stdout.push_str(&t);
             }
@@ -464,76 +399,9 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
     }
     if status == ExitStatus::Error {
         if !stdout.is_empty() {
-            eprint("error: a cluster failed; nothing printed on stdout");
+            report::say("error: a cluster failed; nothing printed on stdout");
         }
         return status;
     }
-    worst(status, print_stdout(&stdout))
-}
-
-/// `kcompile validate [PATH…]`
-pub fn run_validate(v: &ValidateArgs) -> ExitStatus {
-    let loader = Loader::new();
-    let mut status = ExitStatus::Success;
-    if v.paths.is_empty() {
-        let cfg = match load_config(v.config.as_deref()) {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                eprint("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile validate overlays/cluster-a`");
-                return ExitStatus::Error;
-            }
-            Err(s) => return s,
-        };
-        let vo = vopts(&v.val, Some(&cfg));
-        let results = workspace::compile_all(
-            &loader,
-            &cfg,
-            &Options::default(),
-            Some(&vo),
-            0,
-            &progress_fn(cfg.clusters.len()),
-        );
-        for (c, r) in cfg.clusters.iter().zip(&results) {
-            match r {
-                Err(e) => {
-                    eprint(&format!("[{}] error: {e}", c.name));
-                    status = ExitStatus::Error;
-                }
-                Ok(comp) => {
-                    if let Some(rep) = &comp.report {
-                        if print_report(rep, v.val.strict, Some(&c.name)) {
-                            status = ExitStatus::Error;
-                        }
-                    }
-                }
-            }
-        }
-        if status == ExitStatus::Success {
-            eprint(&format!("{} cluster(s) valid", cfg.clusters.len()));
-        }
-        return status;
-    }
-    let vo = vopts(&v.val, None);
-    let many = v.paths.len() > 1;
-    for p in &v.paths {
-        let label = p.display().to_string();
-        let label = many.then_some(label.as_str());
-        match kcompile::input::fsguard::check_overlay_dir(p)
-            .and_then(|_| compile::build(&loader, p, &Options::default()))
-            .and_then(|o| validate::validate(&o.resources, &vo))
-        {
-            Err(e) => {
-                super::report(&e);
-                status = ExitStatus::Error;
-            }
-            Ok(rep) => {
-                if print_report(&rep, v.val.strict, label) {
-                    status = ExitStatus::Error;
-                } else {
-                    eprint(&format!("{}: valid", p.display()));
-                }
-            }
-        }
-    }
-    status
+    status.worst(report::stdout(&stdout))
 }
