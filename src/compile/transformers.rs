@@ -1,0 +1,495 @@
+//! Running a kustomization's transformers in kustomize's fixed order, and
+//! builtin plugin configs listed under `transformers:` / `generators:`.
+
+use super::accumulate::accumulate;
+use super::patches::{parse_patch, patch_text, patch_transformer_text};
+use super::state::{load_kust, Acc, Ctx, Kust};
+use crate::error::{Error, ErrorKind, Result};
+use crate::input::kustomization::Patch;
+use crate::input::load::{self, Target};
+use crate::model::resource::Resource;
+use crate::patch::apply as patches;
+use crate::transform::{self, plugins};
+use serde_json::Value;
+
+/// A builtin plugin config's builtins; fields kustomize ignores become
+/// warnings naming the kustomization.
+pub(super) fn decode_plugins(
+    ctx: &mut Ctx,
+    kust: &Kust,
+    cfg: &Value,
+) -> Result<Vec<plugins::Builtin>> {
+    let mut ignored = Vec::new();
+    let builtins = plugins::decode_all(cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
+    for w in ignored {
+        ctx.warnings
+            .push(format!("warning: {}: {w}", kust.file.display()));
+    }
+    Ok(builtins)
+}
+
+pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
+    let k = &kust.k;
+    let tc = acc.tc.clone();
+    // Record a builtin transformer run on every object present now.
+    let on = ctx.transformations;
+    let origin = ctx.origin;
+    let here = kust.origin_file();
+    let mark = |acc: &mut Acc, kind: &str| -> Result<()> {
+        let by = || {
+            crate::model::provenance::Provenance::configured(
+                here.clone(),
+                crate::model::provenance::ConfiguredBy::builtin(kind),
+            )
+        };
+        // An object that lost its origin annotation to this step (a patch
+        // removing the annotations) takes the step as its origin.
+        if origin {
+            for r in acc.rm.resources_mut() {
+                let has = r
+                    .annotations()
+                    .is_some_and(|a| a.contains_key(crate::model::provenance::ORIGIN_ANNOTATION));
+                if !has {
+                    by().annotate(&mut r.obj);
+                }
+            }
+        }
+        if on {
+            for r in acc.rm.resources_mut() {
+                if std::mem::take(&mut r.transformations_wiped) {
+                    continue;
+                }
+                crate::model::provenance::record_transformation(
+                    r,
+                    crate::model::provenance::Provenance::configured(
+                        here.clone(),
+                        crate::model::provenance::ConfiguredBy::builtin(kind),
+                    ),
+                )?;
+            }
+        }
+        Ok(())
+    };
+    // patchesStrategicMerge: each entry a file, or inline YAML.
+    for entry in &k.patches_strategic_merge {
+        let (text, label) = match ctx.loader.resolve(&kust.dir, entry) {
+            Ok(Target::File(f)) => {
+                ctx.loader
+                    .restrict(&kust.dir, &f, entry)
+                    .map_err(|e| e.listed_in(&kust.file))?;
+                let bytes = ctx.loader.read(&f)?;
+                (
+                    load::decode_text(&f, &bytes)?.into_owned(),
+                    f.display().to_string(),
+                )
+            }
+            _ if entry.contains('\n') || entry.contains(':') => (
+                entry.clone(),
+                format!("{} (inline patch)", kust.file.display()),
+            ),
+            Ok(Target::Dir(d)) => {
+                return Err(Error::new(
+                    ErrorKind::Kustomization,
+                    "patchesStrategicMerge entry is a directory",
+                )
+                .file(&kust.file)
+                .resource(d.display().to_string()))
+            }
+            Err(e) => return Err(e.listed_in(&kust.file)),
+        };
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+        if let patches::Parsed::Json(_) = parsed {
+            return Err(Error::new(
+                ErrorKind::Patch,
+                "patchesStrategicMerge entry holds a JSON 6902 patch",
+            )
+            .file(&label)
+            .hint("move it to `patches:` with a `target:`"));
+        }
+        let opts = patches::Opts {
+            annotations_rewritten: ctx.origin,
+            record_transformations: ctx.transformations,
+            string_meta: true,
+            ..Default::default()
+        };
+        patches::apply(
+            &mut acc.rm,
+            &parsed,
+            None,
+            opts,
+            &ctx.schema,
+            &patches::Source { label: &label },
+        )?;
+    }
+    if !k.patches_strategic_merge.is_empty() {
+        mark(acc, "PatchStrategicMergeTransformer")?;
+    }
+    for p in &k.patches {
+        let (text, label) = patch_transformer_text(ctx, kust, p)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+        let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
+        let opts = patches::Opts {
+            annotations_rewritten: ctx.origin,
+            record_transformations: ctx.transformations,
+            allow_name_change: opt("allowNameChange"),
+            allow_kind_change: opt("allowKindChange"),
+            string_meta: false,
+            legacy_json: false,
+        };
+        patches::apply(
+            &mut acc.rm,
+            &parsed,
+            p.target.as_ref(),
+            opts,
+            &ctx.schema,
+            &patches::Source { label: &label },
+        )?;
+        mark(acc, "PatchTransformer")?;
+    }
+    if !k.namespace.is_empty() {
+        transform::namespace(
+            &mut acc.rm,
+            &k.namespace,
+            &tc.namespace,
+            false,
+            transform::Subjects::DefaultOnly,
+        )?;
+        mark(acc, "NamespaceTransformer")?;
+    }
+    if !k.name_prefix.is_empty() {
+        transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
+        mark(acc, "PrefixTransformer")?;
+    }
+    if !k.name_suffix.is_empty() {
+        transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
+        mark(acc, "SuffixTransformer")?;
+    }
+    for l in &k.labels {
+        let mut specs: Vec<transform::fieldspec::FieldSpec> = l
+            .fields
+            .iter()
+            .filter_map(transform::fieldspec::FieldSpec::from_value)
+            .collect();
+        let add = |specs: &mut Vec<transform::fieldspec::FieldSpec>,
+                   more: &[transform::fieldspec::FieldSpec]| {
+            for fs in more {
+                if !specs
+                    .iter()
+                    .any(|s| s.path == fs.path && s.gvk() == fs.gvk())
+                {
+                    specs.push(fs.clone());
+                }
+            }
+        };
+        if l.include_selectors {
+            add(&mut specs, &tc.common_labels);
+        } else {
+            add(
+                &mut specs,
+                &[transform::fieldspec::FieldSpec {
+                    path: "metadata/labels".into(),
+                    create: true,
+                    ..Default::default()
+                }],
+            );
+            if l.include_templates {
+                add(&mut specs, &tc.template_labels);
+            }
+        }
+        add(&mut specs, &tc.labels);
+        transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
+        mark(acc, "LabelTransformer")?;
+    }
+    if !k.labels.is_empty() || !k.common_labels.is_empty() {
+        transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
+        mark(acc, "LabelTransformer")?;
+    }
+    if !k.common_annotations.is_empty() {
+        transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
+        mark(acc, "AnnotationsTransformer")?;
+    }
+    for p in &k.patches_json6902 {
+        let (text, label) = patch_text(ctx, kust, p)?;
+        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+        if let patches::Parsed::Smp(_) = parsed {
+            return Err(Error::new(
+                ErrorKind::Patch,
+                "patchesJson6902 entry is not a list of operations",
+            )
+            .file(&label));
+        }
+        let opts = patches::Opts {
+            annotations_rewritten: ctx.origin,
+            record_transformations: ctx.transformations,
+            legacy_json: true,
+            ..Default::default()
+        };
+        patches::apply(
+            &mut acc.rm,
+            &parsed,
+            p.target.as_ref(),
+            opts,
+            &ctx.schema,
+            &patches::Source { label: &label },
+        )?;
+        mark(acc, "PatchJson6902Transformer")?;
+    }
+    for r in &k.replicas {
+        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.listed_in(&kust.file))?;
+        mark(acc, "ReplicaCountTransformer")?;
+    }
+    for img in &k.images {
+        transform::images(&mut acc.rm, img, &tc.images)?;
+        mark(acc, "ImageTagTransformer")?;
+    }
+    if !k.replacements.is_empty() {
+        crate::transform::replacements::run(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            &k.replacements,
+            &mut acc.rm,
+            &mut ctx.warnings,
+        )?;
+        mark(acc, "ReplacementTransformer")?;
+    }
+    for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
+        let by = crate::model::provenance::ConfiguredBy::of_config(&cfg);
+        let builtins = decode_plugins(ctx, kust, &cfg)?;
+        for b in builtins {
+            run_builtin(ctx, kust, acc, b, None)?;
+        }
+        // One config is one transformer to kustomize, even when it runs here
+        // as two builtins (PrefixSuffixTransformer).
+        if ctx.transformations {
+            for r in acc.rm.resources_mut() {
+                crate::model::provenance::record_transformation(
+                    r,
+                    crate::model::provenance::Provenance::configured(from.clone(), by.clone()),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The config objects named by `transformers:` / `generators:` entries:
+/// inline YAML, files, or kustomization directories.
+/// Each config comes with the path origin annotations name it by.
+pub(super) fn plugin_configs(
+    ctx: &mut Ctx,
+    kust: &Kust,
+    entries: &[String],
+) -> Result<Vec<(Value, String)>> {
+    let mut out = Vec::new();
+    for e in entries {
+        if e.contains('\n') {
+            let docs = crate::yaml::parse_stream(e).map_err(|x| {
+                Error::new(
+                    ErrorKind::Yaml,
+                    format!("invalid inline plugin config: {}", x.message),
+                )
+                .file(&kust.file)
+            })?;
+            let here = kust.origin_file();
+            out.extend(
+                docs.into_iter()
+                    .map(|d| d.value)
+                    .filter(|v| v.is_object())
+                    .map(|v| (v, here.clone())),
+            );
+            continue;
+        }
+        match ctx
+            .loader
+            .resolve(&kust.dir, e)
+            .map_err(|x| x.listed_in(&kust.file))?
+        {
+            Target::File(f) => {
+                ctx.loader
+                    .restrict(&kust.dir, &f, e)
+                    .map_err(|x| x.listed_in(&kust.file))?;
+                let here = crate::model::provenance::join(&kust.origin_path, e);
+                let stream = ctx.loader.load_parsed(&f)?;
+                ctx.warnings.extend(load::stream_warnings(
+                    &f.display().to_string(),
+                    &stream,
+                    None,
+                ));
+                for d in stream.docs.iter() {
+                    if d.value.is_object() {
+                        out.push((d.value.clone(), here.clone()));
+                    }
+                }
+            }
+            Target::Dir(d) => {
+                let mut sub = load_kust(ctx, &d)?;
+                sub.origin_path = crate::model::provenance::join(&kust.origin_path, e);
+                let sub_acc = accumulate(ctx, &sub, Acc::new())?;
+                for r in sub_acc.rm.into_vec() {
+                    let here = r
+                        .origin
+                        .as_ref()
+                        .and_then(|o| o.file.strip_prefix(&d).ok())
+                        .map(|p| {
+                            crate::model::provenance::join(&sub.origin_path, &p.to_string_lossy())
+                        })
+                        .unwrap_or_else(|| sub.origin_file());
+                    out.push((r.obj, here));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Run one builtin plugin configured under `transformers:`/`generators:`.
+pub(super) fn run_builtin(
+    ctx: &mut Ctx,
+    kust: &Kust,
+    acc: &mut Acc,
+    b: plugins::Builtin,
+    prov: Option<crate::model::provenance::Provenance>,
+) -> Result<()> {
+    use plugins::Builtin as B;
+    let rm = &mut acc.rm;
+    let src_patch = |ctx: &mut Ctx, p: &Patch, trim: bool| -> Result<(patches::Parsed, String)> {
+        let (text, label) = if trim {
+            patch_transformer_text(ctx, kust, p)?
+        } else {
+            patch_text(ctx, kust, p)?
+        };
+        Ok((parse_patch(&text, &label, &mut ctx.warnings)?, label))
+    };
+    match b {
+        B::Namespace {
+            namespace,
+            specs,
+            unset_only,
+            subjects,
+        } => transform::namespace(rm, &namespace, &specs, unset_only, subjects),
+        B::Prefix { prefix, specs } => transform::prefix_suffix(rm, &prefix, true, &specs),
+        B::Suffix { suffix, specs } => transform::prefix_suffix(rm, &suffix, false, &specs),
+        B::Labels { labels, specs } => transform::add_entries(rm, &labels, &specs),
+        B::Annotations { annotations, specs } => transform::add_entries(rm, &annotations, &specs),
+        B::Replicas { replica, specs } => transform::replicas(rm, &replica, &specs),
+        B::Image { image, specs } => transform::images(rm, &image, &specs),
+        B::Replacements { replacements } => crate::transform::replacements::run(
+            ctx.loader,
+            &kust.dir,
+            &kust.file,
+            &replacements,
+            rm,
+            &mut ctx.warnings,
+        ),
+        B::Patch {
+            path,
+            patch,
+            target,
+            options,
+        } => {
+            let p = Patch {
+                path,
+                patch,
+                target,
+                options,
+            };
+            let (parsed, label) = src_patch(ctx, &p, true)?;
+            let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
+            let opts = patches::Opts {
+                annotations_rewritten: ctx.origin,
+                record_transformations: ctx.transformations,
+                allow_name_change: opt("allowNameChange"),
+                allow_kind_change: opt("allowKindChange"),
+                string_meta: false,
+                legacy_json: false,
+            };
+            patches::apply(
+                rm,
+                &parsed,
+                p.target.as_ref(),
+                opts,
+                &ctx.schema,
+                &patches::Source { label: &label },
+            )
+        }
+        B::PatchSm {
+            paths,
+            patches: inline,
+        } => {
+            let mut texts: Vec<(String, String)> = Vec::new();
+            for p in &paths {
+                let (f, bytes) = ctx
+                    .loader
+                    .read_restricted(&kust.dir, p)
+                    .map_err(|e| e.listed_in(&kust.file))?;
+                texts.push((
+                    load::decode_text(&f, &bytes)?.into_owned(),
+                    f.display().to_string(),
+                ));
+            }
+            if !inline.trim().is_empty() {
+                texts.push((inline, format!("{} (inline patch)", kust.file.display())));
+            }
+            for (text, label) in texts {
+                let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+                let opts = patches::Opts {
+                    annotations_rewritten: ctx.origin,
+                    record_transformations: ctx.transformations,
+                    string_meta: true,
+                    ..Default::default()
+                };
+                patches::apply(
+                    rm,
+                    &parsed,
+                    None,
+                    opts,
+                    &ctx.schema,
+                    &patches::Source { label: &label },
+                )?;
+            }
+            Ok(())
+        }
+        B::Json6902 {
+            target,
+            path,
+            json_op,
+        } => {
+            let p = Patch {
+                path,
+                patch: json_op,
+                target,
+                options: Default::default(),
+            };
+            let (parsed, label) = src_patch(ctx, &p, false)?;
+            let opts = patches::Opts {
+                annotations_rewritten: ctx.origin,
+                record_transformations: ctx.transformations,
+                legacy_json: true,
+                ..Default::default()
+            };
+            patches::apply(
+                rm,
+                &parsed,
+                p.target.as_ref(),
+                opts,
+                &ctx.schema,
+                &patches::Source { label: &label },
+            )
+        }
+        B::Object(mut obj) => {
+            if let Some(p) = &prov {
+                p.annotate(&mut obj);
+            }
+            rm.append(Resource::new(obj, None))
+        }
+        B::Generator { kind, args } => crate::generate::absorb::generate_one(
+            kust.site(ctx.loader),
+            kind,
+            &args,
+            None,
+            prov,
+            rm,
+        ),
+    }
+}
