@@ -432,8 +432,8 @@ fn push_object(
                 r.notes = match slot {
                     None => notes.clone(),
                     Some(i) => notes.under(&[
-                        crate::model::aliases::Step::Key("items".into()),
-                        crate::model::aliases::Step::Index(i),
+                        crate::yaml::path::Step::Key("items".into()),
+                        crate::yaml::path::Step::Index(i),
                     ]),
                 };
             }

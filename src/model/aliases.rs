@@ -11,16 +11,8 @@
 //! sharing. kcompile keeps values, not nodes: it records the places of each
 //! shared node and, after each writer, writes what it wrote to the others.
 
+use crate::yaml::path::{get, get_mut, Place};
 use serde_json::Value;
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// The steps from the object's root to a field.
-pub type Place = Vec<Step>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Aliases {
@@ -106,23 +98,6 @@ impl Aliases {
     }
 }
 
-/// The value at `place`, when it exists.
-pub fn get<'a>(v: &'a Value, place: &[Step]) -> Option<&'a Value> {
-    place.iter().try_fold(v, |cur, s| match (s, cur) {
-        (Step::Key(k), Value::Object(m)) => m.get(k),
-        (Step::Index(i), Value::Array(a)) => a.get(*i),
-        _ => None,
-    })
-}
-
-pub fn get_mut<'a>(v: &'a mut Value, place: &[Step]) -> Option<&'a mut Value> {
-    place.iter().try_fold(v, |cur, s| match (s, cur) {
-        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
-        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
-        _ => None,
-    })
-}
-
 /// The shared places that a strategic-merge `patch` sets to a value:
 /// kustomize's merge walks the patch and copies each scalar into the
 /// object's existing node.
@@ -143,6 +118,7 @@ pub fn written_by_patch(aliases: &Aliases, patch: &Value) -> Vec<Place> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::path::Step;
     use serde_json::json;
 
     fn place(s: &str) -> Place {

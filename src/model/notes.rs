@@ -24,7 +24,7 @@
 //! for: steps that move values around (list merges, JSON patches) leave
 //! stale notes that `valid` filters out.
 
-use crate::model::aliases::{get, get_mut, Place, Step};
+use crate::yaml::path::{get, get_mut, Place, Step};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]

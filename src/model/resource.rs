@@ -197,11 +197,11 @@ impl Resource {
     /// (`yaml::check_round_trip`): an object reaching the output with one
     /// fails the build, at the line it was read from where known.
     pub fn check_printable(&self) -> Result<()> {
-        fn find(v: &Value, at: &mut crate::model::aliases::Place) -> Option<String> {
+        fn find(v: &Value, at: &mut crate::yaml::path::Place) -> Option<String> {
             match v {
                 Value::String(s) => crate::yaml::check_round_trip(s).err(),
                 Value::Array(a) => a.iter().enumerate().find_map(|(i, e)| {
-                    at.push(crate::model::aliases::Step::Index(i));
+                    at.push(crate::yaml::path::Step::Index(i));
                     let r = find(e, at);
                     if r.is_none() {
                         at.pop();
@@ -209,7 +209,7 @@ impl Resource {
                     r
                 }),
                 Value::Object(m) => m.iter().find_map(|(k, e)| {
-                    at.push(crate::model::aliases::Step::Key(k.clone()));
+                    at.push(crate::yaml::path::Step::Key(k.clone()));
                     let r = find(e, at);
                     if r.is_none() {
                         at.pop();
@@ -293,7 +293,7 @@ impl Resource {
             Some(r) => Some(r.text.clone()),
             None => {
                 // A node a replacement created reads as the text copied.
-                use crate::model::aliases::Step;
+                use crate::yaml::path::Step;
                 let (map, key) = match field {
                     RawField::Annotation => ("annotations", key),
                     RawField::Label => ("labels", key),

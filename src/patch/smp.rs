@@ -21,8 +21,8 @@
 //! part of the output kustomize users see.
 
 use super::merge_keys::{Schema, SchemaRef};
-use crate::model::aliases::{Place, Step};
 use crate::model::notes::Notes;
+use crate::yaml::path::{Place, Step};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -536,12 +536,10 @@ impl<'s> Walker<'s> {
             // The element's place before the merge: found again by its keys.
             let parent_at = self.dest_at.take();
             self.dest_at = match (&parent_at, self.styles.as_ref().and_then(|s| s.before), di) {
-                (Some(p), Some(before), Some(_)) if !aliased => {
-                    crate::model::aliases::get(before, p)
-                        .and_then(Value::as_array)
-                        .and_then(|l| find_element(l, &sk, &sv))
-                        .map(|j| [p.as_slice(), &[Step::Index(j)]].concat())
-                }
+                (Some(p), Some(before), Some(_)) if !aliased => crate::yaml::path::get(before, p)
+                    .and_then(Value::as_array)
+                    .and_then(|l| find_element(l, &sk, &sv))
+                    .map(|j| [p.as_slice(), &[Step::Index(j)]].concat()),
                 _ => None,
             };
             let parent_origin_at = self.origin_at.take();

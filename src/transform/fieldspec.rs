@@ -2,8 +2,8 @@
 //! walk that finds those fields in an object (lists are traversed
 //! implicitly, as in kustomize).
 
-use crate::model::aliases::{Place, Step};
 use crate::model::resource::Gvk;
+use crate::yaml::path::{Place, Step};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

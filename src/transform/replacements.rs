@@ -165,7 +165,7 @@ pub fn run(
             let at = if at.is_empty() {
                 "replacement".to_string()
             } else {
-                decode::path_text(at)
+                crate::yaml::path::path_text(at)
             };
             warnings.push(format!(
                 "warning: {}: unknown field `{key}` in {at} ignored, as kustomize does",
@@ -390,7 +390,7 @@ fn set_value(
     text: Option<&str>,
     o: &Options,
     created: bool,
-    at: &crate::model::aliases::Place,
+    at: &crate::yaml::path::Place,
     notes: &mut crate::model::notes::Notes,
 ) -> Result<(), String> {
     let mut value = value.clone();

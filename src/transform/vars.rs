@@ -3,12 +3,12 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::kustomization::Var;
-use crate::model::aliases::{Place, Step};
 use crate::model::notes::Notes;
 use crate::model::resmap::ResMap;
 use crate::model::resource::Gvk;
 use crate::transform::fieldpath::{self, scalar_text};
 use crate::transform::fieldspec::{walk_lenient_at, FieldSpec};
+use crate::yaml::path::{Place, Step};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

@@ -1,7 +1,7 @@
 //! Finding where a value sits in YAML text, for error messages: the parsed
 //! values carry no positions, so the text is walked again, on error only.
 
-use crate::input::decode::Seg;
+use crate::yaml::path::Step;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::Marker;
 
@@ -9,7 +9,7 @@ use yaml_rust2::scanner::Marker;
 /// (0-based) of `text`: of the key, for a mapping entry. Where the path
 /// cannot be followed to the end (an alias, a merge key), the deepest node
 /// reached; `None` when not even the document is found.
-pub fn locate(text: &str, doc: usize, path: &[Seg]) -> Option<(usize, usize)> {
+pub fn locate(text: &str, doc: usize, path: &[Step]) -> Option<(usize, usize)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut w = Walker {
         p: Parser::new_from_str(text),
@@ -43,7 +43,7 @@ impl Walker<'_> {
     /// Follow `path` from the node that starts with `ev` at `mark`; the
     /// position reached (a mapping's is that of its first key: the parser
     /// marks a block mapping's start after it).
-    fn node(&mut self, ev: Event, mark: Marker, path: &[Seg]) -> (usize, usize) {
+    fn node(&mut self, ev: Event, mark: Marker, path: &[Step]) -> (usize, usize) {
         let Some((seg, rest)) = path.split_first() else {
             if matches!(ev, Event::MappingStart(..)) {
                 if let Some((k, kmark)) = self.next() {
@@ -55,7 +55,7 @@ impl Walker<'_> {
             return pos(mark);
         };
         match (ev, seg) {
-            (Event::MappingStart(..), Seg::Key(want)) => {
+            (Event::MappingStart(..), Step::Key(want)) => {
                 let mut here = pos(mark);
                 let mut first = true;
                 loop {
@@ -91,7 +91,7 @@ impl Walker<'_> {
                     }
                 }
             }
-            (Event::SequenceStart(..), Seg::Index(want)) => {
+            (Event::SequenceStart(..), Step::Index(want)) => {
                 let mut i = 0;
                 loop {
                     let Some((v, vmark)) = self.next() else {
@@ -135,29 +135,32 @@ impl Walker<'_> {
 mod tests {
     use super::*;
 
-    fn k(s: &str) -> Seg {
-        Seg::Key(s.into())
+    fn k(s: &str) -> Step {
+        Step::Key(s.into())
     }
 
     #[test]
     fn finds_nested_keys_and_items() {
         let text = "resources:\n- a.yaml\nimages:\n- name: a\n- name: b\n  newTg: \"2\"\npatches: [{patch: x, target: {knd: D}}]\n";
         assert_eq!(
-            locate(text, 0, &[k("images"), Seg::Index(1), k("newTg")]),
+            locate(text, 0, &[k("images"), Step::Index(1), k("newTg")]),
             Some((6, 3))
         );
-        assert_eq!(locate(text, 0, &[k("images"), Seg::Index(1)]), Some((5, 3)));
+        assert_eq!(
+            locate(text, 0, &[k("images"), Step::Index(1)]),
+            Some((5, 3))
+        );
         assert_eq!(
             locate(
                 text,
                 0,
-                &[k("patches"), Seg::Index(0), k("target"), k("knd")]
+                &[k("patches"), Step::Index(0), k("target"), k("knd")]
             ),
             Some((7, 31))
         );
         // Not there: the deepest node reached.
         assert_eq!(
-            locate(text, 0, &[k("images"), Seg::Index(0), k("zz")]),
+            locate(text, 0, &[k("images"), Step::Index(0), k("zz")]),
             Some((4, 3))
         );
         assert_eq!(
@@ -174,7 +177,7 @@ mod tests {
             locate(
                 text,
                 0,
-                &[k("patches"), Seg::Index(0), k("target"), k("kind")]
+                &[k("patches"), Step::Index(0), k("target"), k("kind")]
             ),
             Some((3, 11))
         );

@@ -8,6 +8,7 @@ mod emit;
 mod folded;
 mod locate;
 mod parse;
+pub mod path;
 mod text;
 
 pub(crate) use emit::annotation_text;

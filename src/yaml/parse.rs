@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use crate::model::aliases::{Place, Step};
 use crate::model::notes::Note;
+use crate::yaml::path::{Place, Step};
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};

@@ -24,6 +24,7 @@
 pub mod shapes;
 
 use crate::error::{Error, ErrorKind};
+use crate::yaml::path::{path_text, Step};
 use serde_json::{Map, Number, Value};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -141,39 +142,6 @@ pub const PLUGIN_YAML_V3: Mode = Mode {
     coerce: Coerce::No,
 };
 
-/// One step of the path to a value: a mapping key as written, or a list index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// Renders a path as `images[1].newTag`; keys that are not plain words
-/// are quoted (`commonLabels["app.kubernetes.io/name"]`).
-pub fn path_text(path: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in path {
-        match seg {
-            Seg::Index(i) => {
-                let _ = write!(s, "[{i}]");
-            }
-            Seg::Key(k) => {
-                let plain = !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                if !plain {
-                    let _ = write!(s, "[{k:?}]");
-                } else if s.is_empty() {
-                    s.push_str(k);
-                } else {
-                    let _ = write!(s, ".{k}");
-                }
-            }
-        }
-    }
-    s
-}
-
 /// Why a value could not be decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProblemKind {
@@ -193,16 +161,16 @@ pub enum ProblemKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// For `Unknown`, the path to the struct; for `Type`, to the value.
-    pub path: Vec<Seg>,
+    pub path: Vec<Step>,
     pub kind: ProblemKind,
 }
 
 impl Problem {
     /// The path to the offending key or value in the source document.
-    pub fn source_path(&self) -> Vec<Seg> {
+    pub fn source_path(&self) -> Vec<Step> {
         let mut p = self.path.clone();
         if let ProblemKind::Unknown { field, .. } = &self.kind {
-            p.push(Seg::Key(field.clone()));
+            p.push(Step::Key(field.clone()));
         }
         p
     }
@@ -258,7 +226,7 @@ impl Problem {
 pub struct Decoded {
     pub value: Value,
     /// Path to the struct and the ignored key, in decoding order.
-    pub ignored: Vec<(Vec<Seg>, String)>,
+    pub ignored: Vec<(Vec<Step>, String)>,
 }
 
 /// Decode `v` as Go decodes it into a value of `shape`, returning it with
@@ -324,8 +292,8 @@ enum Slot {
 
 struct Decoder {
     mode: Mode,
-    path: Vec<Seg>,
-    ignored: Vec<(Vec<Seg>, String)>,
+    path: Vec<Step>,
+    ignored: Vec<(Vec<Step>, String)>,
 }
 
 impl Decoder {
@@ -408,7 +376,7 @@ impl Decoder {
                         if i == backing.len() {
                             backing.push(Slot::Zero);
                         }
-                        self.path.push(Seg::Index(i));
+                        self.path.push(Step::Index(i));
                         self.decode_into(&mut backing[i], it, item)?;
                         self.path.pop();
                     }
@@ -434,7 +402,7 @@ impl Decoder {
                     for (k, val) in self.entries(m) {
                         // Each map value is decoded into a fresh zero value.
                         let mut fresh = Slot::Zero;
-                        self.path.push(Seg::Key(k.clone()));
+                        self.path.push(Step::Key(k.clone()));
                         self.decode_into(&mut fresh, val, elem)?;
                         self.path.pop();
                         out.insert(k, finish(fresh, elem).unwrap_or_else(|| zero(elem)));
@@ -466,7 +434,7 @@ impl Decoder {
                             self.ignored.push((self.path.clone(), k));
                             continue;
                         };
-                        self.path.push(Seg::Key(k));
+                        self.path.push(Step::Key(k));
                         self.decode_into(&mut slots[i], val, &fields[i].1)?;
                         self.path.pop();
                     }
@@ -723,7 +691,7 @@ mod tests {
     #[test]
     fn unknown_fields_name_their_entry() {
         let p = dec(json!({"images": [{"name": "a"}, {"name": "b", "newTg": "2"}]})).unwrap_err();
-        assert_eq!(p.path, vec![Seg::Key("images".into()), Seg::Index(1)]);
+        assert_eq!(p.path, vec![Step::Key("images".into()), Step::Index(1)]);
         assert!(matches!(&p.kind, ProblemKind::Unknown { field, .. } if field == "newTg"));
         let p = dec(json!({"patches": [{"patch": "x", "target": {"knd": "D"}}]})).unwrap_err();
         assert_eq!(path_text(&p.path), "patches[0].target");
