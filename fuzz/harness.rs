@@ -72,7 +72,10 @@ pub fn json_patch(data: &[u8]) {
     {
         return;
     }
-    let src = patches::Source { label: "fuzz" };
+    let src = patches::Source {
+        file: "fuzz".into(),
+        inline: false,
+    };
     let Ok(parsed) = patches::classify(vec![patch], &src) else {
         return;
     };

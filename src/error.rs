@@ -1,8 +1,9 @@
 //! The library's one error type: every failure carries what the user needs to
 //! find it (file, line/column where known, the resource) and a hint.
 
+use crate::yaml::path::Place;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -32,6 +33,22 @@ pub struct Details {
     pub resource: Option<String>,
     pub message: String,
     pub hint: Option<String>,
+    /// The kustomization entry that led to the failing file or object,
+    /// with its position: `(listed in FILE:LINE:COL)`.
+    pub listed: Option<(PathBuf, Option<(usize, usize)>)>,
+    /// The object the error is about, where it was read, and the field:
+    /// values carry no positions, so `compile` finds the line and column
+    /// by reading that text again, on error only.
+    pub object: Option<ObjectAt>,
+}
+
+/// Where an object was read (file, first line of its document) and the
+/// field of it an error is about (empty: the object).
+#[derive(Debug, Clone)]
+pub struct ObjectAt {
+    pub file: PathBuf,
+    pub line: usize,
+    pub field: Place,
 }
 
 impl Error {
@@ -43,6 +60,8 @@ impl Error {
             resource: None,
             message: message.into(),
             hint: None,
+            listed: None,
+            object: None,
         }))
     }
     pub fn file(mut self, f: impl Into<PathBuf>) -> Self {
@@ -61,14 +80,49 @@ impl Error {
         }
         self
     }
-    /// Name the kustomization file that referred to the failing path, when
-    /// the error already names the path itself.
-    pub fn listed_in(mut self, f: &std::path::Path) -> Self {
+    /// The error comes from the kustomization entry at `pos` of `file`
+    /// (a `resources:` item, a patch, a generator's file…). An error that
+    /// points nowhere yet points at the entry; one about another file
+    /// without a position points at the entry and names that file; one
+    /// with a position of its own keeps it and says where it was listed.
+    pub fn entry(mut self, file: &Path, pos: Option<(usize, usize)>) -> Self {
         match &self.file {
-            Some(existing) if existing != f => {
-                self.message = format!("{} (listed in {})", self.message, f.display());
+            _ if self.object.is_some() && self.pos.is_none() => {
+                if self.listed.is_none() {
+                    self.listed = Some((file.to_path_buf(), pos));
+                }
             }
-            _ => self.file = Some(f.to_path_buf()),
+            None => {
+                self.file = Some(file.to_path_buf());
+                self.pos = pos;
+            }
+            Some(f) if f == file => {
+                if self.pos.is_none() {
+                    self.pos = pos;
+                }
+            }
+            Some(_) if self.pos.is_some() => {
+                if self.listed.is_none() {
+                    self.listed = Some((file.to_path_buf(), pos));
+                }
+            }
+            Some(other) => {
+                self.message = format!("{}: {}", shown(other), self.message);
+                self.file = Some(file.to_path_buf());
+                self.pos = pos;
+            }
+        }
+        self
+    }
+    /// The error is about `field` of the object read from `file` (its
+    /// document starting on `line`).
+    pub fn object_at(mut self, file: &Path, line: usize, field: Place) -> Self {
+        if self.object.is_none() {
+            self.object = Some(ObjectAt {
+                file: file.to_path_buf(),
+                line,
+                field,
+            });
         }
         self
     }
@@ -117,6 +171,13 @@ impl fmt::Display for Error {
             write!(f, "{r}: ")?;
         }
         write!(f, "{}", self.message)?;
+        if let Some((file, pos)) = &self.listed {
+            write!(f, " (listed in {}", shown(file))?;
+            if let Some((l, c)) = pos {
+                write!(f, ":{l}:{c}")?;
+            }
+            write!(f, ")")?;
+        }
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
         }

@@ -9,6 +9,7 @@ use crate::input::decode;
 use crate::input::load::{self, Target};
 use crate::patch::merge_keys::Schema;
 use crate::transform::config::TransformerConfig;
+use crate::yaml::path::Step;
 use serde_json::Value;
 
 /// How deeply kustomizations may include one another (bases of bases…).
@@ -50,7 +51,7 @@ fn set_openapi(ctx: &mut Ctx, kust: &Kust) -> Result<()> {
     }
     let path = k.openapi.get("path").and_then(Value::as_str);
     let version = k.openapi.get("version").and_then(Value::as_str);
-    let err = |m: String| Error::new(ErrorKind::Kustomization, m).file(&kust.file);
+    let err = |m: String| kust.at("openapi", None)(Error::new(ErrorKind::Kustomization, m));
     match (path, version) {
         (Some(_), Some(_)) => {
             return Err(
@@ -62,7 +63,7 @@ fn set_openapi(ctx: &mut Ctx, kust: &Kust) -> Result<()> {
             let (f, bytes) = ctx
                 .loader
                 .read_restricted(&kust.dir, path)
-                .map_err(|e| e.listed_in(&kust.file))?;
+                .map_err(kust.at("openapi", None))?;
             let docs = load::parse_bytes(&f, &bytes)?;
             let doc = docs
                 .into_iter()
@@ -107,15 +108,15 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let k = &kust.k;
     set_openapi(ctx, kust)?;
     // resources
-    for rel in &k.resources {
-        accumulate_path(ctx, kust, rel, acc, false)?;
+    for (i, rel) in k.resources.iter().enumerate() {
+        accumulate_path(ctx, kust, ("resources", i), rel, acc, false)?;
     }
     // configurations
-    for rel in &k.configurations {
+    for (i, rel) in k.configurations.iter().enumerate() {
         let (f, bytes) = ctx
             .loader
             .read_restricted(&kust.dir, rel)
-            .map_err(|e| e.listed_in(&kust.file))?;
+            .map_err(kust.at("configurations", Some(i)))?;
         // go-yaml v2 reads the first document only.
         let doc = load::parse_bytes(&f, &bytes)?
             .into_iter()
@@ -137,11 +138,11 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             .merge(&tc)
             .map_err(|m| Error::new(ErrorKind::Kustomization, m).file(&f))?;
     }
-    for rel in &k.crds {
+    for (i, rel) in k.crds.iter().enumerate() {
         let (f, bytes) = ctx
             .loader
             .read_restricted(&kust.dir, rel)
-            .map_err(|e| e.listed_in(&kust.file))?;
+            .map_err(kust.at("crds", Some(i)))?;
         for d in load::parse_bytes(&f, &bytes)? {
             crate::transform::crds::config_from_definitions(&d.value)
                 .and_then(|tc| acc.tc.merge(&tc))
@@ -161,7 +162,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         configured_in.as_deref(),
         &mut acc.rm,
     )?;
-    for (cfg, from) in plugin_configs(ctx, kust, &k.generators)? {
+    for (cfg, from) in plugin_configs(ctx, kust, "generators", &k.generators)? {
         let prov = ctx.origin.then(|| {
             crate::model::provenance::Provenance::configured(
                 from,
@@ -173,19 +174,20 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
             run_builtin(ctx, kust, acc, b, prov.clone())?;
         }
     }
-    for rel in &k.components {
-        accumulate_path(ctx, kust, rel, acc, true)?;
+    for (i, rel) in k.components.iter().enumerate() {
+        accumulate_path(ctx, kust, ("components", i), rel, acc, true)?;
     }
     run_transformers(ctx, kust, acc)?;
-    crate::transform::vars::bind(&mut acc.rm, &k.vars).map_err(|e| e.file(&kust.file))?;
-    for v in &k.vars {
+    crate::transform::vars::bind(&mut acc.rm, &k.vars).map_err(kust.at("vars", None))?;
+    for (i, v) in k.vars.iter().enumerate() {
         if acc.vars.iter().any(|x| x.name == v.name) {
-            return Err(Error::new(
-                ErrorKind::Kustomization,
-                format!("var '{}' already encountered", v.name),
-            )
-            .file(&kust.file)
-            .hint("each var name may be declared once across a build"));
+            return Err(kust.at("vars", Some(i))(
+                Error::new(
+                    ErrorKind::Kustomization,
+                    format!("var '{}' already encountered", v.name),
+                )
+                .hint("each var name may be declared once across a build"),
+            ));
         }
         acc.vars.push(v.clone());
     }
@@ -197,26 +199,23 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
 pub(super) fn accumulate_path(
     ctx: &mut Ctx,
     kust: &Kust,
+    (field, index): (&str, usize),
     rel: &str,
     acc: &mut Acc,
     component: bool,
 ) -> Result<()> {
-    let target = ctx
-        .loader
-        .resolve(&kust.dir, rel)
-        .map_err(|e| e.listed_in(&kust.file))?;
+    let at = kust.at(field, Some(index));
+    let target = ctx.loader.resolve(&kust.dir, rel).map_err(&at)?;
     match target {
         Target::File(f) if !component => {
-            ctx.loader
-                .restrict(&kust.dir, &f, rel)
-                .map_err(|e| e.listed_in(&kust.file))?;
-            let mut stream = ctx.loader.load_docs(&f)?;
+            ctx.loader.restrict(&kust.dir, &f, rel).map_err(&at)?;
+            let mut stream = ctx.loader.load_docs(&f).map_err(&at)?;
             let prov = ctx.origin.then(|| crate::model::provenance::Provenance {
                 path: Some(crate::model::provenance::join(&kust.origin_path, rel)),
                 ..Default::default()
             });
             let docs = std::mem::take(&mut stream.docs);
-            let resources = load::resources_from_docs(&f, docs)?;
+            let resources = load::resources_from_docs(&f, docs).map_err(&at)?;
             ctx.warnings.extend(load::stream_warnings(
                 &f.display().to_string(),
                 &stream,
@@ -226,12 +225,14 @@ pub(super) fn accumulate_path(
                 if ctx.any_metadata {
                     let ann = r.obj.get("metadata").and_then(|m| m.get("annotations"));
                     if ann.is_some_and(|a| !a.is_object() && !a.is_null()) {
-                        return Err(Error::new(
-                            ErrorKind::Resource,
-                            "cannot add the origin annotation: `metadata.annotations` is not a map",
-                        )
-                        .resource(r.describe())
-                        .hint("write annotations as a map of strings"));
+                        return Err(r.error_at(
+                            Error::new(
+                                ErrorKind::Resource,
+                                "cannot add the origin annotation: `metadata.annotations` is not a map",
+                            )
+                            .hint("write annotations as a map of strings"),
+                            &["metadata", "annotations"],
+                        ));
                     }
                 }
                 if let Some(p) = &prov {
@@ -241,14 +242,13 @@ pub(super) fn accumulate_path(
             }
             Ok(())
         }
-        Target::File(f) => Err(Error::new(
+        Target::File(f) => Err(at(Error::new(
             ErrorKind::Kustomization,
             format!(
                 "component `{rel}` must be a directory holding a kustomization of kind Component"
             ),
         )
-        .file(&kust.file)
-        .resource(f.display().to_string())),
+        .resource(f.display().to_string()))),
         Target::Dir(d) => {
             if ctx.stack.contains(&d) || kust.dir.starts_with(&d) {
                 let mut chain: Vec<String> =
@@ -263,10 +263,13 @@ pub(super) fn accumulate_path(
                         chain.join(" -> ")
                     ),
                 )
-                .file(&kust.file)
-                .hint("a kustomization must not include itself or a directory above it"));
+                .hint("a kustomization must not include itself or a directory above it")
+                .entry(
+                    &kust.file,
+                    kust.pos(&[Step::Key(field.into()), Step::Index(index)]),
+                ));
             }
-            let mut sub = load_kust(ctx, &d).map_err(|e| e.listed_in(&kust.file))?;
+            let mut sub = load_kust(ctx, &d).map_err(&at)?;
             sub.origin_path = crate::model::provenance::join(&kust.origin_path, rel);
             if component && !sub.k.is_component() {
                 return Err(Error::new(
@@ -277,16 +280,22 @@ pub(super) fn accumulate_path(
                         sub.k.kind
                     ),
                 )
-                .file(&kust.file)
-                .hint("list kustomizations under `resources:`, components under `components:`"));
+                .hint("list kustomizations under `resources:`, components under `components:`")
+                .entry(
+                    &kust.file,
+                    kust.pos(&[Step::Key(field.into()), Step::Index(index)]),
+                ));
             }
             if !component && sub.k.is_component() {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
                     format!("expected kind != 'Component' for path '{}'", d.display()),
                 )
-                .file(&kust.file)
-                .hint("list components under `components:`, not `resources:`"));
+                .hint("list components under `components:`, not `resources:`")
+                .entry(
+                    &kust.file,
+                    kust.pos(&[Step::Key(field.into()), Step::Index(index)]),
+                ));
             }
             if component {
                 let taken = std::mem::replace(acc, Acc::new());

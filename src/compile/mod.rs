@@ -71,6 +71,29 @@ where
 
 /// Build the kustomization in `dir`.
 pub fn build(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
+    build_tree(loader, dir, opts).map_err(|e| locate_object(loader, e))
+}
+
+/// An error about an object's field gets the field's line and column:
+/// values carry no positions, so the object's file is read again (on
+/// error only) and the field looked up in its document.
+fn locate_object(loader: &Loader, mut e: Error) -> Error {
+    let Some(o) = e.object.clone() else {
+        return e;
+    };
+    if e.pos.is_some() || e.file.as_ref().is_some_and(|f| *f != o.file) {
+        return e;
+    }
+    let pos = loader.read(&o.file).ok().and_then(|bytes| {
+        let text = crate::input::load::decode_text(&o.file, &bytes).ok()?;
+        crate::yaml::locate_at_line(&text, o.line, &o.field)
+    });
+    e.file = Some(o.file);
+    e.pos = pos.or(Some((o.line, 1)));
+    e
+}
+
+fn build_tree(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     let dir = loader.source().canonicalize(dir).map_err(|e| {
         Error::new(ErrorKind::Io, format!("cannot open directory: {e}"))
             .file(dir)

@@ -5,11 +5,11 @@ use super::state::{Ctx, Kust};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::kustomization::Patch;
 use crate::input::load;
-use crate::patch::apply as patches;
+use crate::patch::apply::{self as patches, Source};
 use serde_json::Value;
 
 /// Load a patch's text: from `path` (restricted) or inline.
-pub(super) fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, String)> {
+pub(super) fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, Source)> {
     let has_path = !p.path.is_empty();
     let has_inline = !p.patch.trim().is_empty();
     match (has_path, has_inline) {
@@ -17,25 +17,23 @@ pub(super) fn patch_text(ctx: &Ctx, kust: &Kust, p: &Patch) -> Result<(String, S
             ErrorKind::Kustomization,
             "patch and path can't be set at the same time",
         )
-        .file(&kust.file)
         .hint("use either `path:` (a file) or `patch:` (inline text) in one patches entry")),
         (false, false) => Err(Error::new(
             ErrorKind::Kustomization,
             "must specify one of patch and path",
-        )
-        .file(&kust.file)),
-        (true, false) => {
-            let (f, bytes) = ctx
-                .loader
-                .read_restricted(&kust.dir, &p.path)
-                .map_err(|e| e.listed_in(&kust.file))?;
-            let text = load::decode_text(&f, &bytes)?.into_owned();
-            Ok((text, f.display().to_string()))
-        }
-        (false, true) => Ok((
-            p.patch.clone(),
-            format!("{} (inline patch)", kust.file.display()),
         )),
+        (true, false) => {
+            let (f, bytes) = ctx.loader.read_restricted(&kust.dir, &p.path)?;
+            let text = load::decode_text(&f, &bytes)?.into_owned();
+            Ok((
+                text,
+                Source {
+                    file: f,
+                    inline: false,
+                },
+            ))
+        }
+        (false, true) => Ok((p.patch.clone(), inline(kust))),
     }
 }
 
@@ -46,8 +44,8 @@ pub(super) fn patch_transformer_text(
     ctx: &Ctx,
     kust: &Kust,
     p: &Patch,
-) -> Result<(String, String)> {
-    let (mut text, label) = patch_text(ctx, kust, p)?;
+) -> Result<(String, Source)> {
+    let (mut text, src) = patch_text(ctx, kust, p)?;
     if p.path.is_empty() {
         text = text.trim().to_string();
     }
@@ -56,14 +54,14 @@ pub(super) fn patch_transformer_text(
     if text.starts_with('[')
         && serde_json::from_str::<Vec<Value>>(&text).is_ok_and(|ops| ops.is_empty())
     {
-        return Err(Error::new(
-            ErrorKind::Patch,
-            "illegally qualifies as both an SM and JSON patch: the patch is an empty list",
-        )
-        .file(&label)
-        .hint("remove the patch, or give it operations"));
+        return Err(src
+            .error(
+                ErrorKind::Patch,
+                "illegally qualifies as both an SM and JSON patch: the patch is an empty list",
+            )
+            .hint("remove the patch, or give it operations"));
     }
-    Ok((text, label))
+    Ok((text, src))
 }
 
 /// Parse a patch as kustomize does: strategic merge documents through the
@@ -71,35 +69,44 @@ pub(super) fn patch_transformer_text(
 /// (go-yaml v2's scalar rules: `yes` is true, a date stays a string).
 pub(super) fn parse_patch(
     text: &str,
-    label: &str,
+    src: &Source,
     warnings: &mut Vec<String>,
 ) -> Result<patches::Parsed> {
-    let err = |e: crate::yaml::YamlError| {
-        Error::new(
-            ErrorKind::Yaml,
-            format!("invalid YAML in patch: {}", e.message),
-        )
-        .file(label)
-        .pos(e.line, e.col)
+    // A position inside inline text is not one of the kustomization's: it
+    // is said in words, and the entry gives the kustomization's line.
+    let at = |e: Error, line: usize, col: usize| {
+        if src.inline {
+            let m = format!("{} (line {line}, column {col} of the patch)", e.message);
+            Error::new(e.kind.clone(), m).file(&src.file)
+        } else {
+            e.pos(line, col)
+        }
     };
-    let src = patches::Source { label };
+    let err = |e: crate::yaml::YamlError| {
+        at(
+            src.error(
+                ErrorKind::Yaml,
+                format!("invalid YAML in patch: {}", e.message),
+            ),
+            e.line,
+            e.col,
+        )
+    };
     // kustomize reads a patch that starts with `[` as JSON only (its
     // jsonPatchFromBytes); YAML flow syntax there is an error, not a patch.
     if text.starts_with('[') {
         crate::yaml::check_printable(text).map_err(err)?;
         let ops: Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(
+            at(src.error(
                 ErrorKind::Patch,
                 format!("unable to parse SM or JSON patch: a patch that starts with `[` is read as JSON, and this is not valid JSON: {e}"),
-            )
-            .file(label)
-            .pos(e.line(), e.column())
+            ), e.line(), e.column())
             .hint("write the operations as JSON (quoted keys and strings), or as a YAML list that does not start with `[`")
         })?;
-        return patches::classify(vec![ops], &src);
+        return patches::classify(vec![ops], src);
     }
     let stream = crate::yaml::parse_kio(text, false).map_err(err)?;
-    warnings.extend(load::stream_warnings(label, &stream, None));
+    warnings.extend(load::stream_warnings(&src.label(), &stream, None));
     let parsed = patches::classify_docs(
         stream
             .docs
@@ -115,7 +122,7 @@ pub(super) fn parse_patch(
                 notes: crate::model::notes::Notes::new(d.notes),
             })
             .collect(),
-        &src,
+        src,
     )?;
     if matches!(parsed, patches::Parsed::Json(_)) && !text.starts_with('[') {
         let ops = crate::yaml::parse_stream_v2(text)
@@ -124,7 +131,15 @@ pub(super) fn parse_patch(
             .map(|d| d.value)
             .find(|v| !v.is_null())
             .unwrap_or(Value::Null);
-        return patches::classify(vec![ops], &src);
+        return patches::classify(vec![ops], src);
     }
     Ok(parsed)
+}
+
+/// The source of a patch written inline in `kust`.
+pub(super) fn inline(kust: &Kust) -> Source {
+    Source {
+        file: kust.file.clone(),
+        inline: true,
+    }
 }

@@ -8,6 +8,7 @@ use crate::input::load::{self, Loader};
 use crate::model::resmap::ResMap;
 use crate::patch::merge_keys::Schema;
 use crate::transform::config::TransformerConfig;
+use crate::yaml::path::Step;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +57,9 @@ pub(super) struct Kust {
     /// This kustomization's directory as reached from the top-level one
     /// (`../base`), for origin annotations.
     pub(super) origin_path: String,
+    /// The kustomization's text, to find an entry's line when an error is
+    /// about it.
+    pub(super) text: Option<String>,
 }
 
 impl Kust {
@@ -64,8 +68,23 @@ impl Kust {
             loader,
             dir: &self.dir,
             file: &self.file,
+            text: self.text.as_deref(),
         }
     }
+    /// Where the node at `path` (e.g. `resources[2]`) is in this
+    /// kustomization's text.
+    pub(super) fn pos(&self, path: &[Step]) -> Option<(usize, usize)> {
+        crate::yaml::locate(self.text.as_deref()?, 0, path)
+    }
+
+    /// Point an error at item `index` of the list `field` (or at `field`
+    /// itself, for `None`): see [`Error::entry`].
+    pub(super) fn at(&self, field: &str, index: Option<usize>) -> impl Fn(Error) -> Error + '_ {
+        let mut path = vec![Step::Key(field.to_string())];
+        path.extend(index.map(Step::Index));
+        move |e| e.entry(&self.file, self.pos(&path))
+    }
+
     /// The kustomization file as origin annotations name it.
     pub(super) fn origin_file(&self) -> String {
         let name = self
@@ -106,5 +125,6 @@ pub(super) fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
         file,
         k,
         origin_path: String::new(),
+        text: text.map(str::to_string),
     })
 }

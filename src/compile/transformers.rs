@@ -2,14 +2,15 @@
 //! builtin plugin configs listed under `transformers:` / `generators:`.
 
 use super::accumulate::accumulate;
-use super::patches::{parse_patch, patch_text, patch_transformer_text};
+use super::patches::{inline, parse_patch, patch_text, patch_transformer_text};
 use super::state::{load_kust, Acc, Ctx, Kust};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::kustomization::Patch;
 use crate::input::load::{self, Target};
 use crate::model::resource::Resource;
-use crate::patch::apply as patches;
+use crate::patch::apply::{self as patches, Source};
 use crate::transform::{self, plugins};
+use crate::yaml::path::Step;
 use serde_json::Value;
 
 /// A builtin plugin config's builtins; fields kustomize ignores become
@@ -71,40 +72,38 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
         Ok(())
     };
     // patchesStrategicMerge: each entry a file, or inline YAML.
-    for entry in &k.patches_strategic_merge {
-        let (text, label) = match ctx.loader.resolve(&kust.dir, entry) {
+    for (i, entry) in k.patches_strategic_merge.iter().enumerate() {
+        let at = kust.at("patchesStrategicMerge", Some(i));
+        let (text, src) = match ctx.loader.resolve(&kust.dir, entry) {
             Ok(Target::File(f)) => {
-                ctx.loader
-                    .restrict(&kust.dir, &f, entry)
-                    .map_err(|e| e.listed_in(&kust.file))?;
-                let bytes = ctx.loader.read(&f)?;
+                ctx.loader.restrict(&kust.dir, &f, entry).map_err(&at)?;
+                let bytes = ctx.loader.read(&f).map_err(&at)?;
                 (
-                    load::decode_text(&f, &bytes)?.into_owned(),
-                    f.display().to_string(),
+                    load::decode_text(&f, &bytes).map_err(&at)?.into_owned(),
+                    Source {
+                        file: f,
+                        inline: false,
+                    },
                 )
             }
-            _ if entry.contains('\n') || entry.contains(':') => (
-                entry.clone(),
-                format!("{} (inline patch)", kust.file.display()),
-            ),
+            _ if entry.contains('\n') || entry.contains(':') => (entry.clone(), inline(kust)),
             Ok(Target::Dir(d)) => {
-                return Err(Error::new(
+                return Err(at(Error::new(
                     ErrorKind::Kustomization,
                     "patchesStrategicMerge entry is a directory",
                 )
-                .file(&kust.file)
-                .resource(d.display().to_string()))
+                .resource(d.display().to_string())))
             }
-            Err(e) => return Err(e.listed_in(&kust.file)),
+            Err(e) => return Err(at(e)),
         };
-        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+        let parsed = parse_patch(&text, &src, &mut ctx.warnings).map_err(&at)?;
         if let patches::Parsed::Json(_) = parsed {
-            return Err(Error::new(
-                ErrorKind::Patch,
-                "patchesStrategicMerge entry holds a JSON 6902 patch",
-            )
-            .file(&label)
-            .hint("move it to `patches:` with a `target:`"));
+            return Err(at(src
+                .error(
+                    ErrorKind::Patch,
+                    "patchesStrategicMerge entry holds a JSON 6902 patch",
+                )
+                .hint("move it to `patches:` with a `target:`")));
         }
         let opts = patches::Opts {
             annotations_rewritten: ctx.origin,
@@ -112,21 +111,15 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             string_meta: true,
             ..Default::default()
         };
-        patches::apply(
-            &mut acc.rm,
-            &parsed,
-            None,
-            opts,
-            &ctx.schema,
-            &patches::Source { label: &label },
-        )?;
+        patches::apply(&mut acc.rm, &parsed, None, opts, &ctx.schema, &src).map_err(&at)?;
     }
     if !k.patches_strategic_merge.is_empty() {
         mark(acc, "PatchStrategicMergeTransformer")?;
     }
-    for p in &k.patches {
-        let (text, label) = patch_transformer_text(ctx, kust, p)?;
-        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+    for (i, p) in k.patches.iter().enumerate() {
+        let at = kust.at("patches", Some(i));
+        let (text, src) = patch_transformer_text(ctx, kust, p).map_err(&at)?;
+        let parsed = parse_patch(&text, &src, &mut ctx.warnings).map_err(&at)?;
         let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
         let opts = patches::Opts {
             annotations_rewritten: ctx.origin,
@@ -142,8 +135,9 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             p.target.as_ref(),
             opts,
             &ctx.schema,
-            &patches::Source { label: &label },
-        )?;
+            &src,
+        )
+        .map_err(&at)?;
         mark(acc, "PatchTransformer")?;
     }
     if !k.namespace.is_empty() {
@@ -208,15 +202,15 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
         transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
         mark(acc, "AnnotationsTransformer")?;
     }
-    for p in &k.patches_json6902 {
-        let (text, label) = patch_text(ctx, kust, p)?;
-        let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+    for (i, p) in k.patches_json6902.iter().enumerate() {
+        let at = kust.at("patchesJson6902", Some(i));
+        let (text, src) = patch_text(ctx, kust, p).map_err(&at)?;
+        let parsed = parse_patch(&text, &src, &mut ctx.warnings).map_err(&at)?;
         if let patches::Parsed::Smp(_) = parsed {
-            return Err(Error::new(
+            return Err(at(src.error(
                 ErrorKind::Patch,
                 "patchesJson6902 entry is not a list of operations",
-            )
-            .file(&label));
+            )));
         }
         let opts = patches::Opts {
             annotations_rewritten: ctx.origin,
@@ -230,16 +224,17 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             p.target.as_ref(),
             opts,
             &ctx.schema,
-            &patches::Source { label: &label },
-        )?;
+            &src,
+        )
+        .map_err(&at)?;
         mark(acc, "PatchJson6902Transformer")?;
     }
-    for r in &k.replicas {
-        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(|e| e.listed_in(&kust.file))?;
+    for (i, r) in k.replicas.iter().enumerate() {
+        transform::replicas(&mut acc.rm, r, &tc.replicas).map_err(kust.at("replicas", Some(i)))?;
         mark(acc, "ReplicaCountTransformer")?;
     }
-    for img in &k.images {
-        transform::images(&mut acc.rm, img, &tc.images)?;
+    for (i, img) in k.images.iter().enumerate() {
+        transform::images(&mut acc.rm, img, &tc.images).map_err(kust.at("images", Some(i)))?;
         mark(acc, "ImageTagTransformer")?;
     }
     if !k.replacements.is_empty() {
@@ -250,10 +245,11 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             &k.replacements,
             &mut acc.rm,
             &mut ctx.warnings,
-        )?;
+        )
+        .map_err(kust.at("replacements", None))?;
         mark(acc, "ReplacementTransformer")?;
     }
-    for (cfg, from) in plugin_configs(ctx, kust, &k.transformers)? {
+    for (cfg, from) in plugin_configs(ctx, kust, "transformers", &k.transformers)? {
         let by = crate::model::provenance::ConfiguredBy::of_config(&cfg);
         let builtins = decode_plugins(ctx, kust, &cfg)?;
         for b in builtins {
@@ -279,17 +275,25 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
 pub(super) fn plugin_configs(
     ctx: &mut Ctx,
     kust: &Kust,
+    field: &str,
     entries: &[String],
 ) -> Result<Vec<(Value, String)>> {
     let mut out = Vec::new();
-    for e in entries {
+    for (i, e) in entries.iter().enumerate() {
+        let at = kust.at(field, Some(i));
         if e.contains('\n') {
             let docs = crate::yaml::parse_stream(e).map_err(|x| {
                 Error::new(
                     ErrorKind::Yaml,
-                    format!("invalid inline plugin config: {}", x.message),
+                    format!(
+                        "invalid inline plugin config: {} (line {}, column {} of the config)",
+                        x.message, x.line, x.col
+                    ),
                 )
-                .file(&kust.file)
+                .entry(
+                    &kust.file,
+                    kust.pos(&[Step::Key(field.into()), Step::Index(i)]),
+                )
             })?;
             let here = kust.origin_file();
             out.extend(
@@ -300,17 +304,11 @@ pub(super) fn plugin_configs(
             );
             continue;
         }
-        match ctx
-            .loader
-            .resolve(&kust.dir, e)
-            .map_err(|x| x.listed_in(&kust.file))?
-        {
+        match ctx.loader.resolve(&kust.dir, e).map_err(&at)? {
             Target::File(f) => {
-                ctx.loader
-                    .restrict(&kust.dir, &f, e)
-                    .map_err(|x| x.listed_in(&kust.file))?;
+                ctx.loader.restrict(&kust.dir, &f, e).map_err(&at)?;
                 let here = crate::model::provenance::join(&kust.origin_path, e);
-                let stream = ctx.loader.load_parsed(&f)?;
+                let stream = ctx.loader.load_parsed(&f).map_err(&at)?;
                 ctx.warnings.extend(load::stream_warnings(
                     &f.display().to_string(),
                     &stream,
@@ -323,7 +321,7 @@ pub(super) fn plugin_configs(
                 }
             }
             Target::Dir(d) => {
-                let mut sub = load_kust(ctx, &d)?;
+                let mut sub = load_kust(ctx, &d).map_err(&at)?;
                 sub.origin_path = crate::model::provenance::join(&kust.origin_path, e);
                 let sub_acc = accumulate(ctx, &sub, Acc::new())?;
                 for r in sub_acc.rm.into_vec() {
@@ -353,13 +351,13 @@ pub(super) fn run_builtin(
 ) -> Result<()> {
     use plugins::Builtin as B;
     let rm = &mut acc.rm;
-    let src_patch = |ctx: &mut Ctx, p: &Patch, trim: bool| -> Result<(patches::Parsed, String)> {
-        let (text, label) = if trim {
+    let src_patch = |ctx: &mut Ctx, p: &Patch, trim: bool| -> Result<(patches::Parsed, Source)> {
+        let (text, src) = if trim {
             patch_transformer_text(ctx, kust, p)?
         } else {
             patch_text(ctx, kust, p)?
         };
-        Ok((parse_patch(&text, &label, &mut ctx.warnings)?, label))
+        Ok((parse_patch(&text, &src, &mut ctx.warnings)?, src))
     };
     match b {
         B::Namespace {
@@ -394,7 +392,7 @@ pub(super) fn run_builtin(
                 target,
                 options,
             };
-            let (parsed, label) = src_patch(ctx, &p, true)?;
+            let (parsed, src) = src_patch(ctx, &p, true)?;
             let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
             let opts = patches::Opts {
                 annotations_rewritten: ctx.origin,
@@ -404,49 +402,35 @@ pub(super) fn run_builtin(
                 string_meta: false,
                 legacy_json: false,
             };
-            patches::apply(
-                rm,
-                &parsed,
-                p.target.as_ref(),
-                opts,
-                &ctx.schema,
-                &patches::Source { label: &label },
-            )
+            patches::apply(rm, &parsed, p.target.as_ref(), opts, &ctx.schema, &src)
         }
         B::PatchSm {
             paths,
-            patches: inline,
+            patches: inline_text,
         } => {
-            let mut texts: Vec<(String, String)> = Vec::new();
+            let mut texts: Vec<(String, Source)> = Vec::new();
             for p in &paths {
-                let (f, bytes) = ctx
-                    .loader
-                    .read_restricted(&kust.dir, p)
-                    .map_err(|e| e.listed_in(&kust.file))?;
+                let (f, bytes) = ctx.loader.read_restricted(&kust.dir, p)?;
                 texts.push((
                     load::decode_text(&f, &bytes)?.into_owned(),
-                    f.display().to_string(),
+                    Source {
+                        file: f,
+                        inline: false,
+                    },
                 ));
             }
-            if !inline.trim().is_empty() {
-                texts.push((inline, format!("{} (inline patch)", kust.file.display())));
+            if !inline_text.trim().is_empty() {
+                texts.push((inline_text, inline(kust)));
             }
-            for (text, label) in texts {
-                let parsed = parse_patch(&text, &label, &mut ctx.warnings)?;
+            for (text, src) in texts {
+                let parsed = parse_patch(&text, &src, &mut ctx.warnings)?;
                 let opts = patches::Opts {
                     annotations_rewritten: ctx.origin,
                     record_transformations: ctx.transformations,
                     string_meta: true,
                     ..Default::default()
                 };
-                patches::apply(
-                    rm,
-                    &parsed,
-                    None,
-                    opts,
-                    &ctx.schema,
-                    &patches::Source { label: &label },
-                )?;
+                patches::apply(rm, &parsed, None, opts, &ctx.schema, &src)?;
             }
             Ok(())
         }
@@ -461,21 +445,14 @@ pub(super) fn run_builtin(
                 target,
                 options: Default::default(),
             };
-            let (parsed, label) = src_patch(ctx, &p, false)?;
+            let (parsed, src) = src_patch(ctx, &p, false)?;
             let opts = patches::Opts {
                 annotations_rewritten: ctx.origin,
                 record_transformations: ctx.transformations,
                 legacy_json: true,
                 ..Default::default()
             };
-            patches::apply(
-                rm,
-                &parsed,
-                p.target.as_ref(),
-                opts,
-                &ctx.schema,
-                &patches::Source { label: &label },
-            )
+            patches::apply(rm, &parsed, p.target.as_ref(), opts, &ctx.schema, &src)
         }
         B::Object(mut obj) => {
             if let Some(p) = &prov {

@@ -9,6 +9,7 @@ use crate::input::load::Loader;
 use crate::model::provenance::{ConfiguredBy, Provenance};
 use crate::model::resmap::ResMap;
 use crate::model::resource::{Behavior, Origin, Resource};
+use crate::yaml::path::Step;
 use crate::yaml::RawField;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -20,6 +21,8 @@ pub struct Site<'a> {
     pub loader: &'a Loader,
     pub dir: &'a Path,
     pub file: &'a Path,
+    /// The kustomization's text, to point errors at their entry.
+    pub text: Option<&'a str>,
 }
 
 /// Which generator an entry is for.
@@ -44,7 +47,12 @@ pub fn run(
         Some(v) => Some(GeneratorOptions::from_value(v).map_err(|e| e.file(site.file))?),
         None => None,
     };
-    for v in &k.config_map_generator {
+    let at = |field: &str, i: usize| {
+        let path = [Step::Key(field.to_string()), Step::Index(i)];
+        let pos = site.text.and_then(|t| crate::yaml::locate(t, 0, &path));
+        move |e: Error| e.entry(site.file, pos)
+    };
+    for (i, v) in k.config_map_generator.iter().enumerate() {
         generate_one(
             site,
             Kind::ConfigMap,
@@ -52,9 +60,10 @@ pub fn run(
             global.as_ref(),
             prov("ConfigMapGenerator"),
             rm,
-        )?;
+        )
+        .map_err(at("configMapGenerator", i))?;
     }
-    for v in &k.secret_generator {
+    for (i, v) in k.secret_generator.iter().enumerate() {
         generate_one(
             site,
             Kind::Secret,
@@ -62,7 +71,8 @@ pub fn run(
             global.as_ref(),
             prov("SecretGenerator"),
             rm,
-        )?;
+        )
+        .map_err(at("secretGenerator", i))?;
     }
     Ok(())
 }
@@ -81,7 +91,7 @@ pub fn generate_one(
         site.loader
             .read_restricted(site.dir, rel)
             .map(|(_, b)| b)
-            .map_err(|e| e.listed_in(site.file))
+            .map_err(|e| e.entry(site.file, None))
     };
     let g = match kind {
         Kind::ConfigMap => {

@@ -59,10 +59,11 @@ impl ResMap {
                 old.describe(),
                 r.origin
                     .as_ref()
-                    .map(|o| format!("{}:{}", o.file.display(), o.line))
+                    .map(|o| format!("{}:{}", crate::error::shown(&o.file), o.line))
                     .unwrap_or_else(|| "a generator".into())
             ))
-            .hint("each object may be defined once per build; remove one, or give them different names or namespaces"));
+            .hint("each object may be defined once per build; remove one, or give them different names or namespaces")
+            .object_at_of(&r, &[]));
         }
         crate::limits::check_objects(self.list.len() + 1)?;
         self.index.insert(key, self.list.len());

@@ -1,6 +1,7 @@
 //! A resource (one Kubernetes object) and its identity.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::yaml::path::{Place, Step};
 use crate::yaml::{RawField, RawScalar};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -75,6 +76,20 @@ pub fn effective_ns(ns: &str) -> &str {
         "default"
     } else {
         ns
+    }
+}
+
+impl Error {
+    /// The error is about `field` of `r` (see [`Resource::error_at`]),
+    /// which it already names.
+    pub fn object_at_of(self, r: &Resource, field: &[&str]) -> Error {
+        self.object_place(r, field.iter().map(|k| Step::Key(k.to_string())).collect())
+    }
+    fn object_place(self, r: &Resource, place: Place) -> Error {
+        match &r.origin {
+            Some(o) => self.object_at(&o.file, o.line, place),
+            None => self,
+        }
     }
 }
 
@@ -262,6 +277,17 @@ impl Resource {
     pub fn describe(&self) -> String {
         self.describe_as(&self.id())
     }
+    /// An error about `field` of this object (`&[]`: the object): it names
+    /// the object and, where the object was read from a file, the field's
+    /// line and column once `compile` locates it.
+    pub fn error_at(&self, e: Error, field: &[&str]) -> Error {
+        let place = field.iter().map(|k| Step::Key(k.to_string())).collect();
+        self.error_at_place(e, place)
+    }
+    /// [`Resource::error_at`] for a place that may cross lists.
+    pub fn error_at_place(&self, e: Error, place: Place) -> Error {
+        e.resource(self.describe()).object_place(self, place)
+    }
     /// `describe` under a given identity, e.g. the one recorded before a
     /// failed patch changed the object.
     pub fn describe_as(&self, id: &ResId) -> String {
@@ -408,6 +434,7 @@ impl Resource {
                             ),
                         )
                         .resource(self.describe())
+                        .object_at_of(self, &["metadata", "annotations", k.as_str()])
                         .hint("write the value as a string, e.g. JSON text in quotes or a block scalar (`|`)"));
                     };
                     out.insert(k.clone(), Value::String(text));
@@ -423,6 +450,7 @@ impl Resource {
                     ),
                 )
                 .resource(self.describe())
+                .object_at_of(self, &["metadata", "annotations"])
                 .hint("annotations are a mapping of names to strings"));
             }
         };

@@ -11,6 +11,7 @@ use crate::patch::smp::{strategic_merge_noted, Styles};
 use crate::transform::select::select;
 use crate::yaml::RawScalar;
 use serde_json::{Map, Value};
+use std::path::PathBuf;
 
 /// A parsed patch: strategic-merge documents or one JSON 6902 op list.
 pub enum Parsed {
@@ -27,12 +28,39 @@ pub struct SmpDoc {
 }
 
 /// Where the patch came from, for messages.
-pub struct Source<'a> {
-    pub label: &'a str,
+/// Where a patch was read: its file, or the kustomization that holds it
+/// inline (errors then name the kustomization, whose entry gives the line).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: PathBuf,
+    pub inline: bool,
+}
+
+impl Source {
+    /// The patch as warnings name it.
+    pub fn label(&self) -> String {
+        let f = crate::error::shown(&self.file);
+        if self.inline {
+            format!("{f} (inline patch)")
+        } else {
+            f
+        }
+    }
+
+    /// An error about this patch.
+    pub fn error(&self, kind: ErrorKind, msg: impl Into<String>) -> Error {
+        let msg = msg.into();
+        let msg = if self.inline {
+            format!("inline patch: {msg}")
+        } else {
+            msg
+        };
+        Error::new(kind, msg).file(&self.file)
+    }
 }
 
 fn perr(src: &Source, msg: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Patch, msg).file(src.label)
+    src.error(ErrorKind::Patch, msg)
 }
 
 /// Decide what kind of patch `docs` is, as kustomize does.
@@ -283,7 +311,7 @@ fn smp_one(
     }
     r.set_namespace(&ns);
     r.check_identity("a strategic merge patch", &desc)
-        .map_err(|e| e.file(src.label))?;
+        .map_err(|e| e.file(&src.file))?;
     Ok(false)
 }
 
@@ -439,7 +467,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
     round_through_float64(&mut r.obj);
     r.notes.rebuilt(&r.obj);
     r.check_identity("a JSON 6902 patch", &old)
-        .map_err(|e| e.file(src.label))?;
+        .map_err(|e| e.file(&src.file))?;
     if let Some(m) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
         // kustomize reads a number or boolean there as its text for ids and
         // prefixes but prints it unquoted: neither is a valid object name.

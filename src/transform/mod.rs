@@ -22,11 +22,21 @@ use fieldspec::{walk, walk_at, Create, FieldSpec};
 use serde_json::{Map, Value};
 
 fn spec_err(r: &Resource, fs: &FieldSpec, msg: String) -> Error {
-    Error::new(
+    let e = Error::new(
         ErrorKind::Resource,
         format!("cannot update field `{}`: {msg}", fs.path),
-    )
-    .resource(r.describe())
+    );
+    r.error_at_place(e, spec_place(fs))
+}
+
+/// A field spec's path as a place (lists it crosses are not indexed, so
+/// the position found stops at the list).
+fn spec_place(fs: &FieldSpec) -> Place {
+    fs.path
+        .split('/')
+        .filter(|k| !k.is_empty())
+        .map(|k| Step::Key(k.to_string()))
+        .collect()
 }
 
 /// Field specs with their paths split once per transformer run, not once

@@ -137,7 +137,7 @@ pub fn run(
         }
         let (f, bytes) = loader
             .read_restricted(dir, &r.path)
-            .map_err(|e| e.listed_in(file))?;
+            .map_err(|e| e.entry(file, None))?;
         // go-yaml v2: the first document, repeated keys allowed.
         let doc = load::parse_kustomization(&f, &bytes)?
             .into_iter()

@@ -39,11 +39,17 @@ pub fn resolve(rm: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<()>
                 substitute(node, at, &node_notes, &values, &mut used, &mut budget)
             });
             if let Err(m) = res {
-                return Err(Error::new(
+                let e = Error::new(
                     ErrorKind::Resource,
                     format!("substituting vars in `{}`: {m}", fs.path),
-                )
-                .resource(r.describe()));
+                );
+                let place = fs
+                    .path
+                    .split('/')
+                    .filter(|k| !k.is_empty())
+                    .map(|k| Step::Key(k.to_string()))
+                    .collect();
+                return Err(r.error_at_place(e, place));
             }
         }
         r.aliases.sync(&mut r.obj, before, None);

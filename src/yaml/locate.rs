@@ -27,6 +27,34 @@ pub fn locate(text: &str, doc: usize, path: &[Step]) -> Option<(usize, usize)> {
     Some(w.node(ev, mark, path))
 }
 
+/// [`locate`] in the document whose content starts on `line` (1-based):
+/// the line an object's origin records.
+pub fn locate_at_line(text: &str, line: usize, path: &[Step]) -> Option<(usize, usize)> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut w = Walker {
+        p: Parser::new_from_str(body),
+    };
+    let mut doc = 0;
+    let mut seen = 0;
+    loop {
+        match w.next()?.0 {
+            Event::DocumentStart => {
+                let (ev, mark) = w.next()?;
+                if mark.line() <= line {
+                    doc = seen;
+                } else {
+                    break;
+                }
+                seen += 1;
+                w.skip(ev)?;
+            }
+            Event::StreamEnd => break,
+            _ => {}
+        }
+    }
+    locate(text, doc, path)
+}
+
 fn pos(m: Marker) -> (usize, usize) {
     (m.line(), m.col() + 1)
 }

@@ -13,7 +13,7 @@ mod text;
 
 pub(crate) use emit::annotation_text;
 pub use emit::{stream_to_string, to_string};
-pub use locate::locate;
+pub use locate::{locate, locate_at_line};
 pub(crate) use parse::check_round_trip;
 pub use parse::{
     parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, resolve_plain, retag, Document,
