@@ -64,6 +64,10 @@ impl Error {
             object: None,
         }))
     }
+    /// A YAML syntax or structure error at a 1-based line and column.
+    pub fn yaml(line: usize, col: usize, message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Yaml, message).pos(line, col)
+    }
     pub fn file(mut self, f: impl Into<PathBuf>) -> Self {
         if self.file.is_none() {
             self.file = Some(f.into());

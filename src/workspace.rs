@@ -158,11 +158,7 @@ pub fn from_bytes(file: &Path, bytes: Vec<u8>) -> Result<Config> {
             ),
         )
     })?;
-    let docs = crate::yaml::parse_stream(&text).map_err(|e| {
-        Error::new(ErrorKind::Yaml, e.message.clone())
-            .file(file)
-            .pos(e.line, e.col)
-    })?;
+    let docs = crate::yaml::parse_stream(&text).map_err(|e| e.file(file))?;
     let v = docs
         .into_iter()
         .next()

@@ -666,7 +666,8 @@ fn json6902_missing_list_index() {
         &[("d.yaml", b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: b\n")],
     );
     let out = kcompile(&[&d]);
-    out.assert_error_naming("kustomization.yaml (inline patch)");
+    out.assert_error_naming("kustomization.yaml:4:3: ");
+    out.assert_stderr_has("inline patch");
     out.assert_stderr_has("Deployment/d");
     assert!(
         out.stderr

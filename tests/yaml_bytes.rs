@@ -203,7 +203,7 @@ fn an_escape_in_an_inline_patch_becomes_a_forbidden_character() {
         b"resources: [r.yaml]\npatches:\n- patch: \"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a}\\ndata: {x: \\\"\\x01\\\"}\"\n",
         &[("r.yaml", CM)],
     );
-    assert_fails(d.path(), &["(inline patch)", "U+0001"]);
+    assert_fails(d.path(), &["inline patch: ", "U+0001", "of the patch)"]);
 }
 
 #[test]

@@ -82,14 +82,15 @@ pub(super) fn parse_patch(
             e.pos(line, col)
         }
     };
-    let err = |e: crate::yaml::YamlError| {
+    let err = |e: Error| {
+        let (line, col) = e.pos.unwrap_or((1, 1));
         at(
             src.error(
                 ErrorKind::Yaml,
                 format!("invalid YAML in patch: {}", e.message),
             ),
-            e.line,
-            e.col,
+            line,
+            col,
         )
     };
     // kustomize reads a patch that starts with `[` as JSON only (its

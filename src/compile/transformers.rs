@@ -287,7 +287,9 @@ pub(super) fn plugin_configs(
                     ErrorKind::Yaml,
                     format!(
                         "invalid inline plugin config: {} (line {}, column {} of the config)",
-                        x.message, x.line, x.col
+                        x.message,
+                        x.pos.map_or(1, |p| p.0),
+                        x.pos.map_or(1, |p| p.1)
                     ),
                 )
                 .entry(

@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::error::{Error, ErrorKind};
+use crate::yaml::go;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -541,7 +542,7 @@ pub fn parse_env_file(content: &[u8], secret: bool) -> Result<Vec<(String, Strin
 /// encoding reaches 70 chars (kyaml's encoding of binary values).
 pub fn encode_base64_wrapped(data: &[u8]) -> String {
     const LINE: usize = 70;
-    let enc = base64_std(data);
+    let enc = crate::yaml::go::base64_encode(data);
     if enc.len() < LINE {
         return enc;
     }
@@ -553,136 +554,47 @@ pub fn encode_base64_wrapped(data: &[u8]) -> String {
     out
 }
 
-fn base64_std(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        out.push(A[(n >> 18) as usize & 63] as char);
-        out.push(A[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 {
-            A[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if c.len() > 2 {
-            A[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
-}
-
-/// Key order of kustomize's YAML output (go-yaml v2 map-key sort): runes
-/// compared one by one; a letter sorts after a non-letter; digit runs compare
-/// numerically; otherwise by code point; a prefix sorts first.
-pub fn go_yaml_key_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    for i in 0..ar.len().min(br.len()) {
-        if ar[i] == br[i] {
-            continue;
-        }
-        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
-        if al && bl {
-            return ar[i].cmp(&br[i]);
-        }
-        if al || bl {
-            return if bl {
-                Ordering::Less
-            } else {
-                Ordering::Greater
-            };
-        }
-        let (mut an, mut bn) = (0i64, 0i64);
-        if ar[i] == '0' || br[i] == '0' {
-            for j in (0..i).rev() {
-                if !ar[j].is_ascii_digit() {
-                    break;
-                }
-                if ar[j] != '0' {
-                    (an, bn) = (1, 1);
-                    break;
-                }
-            }
-        }
-        let digits = |r: &[char], n: &mut i64| {
-            let mut k = i;
-            while k < r.len() && r[k].is_ascii_digit() {
-                *n = n.wrapping_mul(10).wrapping_add(r[k] as i64 - '0' as i64);
-                k += 1;
-            }
-            k
-        };
-        let (ai, bi) = (digits(&ar, &mut an), digits(&br, &mut bn));
-        if an != bn {
-            return an.cmp(&bn);
-        }
-        if ai != bi {
-            return ai.cmp(&bi);
-        }
-        return ar[i].cmp(&br[i]);
-    }
-    ar.len().cmp(&br.len())
-}
-
+/// A string map in go-yaml v2's key order.
 fn sorted_map<V: Clone + Into<Value>>(m: &BTreeMap<String, V>) -> Map<String, Value> {
-    let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort_by(|a, b| go_yaml_key_cmp(a, b));
-    keys.into_iter()
-        .map(|k| (k.clone(), m[k].clone().into()))
-        .collect()
+    let m: Map<String, Value> = m
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
+    go::sorted_map(&m)
 }
 
-/// kustomize round-trips generator arguments through YAML, where U+0085
-/// (NEL) is a line break inside a quoted scalar and gets folded: one NEL
-/// becomes a space, n NELs n-1 newlines, with blanks around them trimmed.
-fn fold_nel(s: &str) -> String {
-    if !s.contains('\u{85}') {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('\u{85}') {
-        out.push_str(&rest[..i]);
-        let run = rest[i..].chars().take_while(|&c| c == '\u{85}').count();
-        rest = rest[i + run * 2..].trim_start_matches([' ', '\t']);
-        let t = out.trim_end_matches([' ', '\t']).len();
-        out.truncate(t);
-        if run == 1 {
-            out.push(' ');
-        } else {
-            out.extend(std::iter::repeat_n('\n', run - 1));
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Applies [`fold_nel`] to every string kustomize re-serialises.
+/// Folds NEL ([`go::fold_nel`]) in every string kustomize re-serialises:
+/// it round-trips generator arguments through YAML.
 fn fold_args(args: &GeneratorArgs) -> GeneratorArgs {
-    let f = |v: &[String]| v.iter().map(|s| fold_nel(s)).collect::<Vec<_>>();
+    let f = |v: &[String]| {
+        v.iter()
+            .map(|s| go::fold_nel(s).into_owned())
+            .collect::<Vec<_>>()
+    };
     let fm = |m: &Option<BTreeMap<String, String>>| {
-        m.as_ref()
-            .map(|m| m.iter().map(|(k, v)| (fold_nel(k), fold_nel(v))).collect())
+        m.as_ref().map(|m| {
+            m.iter()
+                .map(|(k, v)| (go::fold_nel(k).into_owned(), go::fold_nel(v).into_owned()))
+                .collect()
+        })
     };
     GeneratorArgs {
-        name: fold_nel(&args.name),
-        namespace: fold_nel(&args.namespace),
-        behavior: fold_nel(&args.behavior),
+        name: go::fold_nel(&args.name).into_owned(),
+        namespace: go::fold_nel(&args.namespace).into_owned(),
+        behavior: go::fold_nel(&args.behavior).into_owned(),
         literals: f(&args.literals),
         files: f(&args.files),
         envs: f(&args.envs),
-        env: fold_nel(&args.env),
+        env: go::fold_nel(&args.env).into_owned(),
         options: args.options.as_ref().map(|o| GeneratorOptions {
             labels: fm(&o.labels),
             annotations: fm(&o.annotations),
             ..o.clone()
         }),
-        secret_type: args.secret_type.as_deref().map(fold_nel),
+        secret_type: args
+            .secret_type
+            .as_deref()
+            .map(|t| go::fold_nel(t).into_owned()),
     }
 }
 
@@ -779,7 +691,7 @@ fn go_json(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&go_float(n.as_f64().unwrap_or(0.0))),
+        Value::Number(n) => out.push_str(&go::json_float(n.as_f64().unwrap_or(0.0))),
         Value::String(s) => go_json_string(s, out),
         Value::Array(a) => {
             out.push('[');
@@ -832,36 +744,6 @@ fn go_json_string(s: &str, out: &mut String) {
         }
     }
     out.push('"');
-}
-
-/// Go's float64 JSON formatting (shortest repr; exponent form outside
-/// [1e-6, 1e21); a large integral value is its shortest digits padded with
-/// zeros: 9.223372036854776e18 is "9223372036854776000").
-pub fn go_float(f: f64) -> String {
-    if !f.is_finite() {
-        return "null".into();
-    }
-    let a = f.abs();
-    if a != 0.0 && !(1e-6..1e21).contains(&a) {
-        let e = format!("{f:e}");
-        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-        match exp.strip_prefix('-') {
-            Some(neg) => format!("{mant}e-{neg}"),
-            None => format!("{mant}e+{exp:0>2}"),
-        }
-    } else if f.fract() == 0.0 && a >= 1e15 {
-        let e = format!("{a:e}");
-        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-        let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-        let zeros = (exp.parse::<usize>().unwrap_or(0) + 1).saturating_sub(digits.len());
-        format!(
-            "{}{digits}{}",
-            if f < 0.0 { "-" } else { "" },
-            "0".repeat(zeros)
-        )
-    } else {
-        format!("{f}")
-    }
 }
 
 // ------------------------------------------------------ serde helpers
@@ -933,31 +815,21 @@ mod tests {
     }
 
     #[test]
-    fn go_floats() {
-        assert_eq!(go_float(1.0), "1");
-        assert_eq!(go_float(1.5), "1.5");
-        assert_eq!(go_float(1e21), "1e+21");
-        assert_eq!(go_float(1e-7), "1e-7");
-        assert_eq!(go_float(123456789.0), "123456789");
-    }
-
-    #[test]
     fn nel_folding() {
-        assert_eq!(fold_nel("a\u{85}b"), "a b");
-        assert_eq!(fold_nel("a \u{85} b"), "a b");
-        assert_eq!(fold_nel("a\u{85}\u{85}b"), "a\nb");
-        assert_eq!(fold_nel("\u{85}ab"), " ab");
-        assert_eq!(fold_nel(" a\u{85}"), " a ");
+        assert_eq!(go::fold_nel("a\u{85}b"), "a b");
+        assert_eq!(go::fold_nel("a \u{85} b"), "a b");
+        assert_eq!(go::fold_nel("a\u{85}\u{85}b"), "a\nb");
+        assert_eq!(go::fold_nel("\u{85}ab"), " ab");
+        assert_eq!(go::fold_nel(" a\u{85}"), " a ");
     }
 
     #[test]
     fn key_order() {
-        use std::cmp::Ordering::Less;
-        assert_eq!(go_yaml_key_cmp("\u{feff}B", "A"), Less);
-        assert_eq!(go_yaml_key_cmp("a9", "a10"), Less);
-        assert_eq!(go_yaml_key_cmp("_x", "A"), Less);
-        assert_eq!(go_yaml_key_cmp("B", "a"), Less);
-        assert_eq!(go_yaml_key_cmp("name", "namespace"), Less);
+        assert!(go::key_less("\u{feff}B", "A"));
+        assert!(go::key_less("a9", "a10"));
+        assert!(go::key_less("_x", "A"));
+        assert!(go::key_less("B", "a"));
+        assert!(go::key_less("name", "namespace"));
     }
 
     #[test]

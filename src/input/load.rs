@@ -291,17 +291,14 @@ pub fn decode_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<
         .map_err(|e| decode_error(path, e))
 }
 
-fn decode_error(path: &Path, e: yaml::YamlError) -> Error {
-    Error::new(ErrorKind::Yaml, e.message)
-        .file(path)
-        .pos(e.line, e.col)
+fn decode_error(path: &Path, e: Error) -> Error {
+    e.file(path)
         .hint("YAML files must be UTF-8 (or UTF-16 with a byte order mark); binary files belong in a generator's `files:`")
 }
 
-fn yaml_error(path: &Path, e: yaml::YamlError) -> Error {
-    Error::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.message))
-        .file(path)
-        .pos(e.line, e.col)
+fn yaml_error(path: &Path, mut e: Error) -> Error {
+    e.message = format!("invalid YAML: {}", e.message);
+    e.file(path)
 }
 
 /// What a YAML stream holds that kustomize drops without a word, as

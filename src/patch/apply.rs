@@ -327,7 +327,7 @@ fn round_through_float64(v: &mut Value) {
                 // Go writes the float64 as its shortest digits padded with
                 // zeros; read back, that text is an integer when it fits 64
                 // bits, else a float.
-                let text = crate::generate::configmap::go_float(f);
+                let text = crate::yaml::go::json_float(f);
                 let int = text
                     .parse::<i64>()
                     .map(serde_json::Number::from)

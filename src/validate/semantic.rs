@@ -819,23 +819,12 @@ fn config_key(k: &str, path: &str, out: &mut Out) {
 /// otherwise). Takes the unmasked object; findings name the key, never the
 /// value.
 pub fn secret_data(obj: &Value, out: &mut Vec<Violation>) {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    use base64::Engine as _;
-    // As Go's base64.StdEncoding: padding required, stray low bits allowed.
-    const GO_STD: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_allow_trailing_bits(true)
-            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
-    );
     let Some(Value::Object(m)) = obj.get("data") else {
         return;
     };
     for (k, v) in m {
         if let Value::String(s) = v {
-            // Go's decoder skips line breaks.
-            let text: String = s.chars().filter(|c| *c != '\n' && *c != '\r').collect();
-            if GO_STD.decode(text).is_err() {
+            if crate::yaml::go::base64_decode(s).is_none() {
                 out.push(Violation {
                     path: child("data", k),
                     message: "is not valid base64 (value hidden)".into(),

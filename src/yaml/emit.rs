@@ -8,10 +8,9 @@
 //! libyaml fields that influence layout: column, indent, whitespace,
 //! indention.
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Number, Value};
 
+use super::go;
 use super::parse::{go_parse_float, go_parse_int, parse_timestamp, resolve_number};
 
 const BEST_INDENT: isize = 2;
@@ -121,7 +120,7 @@ impl Emitter {
                 self.scalar(&s, Style::Plain, ctx);
             }
             Value::String(s) => {
-                let s = fold_nel(s);
+                let s = go::fold_nel(s);
                 self.scalar(&s, string_style(&s), ctx);
             }
             Value::Array(a) if a.is_empty() => self.empty_flow("[", "]"),
@@ -150,8 +149,8 @@ impl Emitter {
     fn block_mapping(&mut self, m: &Map<String, Value>) {
         let saved = self.indent;
         self.increase_indent(false, false);
-        for (k, v) in sorted_entries(m) {
-            let k = &*fold_nel(k);
+        for (k, v) in go::sorted_entries(m) {
+            let k = &*go::fold_nel(k);
             self.write_indent();
             let key_style = string_style(k);
             let a = analyze(k);
@@ -398,39 +397,6 @@ impl Emitter {
     }
 }
 
-/// Go's encoding/json leaves NEL (U+0085) raw, and go-yaml v2 then reads it
-/// as a line break inside the double-quoted JSON string: a run of spaces and
-/// NELs folds to one space (one NEL) or to n-1 newlines (n NELs).
-fn fold_nel(s: &str) -> Cow<'_, str> {
-    if !s.contains('\u{85}') {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut run = String::new();
-    let mut nels = 0;
-    let flush = |out: &mut String, run: &mut String, nels: &mut usize| {
-        match *nels {
-            0 => out.push_str(run),
-            1 => out.push(' '),
-            n => out.extend(std::iter::repeat_n('\n', n - 1)),
-        }
-        run.clear();
-        *nels = 0;
-    };
-    for c in s.chars() {
-        match c {
-            ' ' => run.push(c),
-            '\u{85}' => nels += 1,
-            _ => {
-                flush(&mut out, &mut run, &mut nels);
-                out.push(c);
-            }
-        }
-    }
-    flush(&mut out, &mut run, &mut nels);
-    Cow::Owned(out)
-}
-
 /// libyaml's `is_break` (the writer treats these as line breaks).
 fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
@@ -617,7 +583,7 @@ fn number_text(n: &Number) -> String {
         return u.to_string();
     }
     let f = n.as_f64().unwrap_or(0.0);
-    let json = go_json_float(f);
+    let json = go::json_float(f);
     // go-yaml v2 reads the JSON text back: integral text becomes an int.
     if !json.contains(['.', 'e']) {
         if let Some(i) = go_parse_int(&json, 10) {
@@ -627,69 +593,7 @@ fn number_text(n: &Number) -> String {
             return json;
         }
     }
-    go_format_g(f)
-}
-
-/// Shortest round-trip digits and decimal point position of a finite float.
-fn shortest_digits(f: f64) -> (bool, String, i32) {
-    // `{:e}` gives the shortest round-trip digits, e.g. "-1.2345e6".
-    let s = format!("{:e}", f);
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.as_str()),
-    };
-    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    (neg, digits, exp + 1)
-}
-
-fn fmt_e(neg: bool, digits: &str, dp: i32) -> String {
-    let mut s = String::new();
-    if neg {
-        s.push('-');
-    }
-    s.push_str(&digits[..1]);
-    if digits.len() > 1 {
-        s.push('.');
-        s.push_str(&digits[1..]);
-    }
-    let exp = if digits == "0" { 0 } else { dp - 1 };
-    s.push('e');
-    s.push(if exp < 0 { '-' } else { '+' });
-    let a = exp.unsigned_abs();
-    if a < 10 {
-        s.push('0');
-    }
-    s.push_str(&a.to_string());
-    s
-}
-
-fn fmt_f(neg: bool, digits: &str, dp: i32) -> String {
-    let mut s = String::new();
-    if neg {
-        s.push('-');
-    }
-    if dp <= 0 {
-        s.push_str("0.");
-        for _ in 0..(-dp) {
-            s.push('0');
-        }
-        s.push_str(digits);
-    } else {
-        let dp = dp as usize;
-        if digits.len() <= dp {
-            s.push_str(digits);
-            for _ in digits.len()..dp {
-                s.push('0');
-            }
-        } else {
-            s.push_str(&digits[..dp]);
-            s.push('.');
-            s.push_str(&digits[dp..]);
-        }
-    }
-    s
+    go::format_g(f)
 }
 
 /// The text a scalar has as an annotation value: kustomize turns every
@@ -704,163 +608,10 @@ pub(crate) fn annotation_text(v: &Value) -> Option<String> {
         Value::Number(n) => match (n.as_i64(), n.as_u64()) {
             (Some(i), _) => i.to_string(),
             (_, Some(u)) => u.to_string(),
-            _ => go_json_float(n.as_f64().unwrap_or(0.0)),
+            _ => go::json_float(n.as_f64().unwrap_or(0.0)),
         },
         Value::Array(_) | Value::Object(_) => return None,
     })
-}
-
-/// Go's encoding/json float64 text.
-fn go_json_float(f: f64) -> String {
-    let (neg, digits, dp) = shortest_digits(f);
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let mut s = fmt_e(neg, &digits, dp);
-        // encoding/json turns e-07 into e-7.
-        if let Some(pos) = s.find("e-0") {
-            s.remove(pos + 2);
-        }
-        s
-    } else if f == 0.0 {
-        if neg { "-0" } else { "0" }.to_string()
-    } else {
-        fmt_f(neg, &digits, dp)
-    }
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
-fn go_format_g(f: f64) -> String {
-    let (neg, digits, dp) = shortest_digits(f);
-    if f == 0.0 {
-        return if neg { "-0" } else { "0" }.to_string();
-    }
-    let exp = dp - 1;
-    if !(-4..6).contains(&exp) {
-        fmt_e(neg, &digits, dp)
-    } else {
-        fmt_f(neg, &digits, dp)
-    }
-}
-
-/// Map entries in go-yaml v2's key order.
-fn sorted_entries(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-    if entries.len() < 2 {
-        return entries;
-    }
-    merge_sort(&mut entries, &mut |a, b| key_less(a.0, b.0));
-    entries
-}
-
-/// A stable merge sort that cannot panic on an inconsistent comparator.
-fn merge_sort<T: Copy>(v: &mut [T], less: &mut impl FnMut(&T, &T) -> bool) {
-    let n = v.len();
-    if n <= 12 {
-        for i in 1..n {
-            let mut j = i;
-            while j > 0 && less(&v[j], &v[j - 1]) {
-                v.swap(j, j - 1);
-                j -= 1;
-            }
-        }
-        return;
-    }
-    let mid = n / 2;
-    merge_sort(&mut v[..mid], less);
-    merge_sort(&mut v[mid..], less);
-    let mut merged = Vec::with_capacity(n);
-    let (mut i, mut j) = (0, mid);
-    while i < mid && j < n {
-        if less(&v[j], &v[i]) {
-            merged.push(v[j]);
-            j += 1;
-        } else {
-            merged.push(v[i]);
-            i += 1;
-        }
-    }
-    merged.extend_from_slice(&v[i..mid]);
-    merged.extend_from_slice(&v[j..n]);
-    v.copy_from_slice(&merged);
-}
-
-fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else {
-        c.is_alphabetic()
-    }
-}
-
-fn is_digit(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_digit()
-    } else {
-        c.is_numeric()
-    }
-}
-
-/// go-yaml v2's `keyList.Less` for two string keys: letters compare by code
-/// point, non-letters sort before letters, and digit runs compare by value.
-fn key_less(a: &str, b: &str) -> bool {
-    // ASCII keys (nearly all) compare without collecting chars.
-    if a.is_ascii() && b.is_ascii() {
-        return key_less_runes(a.as_bytes(), b.as_bytes(), |c| c as char);
-    }
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
-    key_less_runes(&ar, &br, |c| c)
-}
-
-fn key_less_runes<C: Copy>(a: &[C], b: &[C], ch: impl Fn(C) -> char) -> bool {
-    for i in 0..a.len().min(b.len()) {
-        let (ai_c, bi_c) = (ch(a[i]), ch(b[i]));
-        if ai_c == bi_c {
-            continue;
-        }
-        let al = is_letter(ai_c);
-        let bl = is_letter(bi_c);
-        if al && bl {
-            return ai_c < bi_c;
-        }
-        if al || bl {
-            return bl;
-        }
-        let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ai_c == '0' || bi_c == '0' {
-            let mut j = i;
-            while j > 0 && is_digit(ch(a[j - 1])) {
-                j -= 1;
-                if ch(a[j]) != '0' {
-                    an = 1;
-                    bn = 1;
-                    break;
-                }
-            }
-        }
-        let mut ai = i;
-        while ai < a.len() && is_digit(ch(a[ai])) {
-            an = an
-                .wrapping_mul(10)
-                .wrapping_add(ch(a[ai]) as i64 - '0' as i64);
-            ai += 1;
-        }
-        let mut bi = i;
-        while bi < b.len() && is_digit(ch(b[bi])) {
-            bn = bn
-                .wrapping_mul(10)
-                .wrapping_add(ch(b[bi]) as i64 - '0' as i64);
-            bi += 1;
-        }
-        if an != bn {
-            return an < bn;
-        }
-        if ai != bi {
-            return ai < bi;
-        }
-        return ai_c < bi_c;
-    }
-    a.len() < b.len()
 }
 
 #[cfg(test)]
@@ -875,13 +626,6 @@ mod tests {
             to_string(&v),
             "a:\n  c: {}\nb:\n- 1\n- a: []\n  x: \"y\"\ns: |\n  multi\n  line\n"
         );
-    }
-
-    #[test]
-    fn key_order() {
-        let mut keys = vec!["a10", "a9", "Z", "A", "_a", "01", "1", "b"];
-        merge_sort(&mut keys, &mut |a, b| key_less(a, b));
-        assert_eq!(keys, vec!["_a", "1", "01", "A", "Z", "a9", "a10", "b"]);
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn write_folded(value: &str, indent: usize) -> String {
 
 fn round_trip(value: &str, indent: usize) -> Result<String, String> {
     let text = write_folded(value, indent);
-    let docs = super::parse_stream(&text).map_err(|e| e.message)?;
+    let docs = super::parse_stream(&text).map_err(|e| e.message.clone())?;
     let v = docs.into_iter().next().map(|d| d.value);
     v.as_ref()
         .and_then(|v| v.get("k"))

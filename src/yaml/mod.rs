@@ -6,6 +6,7 @@
 
 mod emit;
 mod folded;
+pub mod go;
 mod locate;
 mod parse;
 pub mod path;
@@ -17,7 +18,7 @@ pub use locate::{locate, locate_at_line};
 pub(crate) use parse::check_round_trip;
 pub use parse::{
     parse_kio, parse_stream, parse_stream_lenient, parse_stream_v2, resolve_plain, retag, Document,
-    RawField, RawScalar, Stream, YamlError, MAX_DEPTH,
+    RawField, RawScalar, Stream, MAX_DEPTH,
 };
 
 /// The value kustomize prints for `value` held as a folded block scalar;

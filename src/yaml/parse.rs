@@ -6,6 +6,7 @@
 //! quirks (legacy octal, `_` in numbers, timestamps turned into RFC 3339
 //! strings), merge keys, and non-string keys only tolerated at the root.
 
+use crate::error::Error;
 use std::collections::HashMap;
 
 use crate::model::notes::Note;
@@ -52,24 +53,6 @@ pub enum RawField {
     Data,
 }
 
-/// A YAML syntax or structure error, with the position the parser knows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct YamlError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for YamlError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.col, self.message
-        )
-    }
-}
-
 /// Maximum nesting depth of a document, counting expanded aliases.
 pub const MAX_DEPTH: usize = 500;
 /// Maximum number of nodes that alias expansion may add to a stream. A
@@ -92,7 +75,7 @@ struct Mode {
 }
 
 /// Parse a multi-document stream. Empty documents come back as `Value::Null`.
-pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
+pub fn parse_stream(text: &str) -> Result<Vec<Document>, Error> {
     check_printable(text)?;
     parse_with(text, Mode::default())
 }
@@ -100,7 +83,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
 /// Parse a kustomization file as kustomize does (sigs.k8s.io/yaml, that is
 /// go-yaml v2): a repeated mapping key replaces the earlier one instead of
 /// being an error, and plain scalars follow go-yaml v2's rules.
-pub fn parse_stream_lenient(text: &str) -> Result<Vec<Document>, YamlError> {
+pub fn parse_stream_lenient(text: &str) -> Result<Vec<Document>, Error> {
     check_printable(text)?;
     parse_with(
         text,
@@ -114,7 +97,7 @@ pub fn parse_stream_lenient(text: &str) -> Result<Vec<Document>, YamlError> {
 
 /// Parse with go-yaml v2's scalar rules (sigs.k8s.io/yaml's `YAMLToJSON`,
 /// which kustomize uses for a JSON 6902 patch written in YAML).
-pub fn parse_stream_v2(text: &str) -> Result<Vec<Document>, YamlError> {
+pub fn parse_stream_v2(text: &str) -> Result<Vec<Document>, Error> {
     check_printable(text)?;
     parse_with(
         text,
@@ -145,7 +128,7 @@ pub struct Stream {
 /// piece, a byte order mark at the start of a piece skipped. `whole` reads
 /// the text as one piece (a UTF-16 file, which the byte-level split never
 /// matches).
-pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
+pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, Error> {
     check_printable(text)?;
     let chunks = if whole {
         vec![Chunk {
@@ -174,7 +157,9 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
             ..Mode::default()
         };
         let mut docs = parse_with(piece, mode).map_err(|mut e| {
-            e.line += shift;
+            if let Some((line, _)) = &mut e.pos {
+                *line += shift;
+            }
             e
         })?;
         // kustomize expands a List of a stream in pieces through Go values,
@@ -182,7 +167,9 @@ pub fn parse_kio(text: &str, whole: bool) -> Result<Stream, YamlError> {
         // value read (see `folded`).
         if !one_piece && docs.first().is_some_and(|d| is_list_doc(&d.value)) {
             docs = parse_with(piece, Mode::default()).map_err(|mut e| {
-                e.line += shift;
+                if let Some((line, _)) = &mut e.pos {
+                    *line += shift;
+                }
                 e
             })?;
         }
@@ -220,14 +207,10 @@ fn is_empty_value(v: &Value) -> bool {
     }
 }
 
-fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
+fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Some(line) = leading_document_end(text) {
-        return Err(YamlError {
-            line,
-            col: 1,
-            message: "did not find expected node content (a stream cannot begin with the document end marker `...`)".into(),
-        });
+        return Err(Error::yaml(line, 1, "did not find expected node content (a stream cannot begin with the document end marker `...`)"));
     }
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
@@ -238,10 +221,12 @@ fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
     let mut doc_line = 1;
     let mut content_line: Option<usize> = None;
     loop {
-        let (ev, mark) = parser.next_token().map_err(|e| YamlError {
-            line: e.marker().line(),
-            col: e.marker().col() + 1,
-            message: e.info().to_string(),
+        let (ev, mark) = parser.next_token().map_err(|e| {
+            Error::yaml(
+                e.marker().line(),
+                e.marker().col() + 1,
+                e.info().to_string(),
+            )
         })?;
         match ev {
             Event::StreamStart | Event::Nothing => {}
@@ -271,12 +256,8 @@ fn parse_with(text: &str, mode: Mode) -> Result<Vec<Document>, YamlError> {
     Ok(docs)
 }
 
-fn err_at(mark: Marker, message: impl Into<String>) -> YamlError {
-    YamlError {
-        line: mark.line(),
-        col: mark.col() + 1,
-        message: message.into(),
-    }
+fn err_at(mark: Marker, message: impl Into<String>) -> Error {
+    Error::yaml(mark.line(), mark.col() + 1, message.into())
 }
 
 /// A finished node on its way into its parent.
@@ -459,7 +440,7 @@ impl Builder {
         ));
     }
 
-    fn event(&mut self, ev: Event, mark: Marker) -> Result<(), YamlError> {
+    fn event(&mut self, ev: Event, mark: Marker) -> Result<(), Error> {
         match ev {
             Event::Scalar(mut text, style, anchor, tag) => {
                 let slot = self.raw_slot();
@@ -655,7 +636,7 @@ impl Builder {
         }
     }
 
-    fn check_depth(&self, mark: Marker) -> Result<(), YamlError> {
+    fn check_depth(&self, mark: Marker) -> Result<(), Error> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(err_at(
                 mark,
@@ -678,7 +659,7 @@ impl Builder {
         );
     }
 
-    fn push_node(&mut self, node: Node) -> Result<(), YamlError> {
+    fn push_node(&mut self, node: Node) -> Result<(), Error> {
         match self.stack.last_mut() {
             None => {
                 self.root = Some(node.value);
@@ -763,7 +744,7 @@ pub(crate) fn check_round_trip(s: &str) -> Result<(), String> {
 }
 
 /// Turn a key node into its string, as the JSON round trip would.
-fn map_key(node: Node, root: bool) -> Result<(String, Marker, bool), YamlError> {
+fn map_key(node: Node, root: bool) -> Result<(String, Marker, bool), Error> {
     // kyaml fails to re-read its own output for a key holding NEL (observed).
     if matches!(&node.value, Value::String(s) if s.contains('\u{85}')) {
         return Err(err_at(node.mark, "mapping key contains U+0085 (NEL)"));
@@ -889,7 +870,7 @@ fn resolve_scalar(
             })
         }
         "binary" => {
-            let bytes = decode_base64(&text)
+            let bytes = super::go::base64_decode(&text)
                 .ok_or_else(|| "!!binary value contains invalid base64 data".to_string())?;
             return Ok(Resolved {
                 value: Value::String(String::from_utf8_lossy(&bytes).into_owned()),
@@ -1413,45 +1394,6 @@ fn days_in(month: u32, year: u32) -> u32 {
     }
 }
 
-/// Go's `base64.StdEncoding.DecodeString`, which skips `\r` and `\n`.
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    let mut pad = 0;
-    let mut count = 0usize;
-    for c in s.bytes() {
-        let v = match c {
-            b'\r' | b'\n' => continue,
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                pad += 1;
-                count += 1;
-                continue;
-            }
-            _ => return None,
-        };
-        if pad > 0 {
-            return None;
-        }
-        count += 1;
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    if !count.is_multiple_of(4) || pad > 2 {
-        return None;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1493,7 +1435,7 @@ mod tests {
         assert!(parse_stream("a:\n  1: x\n").is_err());
         assert!(parse_stream("a: !!null x\n").is_err());
         let e = parse_stream("a: [\n").unwrap_err();
-        assert!(e.line >= 1);
+        assert!(e.pos.is_some_and(|p| p.0 >= 1));
     }
 
     #[test]
@@ -1594,7 +1536,7 @@ mod tests {
         assert_eq!(s.ignored, [3]);
         assert_eq!(s.docs[1].line, 5);
         let e = parse_kio("a: 1\n---\nb: [\n", false).unwrap_err();
-        assert_eq!(e.line, 4);
+        assert_eq!(e.pos.map(|p| p.0), Some(4));
         assert!(parse_kio("# c\n...\n", false).is_err());
         assert!(parse_kio("a: 1\n---\nb: 2\n", true).unwrap().ignored == [3]);
     }

@@ -6,7 +6,7 @@
 //! character outside YAML's printable set anywhere in the input ("control
 //! characters are not allowed"), in comments and quoted scalars included.
 
-use super::parse::YamlError;
+use crate::error::Error;
 use std::borrow::Cow;
 
 /// A file's text and the encoding it was read in.
@@ -20,7 +20,7 @@ pub struct Decoded<'a> {
 /// Decode a YAML file as go-yaml does: UTF-16 (little or big endian) after
 /// its byte order mark, else UTF-8 (a UTF-8 byte order mark stays in the
 /// text; the parser skips it).
-pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, YamlError> {
+pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Error> {
     let big_endian = match bytes {
         [0xFF, 0xFE, ..] => false,
         [0xFE, 0xFF, ..] => true,
@@ -44,11 +44,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, YamlError> {
     let mut pending: Option<u16> = None;
     let fail = |text: &str, what: &str| {
         let (line, col) = end_position(text);
-        YamlError {
-            line,
-            col,
-            message: format!("invalid UTF-16 text: {what}"),
-        }
+        Error::yaml(line, col, format!("invalid UTF-16 text: {what}"))
     };
     for u in units {
         let Ok(u) = u else {
@@ -82,7 +78,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, YamlError> {
     })
 }
 
-fn utf8_error(bytes: &[u8], e: &std::str::Utf8Error) -> YamlError {
+fn utf8_error(bytes: &[u8], e: &std::str::Utf8Error) -> Error {
     let at = e.valid_up_to();
     // The prefix is valid UTF-8 by definition.
     let prefix = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
@@ -93,11 +89,7 @@ fn utf8_error(bytes: &[u8], e: &std::str::Utf8Error) -> YamlError {
     } else {
         "bytes that are not a character"
     };
-    YamlError {
-        line,
-        col,
-        message: format!("invalid UTF-8: {what}"),
-    }
+    Error::yaml(line, col, format!("invalid UTF-8: {what}"))
 }
 
 /// The line and column (1-based, columns in characters) just after `text`.
@@ -116,7 +108,7 @@ pub(crate) fn position(text: &str, at: usize) -> (usize, usize) {
 /// NEL, 0xA0–0xD7FF, 0xE000–0xFFFD and 0x10000–0x10FFFF. A `str` cannot hold
 /// surrogates or code points past U+10FFFF, so the rest is C0 controls, DEL,
 /// C1 controls other than NEL, U+FFFE and U+FFFF.
-pub fn check_printable(text: &str) -> Result<(), YamlError> {
+pub fn check_printable(text: &str) -> Result<(), Error> {
     let b = text.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         let bad = match c {
@@ -130,15 +122,11 @@ pub fn check_printable(text: &str) -> Result<(), YamlError> {
         if bad {
             let ch = text[i..].chars().next().unwrap_or('\0');
             let (line, col) = position(text, i);
-            return Err(YamlError {
-                line,
-                col,
-                message: format!(
+            return Err(Error::yaml(line, col, format!(
                     "control characters are not allowed: U+{:04X}{}; YAML allows only printable characters (a double-quoted string may hold an escape such as \"\\t\")",
                     ch as u32,
                     if ch == '\0' { " (NUL)" } else { "" }
-                ),
-            });
+                )));
         }
     }
     Ok(())
@@ -157,7 +145,7 @@ pub(crate) struct Chunk {
 /// break and ends with one separates documents (after CRLF is read as LF);
 /// after the `---` only blanks and a comment may follow. kustomize decodes
 /// one document from each piece.
-pub(crate) fn split_kio(text: &str) -> Result<Vec<Chunk>, YamlError> {
+pub(crate) fn split_kio(text: &str) -> Result<Vec<Chunk>, Error> {
     let b = text.as_bytes();
     let mut chunks = Vec::new();
     let (mut prev, mut prev_line) = (0, 1);
@@ -177,14 +165,10 @@ pub(crate) fn split_kio(text: &str) -> Result<Vec<Chunk>, YamlError> {
         line += b[counted..=p].iter().filter(|&&c| c == b'\n').count();
         let rest = text[p + 4..q].trim();
         if !rest.is_empty() && !rest.starts_with('#') {
-            return Err(YamlError {
-                line,
-                col: 1,
-                message: format!(
+            return Err(Error::yaml(line, 1, format!(
                     "document separator `{}` has more than a comment after `---` (kustomize refuses it)",
                     text[p + 1..q].trim()
-                ),
-            });
+                )));
         }
         chunks.push(Chunk {
             start: prev,
@@ -261,13 +245,13 @@ mod tests {
         lone.extend("a: ".encode_utf16().flat_map(u16::to_le_bytes));
         lone.extend([0x00, 0xD8, b'\n', 0]);
         let e = decode(&lone).unwrap_err();
-        assert_eq!((e.line, e.col), (1, 4));
+        assert_eq!(e.pos, Some((1, 4)));
     }
 
     #[test]
     fn invalid_utf8_has_a_position() {
         let e = decode(b"a: 1\nb: x\xffy\n").unwrap_err();
-        assert_eq!((e.line, e.col), (2, 5));
+        assert_eq!(e.pos, Some((2, 5)));
         assert!(e.message.contains("invalid UTF-8"), "{}", e.message);
         let e = decode(b"a: \xe2\x82").unwrap_err();
         assert!(e.message.contains("incomplete"), "{}", e.message);
@@ -307,7 +291,7 @@ mod tests {
             );
         }
         let e = check_printable("a: 1\n# é \u{1}\n").unwrap_err();
-        assert_eq!((e.line, e.col), (2, 5));
+        assert_eq!(e.pos, Some((2, 5)));
     }
 
     #[test]
@@ -336,7 +320,7 @@ mod tests {
             [("a\n".into(), 1), ("---\nb\n".into(), 3)]
         );
         let e = split_kio("a: 1\n--- {b: 2}\n").unwrap_err();
-        assert_eq!(e.line, 2);
+        assert_eq!(e.pos.map(|p| p.0), Some(2));
         assert!(split_kio("a: 1\n----\n").is_err());
     }
 
