@@ -24,60 +24,10 @@
 //! for: steps that move values around (list merges, JSON patches) leave
 //! stale notes that `valid` filters out.
 
+pub use crate::yaml::note::Note;
 use crate::yaml::path::{get, get_mut, Place, Step};
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Note {
-    Folded {
-        read: String,
-        printed: String,
-    },
-    Merge,
-    Untagged {
-        text: String,
-        value: Value,
-    },
-    Quoted {
-        value: String,
-    },
-    Text {
-        text: String,
-        value: Value,
-    },
-    /// A folded scalar kustomize keeps as read (an annotation) until a
-    /// JSON round trip prints it: then it reads back as `printed`.
-    Reprinted {
-        value: String,
-        printed: String,
-    },
-    /// A field with no value at all (`key:`), which a strategic merge
-    /// drops; a written `null` or `~` it keeps.
-    EmptyNull,
-    /// A string kustomize cannot print (`yaml::check_round_trip`), where
-    /// it was read; an error once it reaches the output.
-    Unprintable {
-        line: usize,
-        col: usize,
-        message: String,
-    },
-}
-
-impl Note {
-    /// Whether the note still describes `v`.
-    fn describes(&self, v: &Value) -> bool {
-        match self {
-            Note::Folded { printed, .. } => v.as_str() == Some(printed),
-            Note::Merge => v.as_str() == Some("<<"),
-            Note::Quoted { value } | Note::Reprinted { value, .. } => v.as_str() == Some(value),
-            Note::Untagged { value, .. } | Note::Text { value, .. } => v == value,
-            Note::EmptyNull => v.is_null(),
-            Note::Unprintable { .. } => v
-                .as_str()
-                .is_some_and(|s| crate::yaml::check_round_trip(s).is_err()),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct Notes(Vec<(Place, Note)>);

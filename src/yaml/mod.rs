@@ -7,6 +7,7 @@
 mod emit;
 mod folded;
 pub mod go;
+pub mod note;
 mod locate;
 mod parse;
 pub mod path;

@@ -9,7 +9,7 @@
 use crate::error::Error;
 use std::collections::HashMap;
 
-use crate::model::notes::Note;
+use crate::yaml::note::Note;
 use crate::yaml::path::{Place, Step};
 
 use serde_json::{Map, Number, Value};
