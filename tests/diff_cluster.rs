@@ -3,10 +3,10 @@
 //! retried, malformed JSON. Every behaviour of `kcompile diff` is tested
 //! against the real kube-apiserver in tests/diff_kube.rs.
 
-mod support;
+mod util;
 
 use std::path::{Path, PathBuf};
-use support::*;
+use util::fake_api::*;
 
 const PASSWORD: &str = "SUPERSECRET-OLD-42";
 

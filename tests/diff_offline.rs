@@ -1,10 +1,10 @@
 //! `kcompile diff` without a cluster: `--live-from` files and two overlays.
 
-mod support;
+mod util;
 
 use serde_json::{json, Value};
 use std::path::Path;
-use support::*;
+use util::fake_api::*;
 
 fn app(ns: &str, replicas: u32, cpu: &str, password: &str) -> String {
     format!(

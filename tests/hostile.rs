@@ -4,11 +4,11 @@
 //! that nothing is printed on stdout on error, and that no test secret
 //! appears in the output. A child running past `HANG_GUARD` fails the test.
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::os::unix::fs::symlink;
 use std::path::Path;
+use util::hostile::*;
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
 

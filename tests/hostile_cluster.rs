@@ -4,11 +4,11 @@
 //! and the object, or succeeds after a safe retry; none hangs or panics, and
 //! no Secret value from the overlay or the server appears in the output.
 
-mod support;
+mod util;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::*;
+use util::fake_api::*;
 
 const PASSWORD: &str = "LIVESECRET-pw-0b7e";
 const NEW_PASSWORD: &str = "DESIREDSECRET-pw-44d1";

@@ -6,12 +6,12 @@
 //! check). The assertion holds for every interleaving, so the test cannot
 //! fail by chance when the code is right.
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::os::unix::fs::symlink;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use util::hostile::*;
 
 const OUTSIDE: &str = "OUTSIDE-the-root-4b1e";
 const BUILDS: usize = 300;

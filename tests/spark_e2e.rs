@@ -27,6 +27,8 @@
 //! `CI` environment variable is set: then it fails. `tests/spark_e2e/setup.sh`
 //! installs the pinned pyspark.
 
+mod util;
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -160,10 +162,7 @@ fn compiled_overlay() -> String {
         ),
         _ => (
             format!("kcompile {OVERLAY}"),
-            Command::new(env!("CARGO_BIN_EXE_kcompile"))
-                .arg(OVERLAY)
-                .current_dir(repo_root())
-                .output(),
+            util::cmd().arg(OVERLAY).cwd(repo_root()).command().output(),
         ),
     };
     let out = out.unwrap_or_else(|e| panic!("cannot run `{what}`: {e}"));
