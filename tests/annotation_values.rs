@@ -7,42 +7,18 @@
 
 mod util;
 
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-use util::oracle::kubectl;
-
-fn kcompile(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .expect("run kcompile")
-}
-
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = d.path().join(name);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-    d
-}
+use util::oracle::{kcompile, kubectl};
+use util::{cmd, Tree};
 
 /// kcompile's output (which must succeed), equal to kubectl's when present.
 fn build(files: &[(&str, &str)]) -> String {
-    let d = tree(files);
-    let out = kcompile(&[], d.path());
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let d = Tree::with(files);
+    let out = kcompile(d.path());
+    let stdout = out.stdout.clone();
+    out.assert_ok();
     if let Some(k) = kubectl(d.path()) {
-        assert!(k.status.success(), "{}", String::from_utf8_lossy(&k.stderr));
-        assert_eq!(stdout, String::from_utf8_lossy(&k.stdout));
+        k.assert_ok();
+        assert_eq!(stdout, k.stdout);
     }
     stdout
 }
@@ -50,21 +26,12 @@ fn build(files: &[(&str, &str)]) -> String {
 /// Exit 2, empty stdout, every fragment on stderr; kubectl fails too unless
 /// `kubectl_fails` is false (kustomize silently loses data there).
 fn fails(files: &[(&str, &str)], fragments: &[&str], kubectl_fails: bool) {
-    let d = tree(files);
-    let out = kcompile(&[], d.path());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert!(out.stdout.is_empty());
-    for f in fragments {
-        assert!(stderr.contains(f), "stderr lacks {f:?}:\n{stderr}");
-    }
+    let d = Tree::with(files);
+    let out = kcompile(d.path());
+    out.assert_error(fragments);
     if kubectl_fails {
         if let Some(k) = kubectl(d.path()) {
-            assert!(
-                !k.status.success(),
-                "{}",
-                String::from_utf8_lossy(&k.stdout)
-            );
+            assert!(!k.success(), "{}", k.stdout);
         }
     }
 }
@@ -449,9 +416,9 @@ fn labels_stay_as_written_and_validation_catches_them() {
     let r = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    port: 8080\n";
     let out = build(&[("kustomization.yaml", K), ("r.yaml", r)]);
     assert!(out.contains("    port: 8080\n"), "{out}");
-    let d = tree(&[("kustomization.yaml", K), ("r.yaml", r)]);
-    let v = kcompile(&["validate"], d.path());
-    let stderr = String::from_utf8_lossy(&v.stderr);
-    assert_eq!(v.status.code(), Some(2), "{stderr}");
+    let d = Tree::with(&[("kustomization.yaml", K), ("r.yaml", r)]);
+    let v = cmd().arg("validate").arg(d.path()).run();
+    let stderr = v.stderr.as_str();
+    assert_eq!(v.code, 2, "{stderr}");
     assert!(stderr.contains("metadata.labels.port"), "{stderr}");
 }

@@ -2,31 +2,13 @@
 //! cross-cluster collision checks.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use kcompile::input::load::Loader;
 use kcompile::workspace::{self, Claim, Deployed};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (p, text) in files {
-        let p = root.join(p);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-}
-
-fn kcompile(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use util::{kcompile_in, Tree};
 
 const BASE: &str = "apiVersion: v1
 kind: Service
@@ -57,21 +39,16 @@ spec:
 ";
 
 /// `n` clusters, each its own namespace and context, sharing one base.
-fn many(n: usize) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        &[
-            ("base/kustomization.yaml", "resources:\n- spark.yaml\n"),
-            ("base/spark.yaml", BASE),
-        ],
-    );
+fn many(n: usize) -> Tree {
+    let t = Tree::new();
+    t.files(&[
+        ("base/kustomization.yaml", "resources:\n- spark.yaml\n"),
+        ("base/spark.yaml", BASE),
+    ]);
     let mut cfg =
         String::from("# yaml-language-server: $schema=schemas/kcompile.schema.json\nclusters:\n");
     for i in 0..n {
-        write(
-            t.path(),
-            &[(
+        t.files(&[(
                 &format!("overlays/c{i}/kustomization.yaml"),
                 &format!(
                     "namespace: spark-{i}\nnamePrefix: p{i}-\nresources:\n- ../../base\nreplicas:\n- name: spark-worker\n  count: {}\n",
@@ -83,7 +60,7 @@ fn many(n: usize) -> tempfile::TempDir {
             "- name: c{i}\n  overlay: overlays/c{i}\n  context: ctx-{i}\n  output: rendered/c{i}\n"
         ));
     }
-    write(t.path(), &[("kcompile.yaml", &cfg)]);
+    t.files(&[("kcompile.yaml", &cfg)]);
     t
 }
 
@@ -117,36 +94,30 @@ fn parallel_build_of_many_clusters_equals_serial() {
         .filter(|l| !l.contains("output:"))
         .map(|l| format!("{l}\n"))
         .collect();
-    write(t.path(), &[("print.yaml", &printing)]);
-    let serial = kcompile(
-        t.path(),
-        &["build", "--config", "print.yaml", "--jobs", "1"],
-    );
-    let parallel = kcompile(
-        t.path(),
-        &["build", "--config", "print.yaml", "--jobs", "0"],
-    );
-    assert_eq!(serial.status.code(), Some(0), "{}", err(&serial));
-    assert_eq!(parallel.status.code(), Some(0), "{}", err(&parallel));
+    t.files(&[("print.yaml", &printing)]);
+    let serial = t.kcompile(&["build", "--config", "print.yaml", "--jobs", "1"]);
+    let parallel = t.kcompile(&["build", "--config", "print.yaml", "--jobs", "0"]);
+    assert_eq!(serial.code, 0, "{}", serial.stderr);
+    assert_eq!(parallel.code, 0, "{}", parallel.stderr);
     assert_eq!(serial.stdout, parallel.stdout);
-    let out = String::from_utf8(parallel.stdout).unwrap();
+    let out = String::from_utf8(parallel.stdout_bytes).unwrap();
     assert_eq!(out.matches("# cluster: c").count(), 24);
     assert!(out.find("# cluster: c3 ").unwrap() < out.find("# cluster: c10 ").unwrap());
 
     // Written folders, found via kcompile.yaml from a subfolder (cwd upward).
     let sub = t.path().join("overlays/c0");
-    let o = kcompile(&sub, &["build", "--jobs", "1"]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = kcompile_in(&["build", "--jobs", "1"], &sub);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     let serial_tree = tree_text(&t.path().join("rendered"));
     fs::remove_dir_all(t.path().join("rendered")).unwrap();
-    let o = kcompile(t.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = t.kcompile(&["build"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(tree_text(&t.path().join("rendered")), serial_tree);
     assert_eq!(fs::read_dir(t.path().join("rendered")).unwrap().count(), 24);
 
     // --check over all clusters: up to date.
-    let o = kcompile(t.path(), &["build", "--check"]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = t.kcompile(&["build", "--check"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
 }
 
 #[test]
@@ -186,16 +157,13 @@ fn library_parallel_equals_serial() {
 #[test]
 fn exit_status_is_the_worst_and_good_clusters_are_still_written() {
     let t = many(3);
-    write(
-        t.path(),
-        &[(
-            "overlays/c1/kustomization.yaml",
-            "resources:\n- missing.yaml\n",
-        )],
-    );
-    let o = kcompile(t.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("[c1] error:"), "{}", err(&o));
+    t.files(&[(
+        "overlays/c1/kustomization.yaml",
+        "resources:\n- missing.yaml\n",
+    )]);
+    let o = t.kcompile(&["build"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("[c1] error:"), "{}", o.stderr);
     assert!(t.path().join("rendered/c0/kustomization.yaml").exists());
     assert!(t.path().join("rendered/c2/kustomization.yaml").exists());
     assert!(!t.path().join("rendered/c1").exists());
@@ -264,19 +232,16 @@ fn colliding_clusters_fail_the_build_and_write_nothing() {
     let cfg = fs::read_to_string(t.path().join("kcompile.yaml"))
         .unwrap()
         .replace("ctx-1", "ctx-0");
-    write(
-        t.path(),
-        &[
-            ("kcompile.yaml", &cfg),
-            (
-                "overlays/c1/kustomization.yaml",
-                "namespace: spark-0\nnamePrefix: p1-\nresources:\n- ../../base\n",
-            ),
-        ],
-    );
-    let o = kcompile(t.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = err(&o);
+    t.files(&[
+        ("kcompile.yaml", &cfg),
+        (
+            "overlays/c1/kustomization.yaml",
+            "namespace: spark-0\nnamePrefix: p1-\nresources:\n- ../../base\n",
+        ),
+    ]);
+    let o = t.kcompile(&["build"]);
+    assert_eq!(o.code, 2);
+    let e = o.stderr.clone();
     assert!(
         e.contains("clusters `c0` (overlays/c0) and `c1` (overlays/c1) share context `ctx-0` and both use namespace `spark-0`"),
         "{e}"
@@ -286,23 +251,20 @@ fn colliding_clusters_fail_the_build_and_write_nothing() {
 
 #[test]
 fn config_errors_suggest_fields() {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        &[(
-            "kcompile.yaml",
-            "clusters:\n- name: a\n  overlay: o\n  contxt: x\n",
-        )],
-    );
-    let o = kcompile(t.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("unknown field `contxt`"), "{}", err(&o));
-    assert!(err(&o).contains("did you mean `context`?"), "{}", err(&o));
+    let t = Tree::new();
+    t.files(&[(
+        "kcompile.yaml",
+        "clusters:\n- name: a\n  overlay: o\n  contxt: x\n",
+    )]);
+    let o = t.kcompile(&["build"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("unknown field `contxt`"), "{}", o.stderr);
+    assert!(o.stderr.contains("did you mean `context`?"), "{}", o.stderr);
 
-    let t = tempfile::tempdir().unwrap();
-    let o = kcompile(t.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("no kcompile.yaml found"), "{}", err(&o));
+    let t = Tree::new();
+    let o = t.kcompile(&["build"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no kcompile.yaml found"), "{}", o.stderr);
 }
 
 #[test]
@@ -310,30 +272,28 @@ fn repository_clusters_compile_side_by_side_without_collisions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The committed rendered folders are what the overlays compile to
     // (`--check` reads, never writes, inside the repository).
-    let o = kcompile(
-        root,
+    let o = kcompile_in(
         &["build", "--config", "kcompile.yaml", "--strict", "--check"],
+        root,
     );
     assert_eq!(
-        o.status.code(),
-        Some(0),
+        o.code, 0,
         "rendered/ is stale: run `kcompile build`\n{}{}",
-        err(&o),
-        String::from_utf8_lossy(&o.stdout)
+        o.stderr, o.stdout
     );
-    let e = err(&o);
+    let e = o.stderr.clone();
     assert!(e.contains("rendered/cluster-a: up to date"), "{e}");
     assert!(e.contains("rendered/cluster-b: up to date"), "{e}");
     // The same overlay twice on one context collides everywhere.
-    let t = tempfile::tempdir().unwrap();
+    let t = Tree::new();
     let cfg = format!(
         "clusters:\n- name: a\n  overlay: {0}/overlays/cluster-a\n  context: m\n- name: a2\n  overlay: {0}/overlays/cluster-a\n  context: m\n",
         root.display()
     );
-    write(t.path(), &[("kcompile.yaml", &cfg)]);
-    let o = kcompile(t.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = err(&o);
+    t.files(&[("kcompile.yaml", &cfg)]);
+    let o = t.kcompile(&["build"]);
+    assert_eq!(o.code, 2);
+    let e = o.stderr.clone();
     assert!(e.contains("both use namespace `spark-a`"), "{e}");
     assert!(e.contains("both pin nodePort 30077"), "{e}");
 }

@@ -6,11 +6,12 @@
 //! ratchet can be raised. Error cases must fail with exit 2 and a message.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn corpus_dir() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/krusty");
@@ -53,7 +54,7 @@ struct Score {
     failures: Vec<String>,
 }
 
-fn run_case(bin: &Path, case: &Path, score: &mut Score) {
+fn run_case(case: &Path, score: &mut Score) {
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     let meta: Value =
         serde_json::from_str(&fs::read_to_string(case.join("case.json")).unwrap()).unwrap();
@@ -63,36 +64,29 @@ fn run_case(bin: &Path, case: &Path, score: &mut Score) {
         fs::create_dir_all(tmp.path().join(d.as_str().unwrap().trim_start_matches('/'))).unwrap();
     }
     let dir = tmp.path().join(meta["build_dir"].as_str().unwrap_or("."));
-    let out = Command::new(bin)
-        .arg("--reorder")
-        .arg("none")
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = util::cmd().args(["--reorder", "none"]).arg(&dir).run();
     score.total += 1;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (stdout, stderr) = (out.stdout.as_str(), out.stderr.as_str());
     assert!(
         !stderr.contains("panicked"),
         "{name}: kcompile panicked:\n{stderr}"
     );
     if meta["expect_error"].as_bool() == Some(true) {
         score.errors_total += 1;
-        if out.status.code() == Some(2) && stdout.is_empty() && stderr.contains("error:") {
+        if out.code == 2 && stdout.is_empty() && stderr.contains("error:") {
             score.errors_ok += 1;
             score.exact.insert(name);
         } else {
-            score.failures.push(format!(
-                "{name}: expected an error, got exit {:?}",
-                out.status.code()
-            ));
+            score
+                .failures
+                .push(format!("{name}: expected an error, got exit {}", out.code));
         }
         return;
     }
     let expected = fs::read_to_string(case.join("expected.yaml")).unwrap();
-    if out.status.success() && stdout == expected {
+    if out.success() && stdout == expected {
         // What kcompile prints must read back to the same text.
-        let docs = docs(&stdout).expect("printed output parses");
+        let docs = docs(stdout).expect("printed output parses");
         let refs: Vec<&Value> = docs.iter().collect();
         assert_eq!(
             kcompile::yaml::stream_to_string(&refs),
@@ -103,13 +97,9 @@ fn run_case(bin: &Path, case: &Path, score: &mut Score) {
         score.semantic += 1;
         return;
     }
-    let why = if !out.status.success() {
-        format!(
-            "exit {:?}: {}",
-            out.status.code(),
-            stderr.lines().next().unwrap_or("")
-        )
-    } else if docs(&stdout).is_some() && docs(&stdout) == docs(&expected) {
+    let why = if !out.success() {
+        format!("exit {}: {}", out.code, stderr.lines().next().unwrap_or(""))
+    } else if docs(stdout).is_some() && docs(stdout) == docs(&expected) {
         score.semantic += 1;
         "text differs (same data)".to_string()
     } else {
@@ -133,7 +123,6 @@ fn corpus_ratchet() {
         let _ = writeln!(std::io::stderr(), "SKIP: {why}");
         return;
     };
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_kcompile"));
     let mut cases: Vec<PathBuf> = fs::read_dir(&corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -148,7 +137,7 @@ fn corpus_ratchet() {
     );
     let mut score = Score::default();
     for c in &cases {
-        run_case(&bin, c, &mut score);
+        run_case(c, &mut score);
     }
     let n = score.total - score.errors_total;
     eprintln!(

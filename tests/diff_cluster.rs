@@ -4,10 +4,10 @@
 //! against the real kube-apiserver in tests/diff_kube.rs.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod support;
+mod util;
 
 use std::path::{Path, PathBuf};
-use support::*;
+use util::fake_api::*;
 
 const PASSWORD: &str = "SUPERSECRET-OLD-42";
 

@@ -730,15 +730,13 @@ fn colour_kubeconfig_and_context_flags() {
         r.stdout.contains("\x1b[31m-") && r.stdout.contains("\x1b[32m+"),
         "{r}"
     );
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"));
-    let out = cmd
+    let out = util::cmd()
         .args(["diff", dir])
         .env("KUBECONFIG", &s.kubeconfig)
         .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(!out.stdout.contains('\x1b'));
 
     let kc = s.kubeconfig.to_str().unwrap();
     let r = kube::kcompile_with(

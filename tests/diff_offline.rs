@@ -1,11 +1,11 @@
 //! `kcompile diff` without a cluster: `--live-from` files and two overlays.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod support;
+mod util;
 
 use serde_json::{json, Value};
 use std::path::Path;
-use support::*;
+use util::fake_api::*;
 
 fn app(ns: &str, replicas: u32, cpu: &str, password: &str) -> String {
     format!(

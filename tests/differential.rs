@@ -2,15 +2,11 @@
 //! bundled Spark overlays: the same bytes, in kubectl's default order.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-use std::path::Path;
-use std::process::Command;
+mod util;
 
-fn kubectl_available() -> bool {
-    Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use std::path::Path;
+use util::oracle::{kcompile, kubectl_available};
+use util::Cmd;
 
 #[test]
 fn spark_overlays_match_kubectl_kustomize() {
@@ -31,28 +27,13 @@ fn spark_overlays_match_kubectl_kustomize() {
     overlays.sort();
     assert!(overlays.len() >= 2, "expected the bundled overlays");
     for dir in overlays {
-        let ours = Command::new(env!("CARGO_BIN_EXE_kcompile"))
-            .arg(&dir)
-            .output()
-            .unwrap();
-        let theirs = Command::new("kubectl")
-            .arg("kustomize")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            ours.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ours.stderr)
-        );
-        assert!(
-            theirs.status.success(),
-            "{}",
-            String::from_utf8_lossy(&theirs.stderr)
-        );
+        let ours = kcompile(&dir);
+        let theirs = Cmd::new("kubectl").arg("kustomize").arg(&dir).run();
+        ours.assert_ok();
+        theirs.assert_ok();
         assert_eq!(
-            String::from_utf8_lossy(&ours.stdout),
-            String::from_utf8_lossy(&theirs.stdout),
+            ours.stdout,
+            theirs.stdout,
             "{} differs from kubectl kustomize",
             dir.display()
         );

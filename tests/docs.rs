@@ -1,12 +1,11 @@
 //! The repository agrees with its docs: what they tell a user to do works.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use std::path::Path;
 use std::process::Command;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use util::{copy_repo_dir, repo, Tree};
 
 /// docs/gitops.md and docs/spark-on-kubernetes.md say to commit the
 /// rendered folders: git must not ignore them.
@@ -110,7 +109,7 @@ fn not_run(cmd: &str) -> Option<&'static str> {
 fn commands_shown_in_the_docs_run() {
     let shown = shown_commands();
     assert!(shown.len() >= 15, "found only {} commands", shown.len());
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     for d in [
         "base",
         "overlays",
@@ -119,7 +118,7 @@ fn commands_shown_in_the_docs_run() {
         "examples",
         "rendered",
     ] {
-        copy(&repo().join(d), &tmp.path().join(d));
+        copy_repo_dir(d, tmp.path());
     }
     std::fs::copy(
         repo().join("kcompile.yaml"),
@@ -127,11 +126,7 @@ fn commands_shown_in_the_docs_run() {
     )
     .unwrap();
     // `--live-from live/`: what is live is what cluster-b compiles to.
-    let live = Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .arg("overlays/cluster-b")
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let live = util::kcompile_in(&["overlays/cluster-b"], tmp.path());
     std::fs::create_dir_all(tmp.path().join("live")).unwrap();
     std::fs::write(tmp.path().join("live/cluster-b.yaml"), &live.stdout).unwrap();
     let mut ran = 0;
@@ -141,43 +136,24 @@ fn commands_shown_in_the_docs_run() {
             continue;
         }
         let args: Vec<&str> = s.command.split_whitespace().skip(1).collect();
-        let out = Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        let out = util::cmd()
             .args(&args)
-            .current_dir(tmp.path())
-            .env_remove("KUBECONFIG")
+            .cwd(tmp.path())
             .env("HOME", tmp.path())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+            .run();
         ran += 1;
-        let code = out.status.code().unwrap_or(-1);
+        let code = out.code;
         // 1 is an answer for the commands that compare (diff, --check).
         let compares = args.contains(&"diff") || args.contains(&"--check");
         if !(code == 0 || (code == 1 && compares)) {
             failures.push(format!(
                 "{}:{}: `{}` exited {code}:\n{}",
-                s.file,
-                s.line,
-                s.command,
-                String::from_utf8_lossy(&out.stderr)
+                s.file, s.line, s.command, out.stderr
             ));
         }
     }
     assert!(ran >= 10, "ran only {ran} commands");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// The folder tree docs/gitops.md shows is the one kcompile writes for

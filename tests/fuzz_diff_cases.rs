@@ -5,8 +5,9 @@
 //! holds without Go or kubectl.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn fuzz_diff_cases_hold() {
@@ -28,32 +29,29 @@ fn fuzz_diff_cases_hold() {
             serde_json::from_slice(&std::fs::read(case.join("case.json")).unwrap()).unwrap();
         let build_dir = meta["build_dir"].as_str().unwrap();
         let expect = meta["expect"].as_str().unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_kcompile"))
-            .arg(case.join("in").join(build_dir))
-            .output()
-            .unwrap();
+        let out = util::oracle::kcompile(&case.join("in").join(build_dir));
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         match expect {
             "output" => {
                 let want = std::fs::read(case.join("expected.yaml")).unwrap();
-                if !out.status.success() {
+                if !out.success() {
                     failures.push(format!(
                         "{name}: kcompile failed where kustomize succeeds: {}",
-                        String::from_utf8_lossy(&out.stderr)
+                        out.stderr
                     ));
-                } else if out.stdout != want {
+                } else if out.stdout_bytes != want {
                     failures.push(format!(
                         "{name}: output differs from kubectl kustomize:\n--- kcompile\n{}\n--- kubectl\n{}",
-                        String::from_utf8_lossy(&out.stdout),
+                        out.stdout,
                         String::from_utf8_lossy(&want)
                     ));
                 }
             }
             "error" => {
-                if out.status.code() != Some(2) || !out.stdout.is_empty() {
+                if out.code != 2 || !out.stdout.is_empty() {
                     failures.push(format!(
-                        "{name}: expected exit 2 with nothing on stdout, got {:?} and {} bytes",
-                        out.status.code(),
+                        "{name}: expected exit 2 with nothing on stdout, got {} and {} bytes",
+                        out.code,
                         out.stdout.len()
                     ));
                 }

@@ -9,25 +9,27 @@ mod harness;
 use harness::*;
 use std::path::{Path, PathBuf};
 
+/// The files of `tests/fuzz_regressions/<target>/`; a missing or empty
+/// folder fails the test (a loop over nothing would pass having checked
+/// nothing).
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fuzz_regressions")
         .join(target);
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
     v.sort();
+    assert!(!v.is_empty(), "no inputs in {}", dir.display());
     v
 }
 
 fn run(target: &str, f: fn(&[u8])) {
-    for p in inputs(target) {
-        let data = std::fs::read(&p).unwrap();
+    let inputs = inputs(target);
+    for p in &inputs {
+        let data = std::fs::read(p).unwrap();
         eprintln!("{}", p.display());
         // Fuzz inputs may recurse deeply: give them the binary's stack.
         std::thread::Builder::new()
@@ -37,6 +39,7 @@ fn run(target: &str, f: fn(&[u8])) {
             .join()
             .unwrap_or_else(|_| panic!("{} panicked", p.display()));
     }
+    eprintln!("{target}: {} inputs ran", inputs.len());
 }
 
 #[test]

@@ -5,11 +5,11 @@
 //! appears in the output. A child running past `HANG_GUARD` fails the test.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::os::unix::fs::symlink;
 use std::path::Path;
+use util::hostile::*;
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
 

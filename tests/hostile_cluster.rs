@@ -5,11 +5,11 @@
 //! no Secret value from the overlay or the server appears in the output.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod support;
+mod util;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::*;
+use util::fake_api::*;
 
 const PASSWORD: &str = "LIVESECRET-pw-0b7e";
 const NEW_PASSWORD: &str = "DESIREDSECRET-pw-44d1";

@@ -5,10 +5,10 @@
 //! too-deep folders) that must say what happened.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::path::{Path, PathBuf};
+use util::hostile::*;
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
 
@@ -368,10 +368,12 @@ fn live_state_that_is_not_a_plain_file_is_refused() {
 fn failed_writes_to_stdout_are_reported() {
     let tmp = repo("clusters:\n- name: a\n  overlay: app\n");
     let root = tmp.path().join("repo");
+    // stdout is the device or pipe itself, so the run is not `Cmd::run`.
     let run = |args: &[&str], stdout: std::process::Stdio| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        cmd()
             .args(args)
-            .current_dir(&root)
+            .cwd(&root)
+            .command()
             .stdin(std::process::Stdio::null())
             .stdout(stdout)
             .stderr(std::process::Stdio::piped())
@@ -440,17 +442,14 @@ fn parallel_cluster_builds_have_the_stack_for_deep_input() {
         )],
     );
     for jobs in ["0", "3"] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        let o = cmd()
             .args(["build", "--no-validate", "--jobs", jobs])
-            .current_dir(tmp.path())
+            .cwd(tmp.path())
             .env("RUST_MIN_STACK", "262144")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(0), "--jobs {jobs}: {err}");
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert_eq!(out.matches("name: cm").count(), 3, "{out}");
+            .timeout(HANG_GUARD)
+            .run();
+        assert_eq!(o.code, 0, "--jobs {jobs}: {}", o.stderr);
+        assert_eq!(o.stdout.matches("name: cm").count(), 3, "{}", o.stdout);
     }
 }
 
@@ -466,25 +465,20 @@ fn unreadable_overlay_folder_is_reported() {
     let root = tmp.path().join("repo");
     let app = root.join("app");
     std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let mut cmd = if is_root() {
+    let run = if is_root() {
         // The unprivileged user may not reach the build folder: a copy.
         let bin = tmp.path().join("kcompile");
         std::fs::copy(env!("CARGO_BIN_EXE_kcompile"), &bin).unwrap();
-        let mut c = std::process::Command::new(bin);
-        c.uid(65534).gid(65534);
-        c
+        Cmd::new(bin).with(|c| {
+            c.uid(65534).gid(65534);
+        })
     } else {
-        std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"))
+        cmd()
     };
-    let o = cmd
-        .arg("app")
-        .current_dir(&root)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = run.arg("app").cwd(&root).timeout(HANG_GUARD).run();
     std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = &o.stderr;
+    assert_eq!(o.code, 2, "{err}");
     assert!(o.stdout.is_empty());
     assert!(err.contains("permission denied"), "{err}");
     assert!(!err.contains("unable to find"), "{err}");
@@ -533,21 +527,25 @@ fn working_folder_deeper_than_path_max_is_reported() {
         fd
     };
     for args in [&["."][..], &["build"][..]] {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"));
-        cmd.args(args).stdin(std::process::Stdio::null());
-        // SAFETY: fchdir is async-signal-safe; `deep` stays open meanwhile.
-        unsafe {
-            cmd.pre_exec(move || {
-                if libc::fchdir(deep) == 0 {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::last_os_error())
+        let o = cmd()
+            .args(args)
+            .timeout(HANG_GUARD)
+            .with(|c| {
+                // SAFETY: fchdir is async-signal-safe; `deep` stays open
+                // meanwhile.
+                unsafe {
+                    c.pre_exec(move || {
+                        if libc::fchdir(deep) == 0 {
+                            Ok(())
+                        } else {
+                            Err(std::io::Error::last_os_error())
+                        }
+                    });
                 }
-            });
-        }
-        let o = cmd.output().unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            })
+            .run();
+        let err = &o.stderr;
+        assert_eq!(o.code, 2, "{args:?}: {err}");
         assert!(o.stdout.is_empty());
         assert!(err.starts_with("error: "), "{err}");
         assert!(err.contains("PATH_MAX"), "{args:?}: {err}");

@@ -5,10 +5,10 @@
 //! documented environment variable.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::path::Path;
+use util::hostile::*;
 
 fn cm(name: &str, data: &str) -> String {
     format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  v: {data}\n")
@@ -22,16 +22,12 @@ fn assert_limit(out: &Out, needle: &str, env: &str) {
     out.assert_rss_below_mb(600);
 }
 
-fn run(dir: &Path, env: &[(&str, &str)]) -> Out {
-    kcompile_env(&[dir.to_str().unwrap()], None, env)
-}
-
 const VARS_KUST: &str = "resources: [cm.yaml, pod.yaml]\nvars:\n- name: V\n  objref: {kind: ConfigMap, name: big, apiVersion: v1}\n  fieldref: {fieldpath: data.v}\n";
 
 /// `$(V)` many times in one string over a 1 MB value.
 #[test]
 fn a_var_repeated_over_a_long_value_is_bounded() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     let pod = format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: i\n    args: [\"{}\"]\n",
         "$(V)".repeat(5000)
@@ -44,7 +40,7 @@ fn a_var_repeated_over_a_long_value_is_bounded() {
             ("pod.yaml", pod.as_bytes()),
         ],
     );
-    let out = run(tmp.path(), &[]);
+    let out = kcompile_env(&[tmp.path().to_str().unwrap()], None, &[]);
     assert_limit(&out, "the limit for one value", "KCOMPILE_MAX_VALUE_BYTES");
     out.assert_stderr_has("Pod/p");
 }
@@ -52,7 +48,7 @@ fn a_var_repeated_over_a_long_value_is_bounded() {
 /// The same value in many fields: each is small enough, all together not.
 #[test]
 fn a_var_in_many_fields_is_bounded_by_the_output_limit() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     let args: Vec<&str> = vec!["\"$(V)\""; 50];
     let pod = format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: i\n    args: [{}]\n",
@@ -66,14 +62,18 @@ fn a_var_in_many_fields_is_bounded_by_the_output_limit() {
             ("pod.yaml", pod.as_bytes()),
         ],
     );
-    let out = run(tmp.path(), &[("KCOMPILE_MAX_OUTPUT_BYTES", "20000000")]);
+    let out = kcompile_env(
+        &[tmp.path().to_str().unwrap()],
+        None,
+        &[("KCOMPILE_MAX_OUTPUT_BYTES", "20000000")],
+    );
     assert_limit(&out, "output limit", "KCOMPILE_MAX_OUTPUT_BYTES");
 }
 
 /// A replacement into `*` over 100,000 list items.
 #[test]
 fn a_replacement_into_many_list_items_is_bounded() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     let items: String = "  - x: a\n".repeat(100_000);
     write(
         tmp.path(),
@@ -90,7 +90,11 @@ fn a_replacement_into_many_list_items_is_bounded() {
             ),
         ],
     );
-    let out = run(tmp.path(), &[("KCOMPILE_MAX_OUTPUT_BYTES", "20000000")]);
+    let out = kcompile_env(
+        &[tmp.path().to_str().unwrap()],
+        None,
+        &[("KCOMPILE_MAX_OUTPUT_BYTES", "20000000")],
+    );
     assert_limit(&out, "output limit", "KCOMPILE_MAX_OUTPUT_BYTES");
     out.assert_stderr_has("T/t");
 }
@@ -99,7 +103,7 @@ fn a_replacement_into_many_list_items_is_bounded() {
 /// document may have.
 #[test]
 fn a_create_path_deeper_than_the_nesting_bound_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     let path = vec!["a"; 100_000].join(".");
     write(
         tmp.path(),
@@ -111,7 +115,7 @@ fn a_create_path_deeper_than_the_nesting_bound_is_refused() {
             ("src.yaml", cm("src", "y").as_bytes()),
         ],
     );
-    let out = run(tmp.path(), &[]);
+    let out = kcompile_env(&[tmp.path().to_str().unwrap()], None, &[]);
     out.assert_error_naming("kustomization.yaml");
     out.assert_stderr_has("100000 segments");
     out.assert_stderr_has("nesting limit");
@@ -122,7 +126,7 @@ fn a_create_path_deeper_than_the_nesting_bound_is_refused() {
 /// unread; a smaller one over a lowered value limit is refused too.
 #[test]
 fn huge_generator_files_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     for (kust, file) in [
         (
             "configMapGenerator:\n- name: g\n  files: [big.txt]\n",
@@ -140,7 +144,7 @@ fn huge_generator_files_are_refused() {
         write(tmp.path(), &[("kustomization.yaml", kust.as_bytes())]);
         let f = std::fs::File::create(tmp.path().join(file)).unwrap();
         f.set_len(200 * 1024 * 1024).unwrap();
-        let out = run(tmp.path(), &[]);
+        let out = kcompile_env(&[tmp.path().to_str().unwrap()], None, &[]);
         assert_limit(&out, file, "KCOMPILE_MAX_FILE_BYTES");
         out.assert_stderr_has("too large");
     }
@@ -154,7 +158,11 @@ fn huge_generator_files_are_refused() {
             ("v.txt", &vec![b'z'; 2_000_000]),
         ],
     );
-    let out = run(tmp.path(), &[("KCOMPILE_MAX_VALUE_BYTES", "1000000")]);
+    let out = kcompile_env(
+        &[tmp.path().to_str().unwrap()],
+        None,
+        &[("KCOMPILE_MAX_VALUE_BYTES", "1000000")],
+    );
     assert_limit(&out, "limit for one value", "KCOMPILE_MAX_VALUE_BYTES");
     out.assert_stderr_has("key `v.txt`");
 }
@@ -165,14 +173,14 @@ fn huge_generator_files_are_refused() {
 /// go-yaml, so the reader never queues the whole collection).
 #[test]
 fn huge_one_line_documents_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     write(
         tmp.path(),
         &[("kustomization.yaml", b"resources: [big.yaml]\n")],
     );
     let f = std::fs::File::create(tmp.path().join("big.yaml")).unwrap();
     f.set_len(111 * 1024 * 1024).unwrap();
-    let out = run(tmp.path(), &[]);
+    let out = kcompile_env(&[tmp.path().to_str().unwrap()], None, &[]);
     assert_limit(&out, "big.yaml", "KCOMPILE_MAX_FILE_BYTES");
 
     let doc = format!(
@@ -180,7 +188,7 @@ fn huge_one_line_documents_are_refused() {
         "1,".repeat(1_100_000)
     );
     write(tmp.path(), &[("big.yaml", doc.as_bytes())]);
-    let out = run(tmp.path(), &[]);
+    let out = kcompile_env(&[tmp.path().to_str().unwrap()], None, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.matches("\n  - 1").count(), 1_100_001);
     out.assert_rss_below_mb(600);
@@ -221,26 +229,34 @@ fn diamond(dir: &Path, levels: usize, objects: usize) {
 
 #[test]
 fn a_diamond_of_bases_is_bounded() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     diamond(tmp.path(), 24, 1);
     let top = tmp.path().join("l24");
-    let out = run(&top, &[("KCOMPILE_MAX_KUSTOMIZATIONS", "1000")]);
+    let out = kcompile_env(
+        &[top.to_str().unwrap()],
+        None,
+        &[("KCOMPILE_MAX_KUSTOMIZATIONS", "1000")],
+    );
     assert_limit(
         &out,
         "more than 1000 kustomizations",
         "KCOMPILE_MAX_KUSTOMIZATIONS",
     );
     // Many objects at the bottom: the object limit comes first.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     diamond(tmp.path(), 24, 100);
-    let out = run(&tmp.path().join("l24"), &[("KCOMPILE_MAX_OBJECTS", "2000")]);
+    let out = kcompile_env(
+        &[tmp.path().join("l24").to_str().unwrap()],
+        None,
+        &[("KCOMPILE_MAX_OBJECTS", "2000")],
+    );
     assert_limit(&out, "more than 2000 objects", "KCOMPILE_MAX_OBJECTS");
 }
 
 /// The printed output is bounded as a whole.
 #[test]
 fn output_over_the_limit_is_refused_before_printing() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Tree::new();
     let objs: String = (0..20)
         .map(|i| format!("---\n{}", cm(&format!("c{i}"), &"v".repeat(10_000))))
         .collect();
@@ -251,9 +267,13 @@ fn output_over_the_limit_is_refused_before_printing() {
             ("cm.yaml", objs.as_bytes()),
         ],
     );
-    let out = run(tmp.path(), &[("KCOMPILE_MAX_OUTPUT_BYTES", "100000")]);
+    let out = kcompile_env(
+        &[tmp.path().to_str().unwrap()],
+        None,
+        &[("KCOMPILE_MAX_OUTPUT_BYTES", "100000")],
+    );
     assert_limit(&out, "output limit", "KCOMPILE_MAX_OUTPUT_BYTES");
     // Within the limit by default.
-    let out = run(tmp.path(), &[]);
+    let out = kcompile_env(&[tmp.path().to_str().unwrap()], None, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }

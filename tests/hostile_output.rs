@@ -3,11 +3,11 @@
 //! and a failed run leaves OUT exactly as it was.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::collections::BTreeMap;
 use std::path::Path;
+use util::hostile::*;
 
 /// Every entry under `root` (relative path -> file bytes, or None for
 /// directories and symlinks), without following symlinks.
@@ -517,8 +517,10 @@ fn a_second_writer_waits_for_the_lock() {
     let out_dir = tmp.path().join("out");
     let held = std::fs::File::open(tmp.path()).unwrap();
     held.lock().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"))
+    // Read stderr while it runs, so not `Cmd::run`.
+    let mut child = cmd()
         .args([app.to_str().unwrap(), "-o", out_dir.to_str().unwrap()])
+        .command()
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -7,12 +7,12 @@
 //! fail by chance when the code is right.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
-mod hostile_support;
+mod util;
 
-use hostile_support::*;
 use std::os::unix::fs::symlink;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use util::hostile::*;
 
 const OUTSIDE: &str = "OUTSIDE-the-root-4b1e";
 const BUILDS: usize = 300;

@@ -114,14 +114,12 @@ fn an_env_line_without_equals_is_refused_not_read_from_the_environment() {
                 ("e.env", "A=1\nCI_TOKEN_FOR_TEST\n"),
             ],
         );
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kcompile"));
-        cmd.arg(tmp.path()).env("CI_TOKEN_FOR_TEST", env_value);
-        let r = cmd.output().unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&r.stdout),
-            String::from_utf8_lossy(&r.stderr),
-        );
-        assert_eq!(r.status.code(), Some(2), "{gen}: {stderr}");
+        let r = util::cmd()
+            .arg(tmp.path())
+            .env("CI_TOKEN_FOR_TEST", env_value)
+            .run();
+        let (stdout, stderr) = (&r.stdout, &r.stderr);
+        assert_eq!(r.code, 2, "{gen}: {stderr}");
         assert!(stdout.is_empty(), "{gen}: {stdout}");
         assert!(stderr.contains("e.env"), "{gen}: {stderr}");
         assert!(stderr.contains("line 2"), "{gen}: {stderr}");

@@ -8,8 +8,8 @@
 
 mod util;
 
-use std::fs;
 use util::oracle::{kcompile, kubectl};
+use util::Tree;
 
 const DEPLOY: &str = "apiVersion: apps/v1
 kind: Deployment
@@ -58,19 +58,14 @@ subjects:
 ";
 
 /// A tree with the two resources and `files` (the kustomization first).
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    fs::write(t.path().join("deploy.yaml"), DEPLOY).unwrap();
-    fs::write(t.path().join("cm.yaml"), CM).unwrap();
-    fs::write(t.path().join("binding.yaml"), BINDING).unwrap();
-    for (name, text) in files {
-        fs::write(t.path().join(name), text).unwrap();
-    }
+fn tree(files: &[(&str, &str)]) -> Tree {
+    let t = Tree::with(&[
+        ("deploy.yaml", DEPLOY),
+        ("cm.yaml", CM),
+        ("binding.yaml", BINDING),
+    ]);
+    t.files(files);
     t
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// kcompile fails with exit 2, nothing on stdout, and every fragment on
@@ -78,16 +73,16 @@ fn text(b: &[u8]) -> String {
 fn assert_unknown_field(files: &[(&str, &str)], field: &str, fragments: &[&str]) {
     let t = tree(files);
     let out = kcompile(t.path());
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = &out.stderr;
+    assert_eq!(out.code, 2, "{err}");
     assert!(out.stdout.is_empty(), "stdout must be empty on error");
     assert!(err.contains(&format!("unknown field `{field}`")), "{err}");
     for f in fragments {
         assert!(err.contains(f), "stderr lacks {f:?}:\n{err}");
     }
     if let Some(k) = kubectl(t.path()) {
-        let kerr = text(&k.stderr);
-        assert!(!k.status.success(), "kubectl accepted it");
+        let kerr = &k.stderr;
+        assert!(!k.success(), "kubectl accepted it");
         assert!(
             kerr.contains(&format!("unknown field \\\"{field}\\\""))
                 || kerr.contains(&format!("unknown field \"{field}\"")),
@@ -101,11 +96,11 @@ fn assert_unknown_field(files: &[(&str, &str)], field: &str, fragments: &[&str])
 fn assert_same_as_kubectl(files: &[(&str, &str)]) -> (String, String) {
     let t = tree(files);
     let out = kcompile(t.path());
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(out.status.success(), "{stderr}");
+    let (stdout, stderr) = (out.stdout.clone(), out.stderr.clone());
+    assert!(out.success(), "{stderr}");
     if let Some(k) = kubectl(t.path()) {
-        assert!(k.status.success(), "kubectl fails: {}", text(&k.stderr));
-        assert_eq!(stdout, text(&k.stdout), "differs from kubectl kustomize");
+        assert!(k.success(), "kubectl fails: {}", k.stderr);
+        assert_eq!(stdout, k.stdout, "differs from kubectl kustomize");
     }
     (stdout, stderr)
 }
@@ -309,8 +304,8 @@ fn types_are_checked_as_kustomize_checks_them() {
         "resources: [deploy.yaml]\ncommonLabels:\n  tier: 1\n",
     )]);
     let out = kcompile(t.path());
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = &out.stderr;
+    assert_eq!(out.code, 2, "{err}");
     assert!(out.stdout.is_empty());
     assert!(err.contains("kustomization.yaml:3:3:"), "{err}");
     assert!(
@@ -318,7 +313,7 @@ fn types_are_checked_as_kustomize_checks_them() {
         "{err}"
     );
     if let Some(k) = kubectl(t.path()) {
-        assert!(!k.status.success(), "kubectl accepted a number label");
+        assert!(!k.success(), "kubectl accepted a number label");
     }
     // A whole number written as a float is an int64 to Go; a null string
     // field is left alone.
@@ -440,6 +435,8 @@ fn namespace_transformer_role_binding_subjects() {
         ),
     ]);
     let out = kcompile(t.path());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("invalid value \"some\" for setRoleBindingSubjects"));
+    assert_eq!(out.code, 2);
+    assert!(out
+        .stderr
+        .contains("invalid value \"some\" for setRoleBindingSubjects"));
 }

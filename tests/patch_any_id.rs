@@ -7,37 +7,27 @@
 
 mod util;
 
-use std::fs;
-use std::path::Path;
 use util::oracle::{kcompile, kubectl};
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
+use util::Tree;
 
 const PATCH: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  y: \"2\"\n";
 
 /// base (ConfigMap a), overlay `o` (the base with a prefix), and `top`
 /// with the given kustomization.
-fn layout(top: &str) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let r = d.path();
-    write(r, "base/kustomization.yaml", "resources: [cm.yaml]\n");
-    write(
-        r,
-        "base/cm.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"1\"\n",
-    );
-    write(
-        r,
-        "o/kustomization.yaml",
-        "resources: [../base]\nnamePrefix: x-\n",
-    );
-    write(r, "top/kustomization.yaml", top);
-    write(r, "top/p.yaml", PATCH);
-    d
+fn layout(top: &str) -> Tree {
+    let t = Tree::new();
+    t.file("base/kustomization.yaml", "resources: [cm.yaml]\n")
+        .file(
+            "base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"1\"\n",
+        )
+        .file(
+            "o/kustomization.yaml",
+            "resources: [../base]\nnamePrefix: x-\n",
+        )
+        .file("top/kustomization.yaml", top)
+        .file("top/p.yaml", PATCH);
+    t
 }
 
 fn inline(patch: &str) -> String {
@@ -55,8 +45,8 @@ fn a_base_reached_twice_makes_a_target_less_patch_ambiguous() {
         let d = layout(&top);
         let dir = d.path().join("top");
         let out = kcompile(&dir);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{top}\n{stderr}");
+        let stderr = out.stderr.as_str();
+        assert_eq!(out.code, 2, "{top}\n{stderr}");
         assert!(out.stdout.is_empty());
         for f in [
             "multiple matches for ConfigMap/a",
@@ -67,8 +57,8 @@ fn a_base_reached_twice_makes_a_target_less_patch_ambiguous() {
             assert!(stderr.contains(f), "stderr lacks {f:?}:\n{stderr}");
         }
         if let Some(k) = kubectl(&dir) {
-            let theirs = String::from_utf8_lossy(&k.stderr);
-            assert!(!k.status.success(), "{top}");
+            let theirs = k.stderr.as_str();
+            assert!(!k.success(), "{top}");
             assert!(theirs.contains("multiple matches for Id"), "{theirs}");
         }
     }
@@ -94,12 +84,8 @@ fn one_match_by_any_id_still_patches() {
         let d = layout(&top);
         let dir = d.path().join("top");
         let out = kcompile(&dir);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stdout = out.stdout.as_str();
+        out.assert_ok();
         let patched_doc = stdout
             .split("---\n")
             .find(|doc| doc.contains(&format!("name: {patched}\n")))
@@ -107,8 +93,8 @@ fn one_match_by_any_id_still_patches() {
         assert!(patched_doc.contains("\"y\": \"2\""), "{stdout}");
         assert_eq!(stdout.matches("\"y\": \"2\"").count(), 1, "{stdout}");
         if let Some(k) = kubectl(&dir) {
-            assert!(k.status.success(), "{}", String::from_utf8_lossy(&k.stderr));
-            assert_eq!(stdout, String::from_utf8_lossy(&k.stdout));
+            k.assert_ok();
+            assert_eq!(stdout, k.stdout);
         }
     }
 }

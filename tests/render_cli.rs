@@ -1,19 +1,13 @@
 //! `kcompile OVERLAY -o DIR`: the GitOps folder writer, through the real binary.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::SystemTime;
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (p, text) in files {
-        let p = root.join(p);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-}
+use util::Tree;
 
 const SERVICE: &str = "apiVersion: v1
 kind: Service
@@ -77,38 +71,23 @@ provisioner: rbd.csi.ceph.com
 ";
 
 /// A Spark lab tree: base (service, master, worker, storage class) and overlay `b`.
-fn lab() -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        &[
-            (
-                "base/kustomization.yaml",
-                "resources:\n- service.yaml\n- master.yaml\n- worker.yaml\n- storage.yaml\n",
-            ),
-            ("base/service.yaml", SERVICE),
-            ("base/master.yaml", MASTER),
-            ("base/worker.yaml", WORKER),
-            ("base/storage.yaml", STORAGE),
-            (
-                "overlays/b/kustomization.yaml",
-                "namespace: spark-b\nresources:\n- ../../base\n",
-            ),
-        ],
-    );
+fn lab() -> Tree {
+    let t = Tree::new();
+    t.files(&[
+        (
+            "base/kustomization.yaml",
+            "resources:\n- service.yaml\n- master.yaml\n- worker.yaml\n- storage.yaml\n",
+        ),
+        ("base/service.yaml", SERVICE),
+        ("base/master.yaml", MASTER),
+        ("base/worker.yaml", WORKER),
+        ("base/storage.yaml", STORAGE),
+        (
+            "overlays/b/kustomization.yaml",
+            "namespace: spark-b\nresources:\n- ../../base\n",
+        ),
+    ]);
     t
-}
-
-fn kcompile(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -159,8 +138,8 @@ fn files(dir: &Path) -> Vec<String> {
 #[test]
 fn writes_one_file_per_object_and_a_sorted_kustomization() {
     let t = lab();
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b"]);
+    o.assert_ok();
     assert_eq!(
         files(&t.path().join("rendered/b")),
         vec![
@@ -205,40 +184,32 @@ fn writes_one_file_per_object_and_a_sorted_kustomization() {
 fn failed_compile_or_validation_leaves_the_folder_byte_identical() {
     let t = lab();
     let out = t.path().join("rendered/b");
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     let before = snapshot(&out);
 
     // A compile error midway (a resource that does not exist).
-    write(
-        t.path(),
-        &[(
-            "base/kustomization.yaml",
-            "resources:\n- service.yaml\n- master.yaml\n- missing.yaml\n",
-        )],
-    );
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    t.files(&[(
+        "base/kustomization.yaml",
+        "resources:\n- service.yaml\n- master.yaml\n- missing.yaml\n",
+    )]);
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
     assert_eq!(snapshot(&out), before);
 
     // A validation error.
-    write(
-        t.path(),
-        &[
-            (
-                "base/kustomization.yaml",
-                "resources:\n- service.yaml\n- master.yaml\n- worker.yaml\n",
-            ),
-            (
-                "base/master.yaml",
-                &MASTER.replace("containerPort: 7077", "containerPort: 7077x"),
-            ),
-        ],
-    );
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("is not an integer"));
+    t.files(&[
+        (
+            "base/kustomization.yaml",
+            "resources:\n- service.yaml\n- master.yaml\n- worker.yaml\n",
+        ),
+        (
+            "base/master.yaml",
+            &MASTER.replace("containerPort: 7077", "containerPort: 7077x"),
+        ),
+    ]);
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("is not an integer"));
     assert_eq!(snapshot(&out), before);
     let siblings = fs::read_dir(t.path().join("rendered")).unwrap().count();
     assert_eq!(siblings, 1, "no temporary folder left behind");
@@ -249,15 +220,10 @@ fn removes_temporary_folders_left_by_a_dead_run() {
     let t = lab();
     // PID 0x7fffffff is never a running process.
     let stale = t.path().join("rendered/.b.kcompile-tmp-2147483647-1");
-    write(
-        t.path(),
-        &[("rendered/.b.kcompile-tmp-2147483647-1/x.yaml", "x")],
-    );
+    t.files(&[("rendered/.b.kcompile-tmp-2147483647-1/x.yaml", "x")]);
     let unrelated = t.path().join("rendered/.other");
     fs::create_dir_all(&unrelated).unwrap();
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     assert!(!stale.exists());
     assert!(unrelated.exists());
 }
@@ -266,19 +232,14 @@ fn removes_temporary_folders_left_by_a_dead_run() {
 fn removes_files_of_objects_that_no_longer_exist() {
     let t = lab();
     let out = t.path().join("rendered/b");
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     assert!(out.join("_cluster/storageclass-ceph-rbd.yaml").exists());
-    write(
-        t.path(),
-        &[(
-            "base/kustomization.yaml",
-            "resources:\n- service.yaml\n- master.yaml\n- worker.yaml\n",
-        )],
-    );
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    t.files(&[(
+        "base/kustomization.yaml",
+        "resources:\n- service.yaml\n- master.yaml\n- worker.yaml\n",
+    )]);
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b"]);
+    o.assert_ok();
     assert!(!out.join("_cluster").exists());
     assert!(!fs::read_to_string(out.join("kustomization.yaml"))
         .unwrap()
@@ -289,28 +250,21 @@ fn removes_files_of_objects_that_no_longer_exist() {
 fn rerun_changes_nothing_and_unchanged_files_keep_their_mtime() {
     let t = lab();
     let out = t.path().join("rendered/b");
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     let before = snapshot(&out);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b"]);
-    assert!(o.status.success());
-    assert!(text(&o.stderr).contains("unchanged"), "{}", text(&o.stderr));
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b"]);
+    assert!(o.success());
+    assert!(o.stderr.contains("unchanged"), "{}", o.stderr);
     assert_eq!(snapshot(&out), before, "bytes and mtimes identical");
 
     // One object changes: only its file gets a new mtime.
-    write(
-        t.path(),
-        &[(
-            "base/worker.yaml",
-            &WORKER.replace("replicas: 2", "replicas: 3"),
-        )],
-    );
+    t.files(&[(
+        "base/worker.yaml",
+        &WORKER.replace("replicas: 2", "replicas: 3"),
+    )]);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     let after = snapshot(&out);
     let master = Path::new("spark-b/deployment-spark-master.yaml");
     let worker = Path::new("spark-b/deployment-spark-worker.yaml");
@@ -323,29 +277,26 @@ fn check_reports_differences_and_writes_nothing() {
     let t = lab();
     let out = t.path().join("rendered/b");
     // Folder missing: out of date.
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b", "--check"]);
-    assert_eq!(o.status.code(), Some(1));
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b", "--check"]);
+    assert_eq!(o.code, 1);
     assert!(!out.exists());
-    assert!(text(&o.stdout).contains("+++ b/spark-b/deployment-spark-worker.yaml"));
+    assert!(o
+        .stdout
+        .contains("+++ b/spark-b/deployment-spark-worker.yaml"));
 
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b", "--check"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b", "--check"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.is_empty());
 
-    write(
-        t.path(),
-        &[(
-            "base/worker.yaml",
-            &WORKER.replace("replicas: 2", "replicas: 3"),
-        )],
-    );
+    t.files(&[(
+        "base/worker.yaml",
+        &WORKER.replace("replicas: 2", "replicas: 3"),
+    )]);
     let before = snapshot(&out);
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b", "--check"]);
-    assert_eq!(o.status.code(), Some(1));
-    let diff = text(&o.stdout);
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b", "--check"]);
+    assert_eq!(o.code, 1);
+    let diff = o.stdout.clone();
     assert!(
         diff.contains("--- a/spark-b/deployment-spark-worker.yaml"),
         "{diff}"
@@ -366,10 +317,10 @@ fn check_reports_differences_and_writes_nothing() {
 fn refuses_a_foreign_non_empty_folder_unless_forced() {
     let t = lab();
     let out = t.path().join("rendered/b");
-    write(t.path(), &[("rendered/b/README.md", "mine\n")]);
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b"]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = text(&o.stderr);
+    t.files(&[("rendered/b/README.md", "mine\n")]);
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b"]);
+    assert_eq!(o.code, 2);
+    let err = o.stderr.clone();
     assert!(
         err.contains("not created by kcompile") && err.contains("--force"),
         "{err}"
@@ -378,19 +329,18 @@ fn refuses_a_foreign_non_empty_folder_unless_forced() {
 
     // An empty folder is fine.
     fs::create_dir_all(t.path().join("rendered/empty")).unwrap();
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/empty"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/empty"])
+        .assert_ok();
 
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b", "--force"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b", "--force"]);
+    o.assert_ok();
     assert!(!out.join("README.md").exists());
     assert!(out.join(".kcompile").exists());
 }
 
 #[test]
 fn escapes_hostile_names_and_never_writes_outside() {
-    let t = tempfile::tempdir().unwrap();
+    let t = Tree::new();
     let names = ["../../escape", "a/b", "..", "UPPER", &"x".repeat(400)];
     let mut docs = String::new();
     for n in names {
@@ -399,15 +349,12 @@ fn escapes_hostile_names_and_never_writes_outside() {
             serde_json::to_string(n).unwrap()
         ));
     }
-    write(
-        t.path(),
-        &[
-            ("o/kustomization.yaml", "resources:\n- cm.yaml\n"),
-            ("o/cm.yaml", &docs),
-        ],
-    );
-    let o = kcompile(t.path(), &["o", "-o", "out/x", "--no-validate"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    t.files(&[
+        ("o/kustomization.yaml", "resources:\n- cm.yaml\n"),
+        ("o/cm.yaml", &docs),
+    ]);
+    let o = t.kcompile(&["o", "-o", "out/x", "--no-validate"]);
+    o.assert_ok();
     let all = files(&t.path().join("out/x"));
     assert_eq!(all.len(), names.len() + 2, "{all:?}");
     for f in &all {
@@ -434,10 +381,8 @@ fn escapes_hostile_names_and_never_writes_outside() {
 
 #[test]
 fn names_differing_only_in_case_get_distinct_files() {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        &[
+    let t = Tree::new();
+    t.files(&[
             ("o/kustomization.yaml", "resources:\n- cm.yaml\n"),
             (
                 "o/cm.yaml",
@@ -445,8 +390,8 @@ fn names_differing_only_in_case_get_distinct_files() {
             ),
         ],
     );
-    let o = kcompile(t.path(), &["o", "-o", "out", "--no-validate"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = t.kcompile(&["o", "-o", "out", "--no-validate"]);
+    o.assert_ok();
     let all = files(&t.path().join("out"));
     assert_eq!(all.len(), 4, "{all:?}");
 }
@@ -460,21 +405,17 @@ fn never_follows_symlinks() {
     fs::write(outside.join("keep.txt"), "keep").unwrap();
     // The target itself a symlink: refused.
     std::os::unix::fs::symlink(&outside, t.path().join("link")).unwrap();
-    let o = kcompile(t.path(), &["overlays/b", "-o", "link"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("symlink"));
+    let o = t.kcompile(&["overlays/b", "-o", "link"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("symlink"));
     assert_eq!(files(&outside), vec!["keep.txt"]);
 
     // A symlink inside a kcompile folder is replaced, its target untouched.
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     std::os::unix::fs::symlink(&outside, t.path().join("rendered/b/spark-b/evil")).unwrap();
-    let o = kcompile(t.path(), &["overlays/b", "-o", "rendered/b", "--check"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(kcompile(t.path(), &["overlays/b", "-o", "rendered/b"])
-        .status
-        .success());
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b", "--check"]);
+    assert_eq!(o.code, 1);
+    t.kcompile(&["overlays/b", "-o", "rendered/b"]).assert_ok();
     assert!(!t.path().join("rendered/b/spark-b/evil").exists());
     assert_eq!(files(&outside), vec!["keep.txt"]);
     assert_eq!(
@@ -486,16 +427,13 @@ fn never_follows_symlinks() {
 #[test]
 fn single_layout_writes_all_yaml() {
     let t = lab();
-    let o = kcompile(
-        t.path(),
-        &["overlays/b", "-o", "rendered/b", "--layout", "single"],
-    );
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = t.kcompile(&["overlays/b", "-o", "rendered/b", "--layout", "single"]);
+    o.assert_ok();
     assert_eq!(
         files(&t.path().join("rendered/b")),
         vec![".kcompile", "all.yaml", "kustomization.yaml"]
     );
     let all = fs::read_to_string(t.path().join("rendered/b/all.yaml")).unwrap();
-    let printed = kcompile(t.path(), &["overlays/b"]);
-    assert_eq!(all, text(&printed.stdout));
+    let printed = t.kcompile(&["overlays/b"]);
+    assert_eq!(all, printed.stdout);
 }

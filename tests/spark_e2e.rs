@@ -28,6 +28,8 @@
 //! installs the pinned pyspark.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -161,10 +163,7 @@ fn compiled_overlay() -> String {
         ),
         _ => (
             format!("kcompile {OVERLAY}"),
-            Command::new(env!("CARGO_BIN_EXE_kcompile"))
-                .arg(OVERLAY)
-                .current_dir(repo_root())
-                .output(),
+            util::cmd().arg(OVERLAY).cwd(repo_root()).command().output(),
         ),
     };
     let out = out.unwrap_or_else(|e| panic!("cannot run `{what}`: {e}"));

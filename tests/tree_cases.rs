@@ -5,9 +5,12 @@
 //! and expected.yaml, or expected_error.txt for a build that must fail.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use util::oracle::{kcompile, kubectl_available};
+use util::{Cmd, Out, Tree};
 
 struct Case {
     name: String,
@@ -41,26 +44,19 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-fn kcompile(dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .arg(dir)
-        .output()
-        .unwrap()
-}
-
 /// Why kcompile's result is not the recorded one, if it is not.
-fn verdict(c: &Case, out: &Output) -> Option<String> {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+fn verdict(c: &Case, out: &Out) -> Option<String> {
+    let stdout = out.stdout.as_str();
+    let stderr = out.stderr.as_str();
     if stderr.contains("panicked") {
         return Some(format!("panicked:\n{stderr}"));
     }
     if c.meta["expect_error"].as_bool() == Some(true) {
         let want = c.meta["kcompile_error_contains"].as_str().unwrap();
-        if out.status.code() != Some(2) || !stdout.is_empty() {
+        if out.code != 2 || !stdout.is_empty() {
             return Some(format!(
-                "expected exit 2 and no output, got {:?} with:\n{stdout}",
-                out.status.code()
+                "expected exit 2 and no output, got {} with:\n{stdout}",
+                out.code
             ));
         }
         if !stderr.contains(want) {
@@ -69,7 +65,7 @@ fn verdict(c: &Case, out: &Output) -> Option<String> {
         return None;
     }
     let expected = std::fs::read_to_string(c.dir.join("expected.yaml")).unwrap();
-    if !out.status.success() {
+    if !out.success() {
         return Some(format!("failed:\n{stderr}"));
     }
     if stdout != expected {
@@ -114,11 +110,9 @@ fn tree_cases_match_recorded_kubectl_output() {
             let out = kcompile(&c.build);
             let why = match refused(&c.name) {
                 Some(want) => {
-                    let stderr = String::from_utf8_lossy(&out.stderr);
-                    (out.status.code() != Some(2)
-                        || !out.stdout.is_empty()
-                        || !stderr.contains(want))
-                    .then(|| format!("expected a refusal naming `{want}`:\n{stderr}"))
+                    let stderr = out.stderr.as_str();
+                    (out.code != 2 || !out.stdout.is_empty() || !stderr.contains(want))
+                        .then(|| format!("expected a refusal naming `{want}`:\n{stderr}"))
                 }
                 None => verdict(c, &out),
             };
@@ -127,13 +121,6 @@ fn tree_cases_match_recorded_kubectl_output() {
         .collect();
     println!("tree cases: {}/{} pass", all.len() - fails.len(), all.len());
     assert!(fails.is_empty(), "{}", fails.join("\n\n"));
-}
-
-fn kubectl_available() -> bool {
-    Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// The recordings are still what kubectl prints (so kcompile, which matches
@@ -150,32 +137,22 @@ fn tree_cases_recordings_match_live_kubectl() {
     }
     let mut fails = Vec::new();
     for c in cases() {
-        let theirs = Command::new("kubectl")
-            .arg("kustomize")
-            .arg(&c.build)
-            .output()
-            .unwrap();
+        let theirs = Cmd::new("kubectl").arg("kustomize").arg(&c.build).run();
         let ours = kcompile(&c.build);
         if refused(&c.name).is_some() {
             // kubectl succeeds by losing data; kcompile refuses (above).
             continue;
         }
         if c.meta["expect_error"].as_bool() == Some(true) {
-            if theirs.status.success() {
+            if theirs.success() {
                 fails.push(format!("{}: kubectl no longer fails", c.name));
             }
-        } else if !theirs.status.success() {
-            fails.push(format!(
-                "{}: kubectl failed:\n{}",
-                c.name,
-                String::from_utf8_lossy(&theirs.stderr)
-            ));
-        } else if theirs.stdout != ours.stdout {
+        } else if !theirs.success() {
+            fails.push(format!("{}: kubectl failed:\n{}", c.name, theirs.stderr));
+        } else if theirs.stdout_bytes != ours.stdout_bytes {
             fails.push(format!(
                 "{}: kcompile differs from live kubectl:\n--- kcompile\n{}--- kubectl\n{}",
-                c.name,
-                String::from_utf8_lossy(&ours.stdout),
-                String::from_utf8_lossy(&theirs.stdout)
+                c.name, ours.stdout, theirs.stdout
             ));
         }
     }
@@ -186,28 +163,18 @@ fn tree_cases_recordings_match_live_kubectl() {
 /// written with (`1.50` as "1.50"); so does kcompile, which keeps that text.
 #[test]
 fn non_string_annotation_values_print_as_written() {
-    let t = tempfile::tempdir().unwrap();
-    std::fs::write(
-        t.path().join("kustomization.yaml"),
-        "resources: [cm.yaml]\n",
-    )
-    .unwrap();
+    let t = Tree::new();
+    t.file("kustomization.yaml", "resources: [cm.yaml]\n");
     for value in ["1.50", "true", "0x1F"] {
-        std::fs::write(
-            t.path().join("cm.yaml"),
+        t.file(
+            "cm.yaml",
             format!(
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    ok: text\n    bad: {value}\n"
             ),
-        )
-        .unwrap();
-        let out = kcompile(t.path());
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{value}: {}",
-            String::from_utf8_lossy(&out.stderr)
         );
+        let out = kcompile(t.path());
+        let stdout = out.stdout.as_str();
+        assert_eq!(out.code, 0, "{value}: {}", out.stderr);
         assert!(
             stdout.contains(&format!("bad: \"{value}\"")),
             "{value}: {stdout}"

@@ -2,47 +2,26 @@
 //! before `-o`, through the real binary; plus the bundled JSON Schemas.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (p, text) in files {
-        let p = root.join(p);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-}
-
-fn kcompile(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcompile"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use util::Tree;
 
 /// base/<file> holding `docs`, overlay `spark-b` putting it in namespace spark-b.
-fn tree(file: &str, docs: &str) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        &[
-            (
-                "base/kustomization.yaml",
-                &format!("resources:\n- {file}\n"),
-            ),
-            (&format!("base/{file}"), docs),
-            (
-                "overlays/spark-b/kustomization.yaml",
-                "namespace: spark-b\nresources:\n- ../../base\n",
-            ),
-        ],
-    );
+fn tree(file: &str, docs: &str) -> Tree {
+    let t = Tree::new();
+    t.files(&[
+        (
+            "base/kustomization.yaml",
+            &format!("resources:\n- {file}\n"),
+        ),
+        (&format!("base/{file}"), docs),
+        (
+            "overlays/spark-b/kustomization.yaml",
+            "namespace: spark-b\nresources:\n- ../../base\n",
+        ),
+    ]);
     t
 }
 
@@ -74,20 +53,21 @@ fn schema_error_names_object_path_value_and_file() {
         "worker.yaml",
         &worker("        ports:\n        - containerPort: 7077x\n", ""),
     );
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    assert_eq!(o.status.code(), Some(2));
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    assert_eq!(o.code, 2);
     assert!(
-        err(&o).contains(
+        o.stderr.contains(
             "Deployment/spark-worker (spark-b): spec.template.spec.containers[0].ports[0].containerPort: \"7077x\" is not an integer (from base/worker.yaml)"
         ),
         "{}",
-        err(&o)
+        o.stderr
     );
     // The summary speaks of --strict only when it was given.
     assert!(
-        err(&o).contains("validation failed (1 schema error(s))") && !err(&o).contains("--strict"),
+        o.stderr.contains("validation failed (1 schema error(s))")
+            && !o.stderr.contains("--strict"),
         "{}",
-        err(&o)
+        o.stderr
     );
 }
 
@@ -97,9 +77,9 @@ fn unknown_field_is_an_error_with_a_suggestion() {
         "worker.yaml",
         &worker("        imagePullPolcy: Always\n", "      replica: 2\n"),
     );
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = err(&o);
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    assert_eq!(o.code, 2);
+    let e = o.stderr.clone();
     assert!(
         e.contains("spec.template.spec.containers[0].imagePullPolcy: unknown field"),
         "{e}"
@@ -139,9 +119,9 @@ spec:
       containers: []
 ";
     let t = tree("x.yaml", docs);
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    let e = err(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    let e = o.stderr.clone();
+    assert_eq!(o.code, 2, "{e}");
     assert!(
         e.contains("Deployment/d (spark-b): spec.selector: required field is missing"),
         "{e}"
@@ -166,9 +146,9 @@ metadata:
   name: typo
 ";
     let t = tree("x.yaml", docs);
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    let e = err(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    let e = o.stderr.clone();
+    assert_eq!(o.code, 2, "{e}");
     assert!(
         e.contains("serves no kind Deployment in extensions/v1beta1"),
         "{e}"
@@ -187,12 +167,13 @@ spec:
   anything: [1, 2]
 ";
     let t = tree("x.yaml", docs);
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
-        err(&o).contains("no schema for SparkApplication (sparkoperator.k8s.io/v1beta2)"),
+        o.stderr
+            .contains("no schema for SparkApplication (sparkoperator.k8s.io/v1beta2)"),
         "{}",
-        err(&o)
+        o.stderr
     );
 }
 
@@ -203,65 +184,51 @@ fn kubernetes_version_choice_and_no_validate() {
         &worker("        ports:\n        - containerPort: 7077x\n", ""),
     );
     for v in ["1.35", "v1.36", "1.37"] {
-        let o = kcompile(
-            t.path(),
-            &["validate", "overlays/spark-b", "--kubernetes-version", v],
-        );
-        assert_eq!(o.status.code(), Some(2), "{v}");
-        assert!(err(&o).contains("is not an integer"), "{v}");
+        let o = t.kcompile(&["validate", "overlays/spark-b", "--kubernetes-version", v]);
+        assert_eq!(o.code, 2, "{v}");
+        assert!(o.stderr.contains("is not an integer"), "{v}");
     }
-    let o = kcompile(
-        t.path(),
-        &[
-            "validate",
-            "overlays/spark-b",
-            "--kubernetes-version",
-            "1.20",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2));
+    let o = t.kcompile(&[
+        "validate",
+        "overlays/spark-b",
+        "--kubernetes-version",
+        "1.20",
+    ]);
+    assert_eq!(o.code, 2);
     assert!(
-        err(&o).contains("no bundled schemas for Kubernetes 1.20"),
+        o.stderr.contains("no bundled schemas for Kubernetes 1.20"),
         "{}",
-        err(&o)
+        o.stderr
     );
 
     // -o validates by default; --no-validate skips it.
-    let o = kcompile(t.path(), &["overlays/spark-b", "-o", "out"]);
-    assert_eq!(o.status.code(), Some(2));
+    let o = t.kcompile(&["overlays/spark-b", "-o", "out"]);
+    assert_eq!(o.code, 2);
     assert!(!t.path().join("out").exists());
-    let o = kcompile(
-        t.path(),
-        &["overlays/spark-b", "-o", "out", "--no-validate"],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = t.kcompile(&["overlays/spark-b", "-o", "out", "--no-validate"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     // Plain printing stays kubectl-kustomize compatible (no validation)…
-    let o = kcompile(t.path(), &["overlays/spark-b"]);
-    assert_eq!(o.status.code(), Some(0));
+    let o = t.kcompile(&["overlays/spark-b"]);
+    assert_eq!(o.code, 0);
     // …unless asked.
-    let o = kcompile(t.path(), &["overlays/spark-b", "--validate"]);
-    assert_eq!(o.status.code(), Some(2));
+    let o = t.kcompile(&["overlays/spark-b", "--validate"]);
+    assert_eq!(o.code, 2);
     assert!(o.stdout.is_empty());
 }
 
 fn lint_case(docs: &str, lint: &str, expect: bool) {
     let t = tree("x.yaml", docs);
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    let e = err(&o);
-    assert_eq!(o.status.code(), Some(0), "{e}");
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    let e = o.stderr.clone();
+    assert_eq!(o.code, 0, "{e}");
     assert_eq!(e.contains(&format!("[{lint}]")), expect, "{e}");
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b", "--strict"]);
-    assert_eq!(
-        o.status.code(),
-        Some(if expect { 2 } else { 0 }),
-        "{}",
-        err(&o)
-    );
+    let o = t.kcompile(&["validate", "overlays/spark-b", "--strict"]);
+    assert_eq!(o.code, if expect { 2 } else { 0 }, "{}", o.stderr.clone());
     if expect {
         assert!(
-            err(&o).contains("lint finding(s) under --strict)"),
+            o.stderr.contains("lint finding(s) under --strict)"),
             "{}",
-            err(&o)
+            o.stderr
         );
     }
 }
@@ -281,7 +248,7 @@ fn lint_service_env_collision() {
     let docs = format!("{MASTER_SVC}{}", worker("", ""));
     lint_case(&docs, "service-env-collision", true);
     let t = tree("x.yaml", &docs);
-    let e = err(&kcompile(t.path(), &["validate", "overlays/spark-b"]));
+    let e = t.kcompile(&["validate", "overlays/spark-b"]).stderr;
     assert!(e.contains("`SPARK_MASTER_PORT`"), "{e}");
     // enableServiceLinks: false turns it off.
     let docs = format!(
@@ -379,14 +346,11 @@ fn lint_master_url() {
 
 #[test]
 fn kustomization_unknown_field_suggests() {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        &[("o/kustomization.yaml", "resource:\n- a.yaml\n")],
-    );
-    let o = kcompile(t.path(), &["o"]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = err(&o);
+    let t = Tree::new();
+    t.files(&[("o/kustomization.yaml", "resource:\n- a.yaml\n")]);
+    let o = t.kcompile(&["o"]);
+    assert_eq!(o.code, 2);
+    let e = o.stderr.clone();
     assert!(e.contains("unknown field `resource`"), "{e}");
     assert!(e.contains("did you mean `resources`?"), "{e}");
 }
@@ -629,7 +593,7 @@ fn documented_kcompile_yaml_example_loads() {
         .find("# yaml-language-server: $schema=schemas/kcompile.schema.json")
         .unwrap();
     let block = &md[start..start + md[start..].find("```").unwrap()];
-    let t = tempfile::tempdir().unwrap();
+    let t = Tree::new();
     fs::write(t.path().join("kcompile.yaml"), block).unwrap();
     let cfg = {
         let f = t.path().join("kcompile.yaml");
@@ -651,9 +615,9 @@ stringData:
   nested: {token: hunter2}
 ";
     let t = tree("x.yaml", docs);
-    let o = kcompile(t.path(), &["validate", "overlays/spark-b"]);
-    let e = err(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    let o = t.kcompile(&["validate", "overlays/spark-b"]);
+    let e = o.stderr.clone();
+    assert_eq!(o.code, 2, "{e}");
     assert!(
         e.contains("Secret/s (spark-b): stringData.password:"),
         "{e}"
@@ -671,23 +635,17 @@ fn diff_validates_first_unless_told_not_to() {
         "worker.yaml",
         &worker("        ports:\n        - containerPort: 7077x\n", ""),
     );
-    write(t.path(), &[("live.yaml", "")]);
-    let o = kcompile(
-        t.path(),
-        &["diff", "overlays/spark-b", "--live-from", "live.yaml"],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("is not an integer"), "{}", err(&o));
+    t.files(&[("live.yaml", "")]);
+    let o = t.kcompile(&["diff", "overlays/spark-b", "--live-from", "live.yaml"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("is not an integer"), "{}", o.stderr);
     assert!(o.stdout.is_empty());
-    let o = kcompile(
-        t.path(),
-        &[
-            "diff",
-            "overlays/spark-b",
-            "--live-from",
-            "live.yaml",
-            "--no-validate",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let o = t.kcompile(&[
+        "diff",
+        "overlays/spark-b",
+        "--live-from",
+        "live.yaml",
+        "--no-validate",
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
 }

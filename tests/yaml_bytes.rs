@@ -7,21 +7,19 @@
 
 mod util;
 
-use std::fs;
 use std::path::Path;
 use util::oracle::{kcompile, kubectl};
+use util::Tree;
 
 const CM: &[u8] = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
 const CM2: &[u8] = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n";
 
 /// A tree: `kustomization.yaml` plus the given files.
-fn tree(kust: &[u8], files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("kustomization.yaml"), kust).unwrap();
-    for (name, bytes) in files {
-        fs::write(d.path().join(name), bytes).unwrap();
-    }
-    d
+fn tree(kust: &[u8], files: &[(&str, &[u8])]) -> Tree {
+    let t = Tree::new();
+    t.file("kustomization.yaml", kust);
+    util::write_bytes(t.path(), files);
+    t
 }
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
@@ -30,19 +28,12 @@ fn cat(parts: &[&[u8]]) -> Vec<u8> {
 
 /// Exit 2, nothing on stdout, every fragment on stderr; kubectl fails too.
 fn assert_fails(dir: &Path, fragments: &[&str]) {
-    let out = kcompile(dir);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert!(out.stdout.is_empty(), "stdout must be empty on error");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    for f in fragments {
-        assert!(stderr.contains(f), "stderr lacks {f:?}:\n{stderr}");
-    }
+    kcompile(dir).assert_error(fragments);
     if let Some(k) = kubectl(dir) {
         assert!(
-            !k.status.success(),
+            !k.success(),
             "kubectl kustomize succeeds where kcompile fails:\n{}",
-            String::from_utf8_lossy(&k.stdout)
+            k.stdout
         );
     }
 }
@@ -50,12 +41,12 @@ fn assert_fails(dir: &Path, fragments: &[&str]) {
 /// Success, and kubectl's bytes where kubectl is installed; returns stderr.
 fn assert_builds(dir: &Path) -> (String, String) {
     let out = kcompile(dir);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "stderr: {stderr}");
+    let stdout = out.stdout.clone();
+    let stderr = out.stderr.clone();
+    assert!(out.success(), "stderr: {stderr}");
     if let Some(k) = kubectl(dir) {
-        assert!(k.status.success(), "{}", String::from_utf8_lossy(&k.stderr));
-        assert_eq!(stdout, String::from_utf8_lossy(&k.stdout));
+        k.assert_ok();
+        assert_eq!(stdout, k.stdout);
     }
     (stdout, stderr)
 }

@@ -3,10 +3,25 @@
 //! re-check when kubectl is on PATH.
 #![allow(clippy::disallowed_methods)] // tests build and read trees on disk
 
+mod util;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use kcompile::yaml::{parse_stream, to_string};
+use util::oracle::kubectl_available;
+use util::{Cmd, Tree};
+
+/// Fewer cases than these in tests/yaml_cases means a file was lost or cut:
+/// a test looping over nothing would pass having checked nothing.
+const MIN_CASES: usize = 600;
+const MIN_ERROR_CASES: usize = 25;
+
+/// Written straight to the process's stderr (the test harness captures
+/// `eprintln!`), so that a skip is seen.
+fn say(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/yaml_cases")
@@ -30,6 +45,28 @@ fn split_docs(s: &str) -> Vec<String> {
     docs
 }
 
+/// The documents of input.yaml, checked to be all there.
+fn input_docs() -> String {
+    let input = read("input.yaml");
+    let n = parse_stream(&input).expect("input parses").len();
+    assert!(
+        n >= MIN_CASES,
+        "only {n} cases in tests/yaml_cases/input.yaml"
+    );
+    input
+}
+
+/// The documents of errors.yaml, checked to be all there.
+fn error_docs() -> Vec<String> {
+    let docs = split_docs(&read("errors.yaml"));
+    assert!(
+        docs.len() >= MIN_ERROR_CASES,
+        "only {} cases in tests/yaml_cases/errors.yaml",
+        docs.len()
+    );
+    docs
+}
+
 fn render_all(input: &str) -> Vec<String> {
     parse_stream(input)
         .expect("input parses")
@@ -40,7 +77,7 @@ fn render_all(input: &str) -> Vec<String> {
 
 #[test]
 fn recorded_kustomize_output_matches() {
-    let got = render_all(&read("input.yaml"));
+    let got = render_all(&input_docs());
     let want = split_docs(&read("expected.yaml"));
     assert_eq!(got.len(), want.len(), "document count");
     let mut failed = Vec::new();
@@ -62,7 +99,7 @@ fn recorded_kustomize_output_matches() {
 
 #[test]
 fn render_parse_render_is_stable() {
-    for (i, first) in render_all(&read("input.yaml")).iter().enumerate() {
+    for (i, first) in render_all(&input_docs()).iter().enumerate() {
         let again = render_all(first);
         assert_eq!(again.len(), 1, "case {i}");
         assert_eq!(&again[0], first, "case {i} changes on a second round");
@@ -71,94 +108,106 @@ fn render_parse_render_is_stable() {
 
 #[test]
 fn kustomize_errors_are_errors() {
-    for (i, doc) in split_docs(&read("errors.yaml")).iter().enumerate() {
+    for (i, doc) in error_docs().iter().enumerate() {
         assert!(parse_stream(doc).is_err(), "error case {i} parsed:\n{doc}");
     }
 }
 
-fn kubectl_available() -> bool {
-    Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
+/// `kubectl kustomize --reorder none` of `input`, or `None` when it fails.
 fn kustomize(input: &str) -> Option<String> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("input.yaml"), input).expect("write");
-    std::fs::write(
-        dir.path().join("kustomization.yaml"),
-        "resources:\n- input.yaml\n",
-    )
-    .expect("write");
-    let out = Command::new("kubectl")
+    let t = Tree::with(&[
+        ("input.yaml", input),
+        ("kustomization.yaml", "resources:\n- input.yaml\n"),
+    ]);
+    let out = Cmd::new("kubectl")
         .args(["kustomize", "--reorder", "none"])
-        .arg(dir.path())
-        .output()
-        .expect("run kubectl");
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        .arg(t.path())
+        .run();
+    out.success().then_some(out.stdout)
 }
 
+/// Skip only where kubectl is missing (not under CI), saying so on stderr.
 #[test]
 fn live_kubectl_agrees() {
     if !kubectl_available() {
-        println!("kubectl not on PATH: skipping live differential check");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI requires kubectl (the kustomize oracle)"
+        );
+        say("SKIP: kubectl not on PATH; live differential check of tests/yaml_cases not run");
         return;
     }
-    let live = kustomize(&read("input.yaml")).expect("kubectl kustomize succeeds on input.yaml");
+    let live = kustomize(&input_docs()).expect("kubectl kustomize succeeds on input.yaml");
     assert_eq!(
         live,
         read("expected.yaml"),
         "recorded expectations are stale"
     );
-    for (i, doc) in split_docs(&read("errors.yaml")).iter().enumerate() {
+    for (i, doc) in error_docs().iter().enumerate() {
         assert!(kustomize(doc).is_none(), "kubectl accepts error case {i}");
     }
 }
 
-/// kustomize's own output (the shared krusty corpus, when present) must
-/// come back unchanged through parse -> render.
+/// kustomize's own output must come back unchanged through parse ->
+/// render: the outputs recorded in this repository (tree cases, fuzz-diff
+/// cases) always, and the shared krusty corpus
+/// (`CARGO_MANIFEST_DIR/../shared/corpus/krusty`) when it is beside the
+/// repository (required under CI).
 #[test]
-fn krusty_corpus_output_is_a_fixed_point() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/krusty");
-    let Ok(dirs) = std::fs::read_dir(&root) else {
+fn kustomize_output_is_a_fixed_point() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let outputs_in = |dir: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path().join("expected.yaml"))
+            .filter(|p| p.is_file())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut files = outputs_in(&root.join("tests/tree_cases"));
+    files.extend(outputs_in(&root.join("tests/fuzz_diff/cases")));
+    assert!(
+        files.len() >= 60,
+        "only {} recorded kustomize outputs in tests/tree_cases and tests/fuzz_diff/cases",
+        files.len()
+    );
+    let corpus = root.join("../shared/corpus/krusty");
+    if corpus.is_dir() {
+        let found = outputs_in(&corpus);
+        assert!(
+            found.len() >= 100,
+            "only {} corpus outputs found under {}",
+            found.len(),
+            corpus.display()
+        );
+        files.extend(found);
+    } else {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI needs the kustomize corpus at {}",
-            root.display()
+            corpus.display()
         );
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIP: no kustomize corpus at {}; corpus fixed-point check not run",
-            root.display()
-        );
-        return;
-    };
-    let mut checked = 0;
-    for dir in dirs.flatten() {
-        let Ok(text) = std::fs::read_to_string(dir.path().join("expected.yaml")) else {
-            continue;
-        };
-        let docs = parse_stream(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.path().display()));
+        say(&format!(
+            "SKIP (part): no kustomize corpus at {}; only the {} outputs recorded in tests/ checked",
+            corpus.display(),
+            files.len()
+        ));
+    }
+    for p in &files {
+        let text = std::fs::read_to_string(p).unwrap();
+        let docs = parse_stream(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let values: Vec<_> = docs.iter().map(|d| &d.value).collect();
         let got = kcompile::yaml::stream_to_string(&values);
-        assert_eq!(got, text, "{}", dir.path().display());
-        checked += 1;
+        assert_eq!(got, text, "{}", p.display());
     }
-    assert!(
-        checked >= 100,
-        "only {checked} corpus outputs found under {}",
-        root.display()
-    );
 }
 
 /// Mangled inputs must give errors or output, never a panic.
 #[test]
 fn mutated_inputs_do_not_panic() {
-    let base = read("input.yaml").into_bytes();
+    let base = input_docs().into_bytes();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         seed ^= seed << 13;

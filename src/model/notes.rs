@@ -28,7 +28,6 @@ pub use crate::yaml::note::Note;
 use crate::yaml::path::{get, get_mut, Place, Step};
 use serde_json::Value;
 
-
 #[derive(Debug, Clone, Default)]
 pub struct Notes(Vec<(Place, Note)>);
 

@@ -7,8 +7,8 @@
 mod emit;
 mod folded;
 pub mod go;
-pub mod note;
 mod locate;
+pub mod note;
 mod parse;
 pub mod path;
 mod text;

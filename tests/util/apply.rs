@@ -5,9 +5,7 @@ use super::kube::{self, Run, Server};
 use serde_json::Value;
 use std::path::Path;
 
-pub fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+pub use super::repo;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Apply {

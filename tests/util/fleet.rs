@@ -62,9 +62,7 @@ pub fn crd_group(ns: &str) -> String {
 }
 
 fn put(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
+    super::write_file(&dir.join(rel), text);
 }
 
 fn app_kustomization(i: usize) -> String {

@@ -8,7 +8,7 @@
 //! under CI (`CI` set), where that is a failure.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -123,31 +123,8 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    fn of(out: Output) -> Run {
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+/// What a run of kubectl or kcompile did.
+pub use super::Out as Run;
 
 impl Server {
     /// `kubectl --kubeconfig … ARGS` with `stdin` fed in; panics on failure.
@@ -158,24 +135,14 @@ impl Server {
     }
 
     pub fn kubectl_run(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        use std::io::Write;
-        let mut cmd = Command::new("kubectl");
-        cmd.arg("--kubeconfig")
+        let mut cmd = super::Cmd::new("kubectl")
+            .arg("--kubeconfig")
             .arg(&self.kubeconfig)
-            .args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("run kubectl");
+            .args(args);
         if let Some(text) = stdin {
-            let mut w = child.stdin.take().unwrap();
-            w.write_all(text.as_bytes()).unwrap();
+            cmd = cmd.stdin(text);
         }
-        Run::of(child.wait_with_output().unwrap())
+        cmd.run()
     }
 
     /// `kcompile ARGS` with this server's kubeconfig in `$KUBECONFIG`.
@@ -186,16 +153,14 @@ impl Server {
 
 /// `kcompile ARGS`, with no kubeconfig but the one given.
 pub fn kcompile_with(args: &[&str], kubeconfig: Option<&Path>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kcompile"));
-    cmd.args(args)
-        .env_remove("KUBECONFIG")
+    let mut cmd = super::cmd()
+        .args(args)
         .env_remove("NO_COLOR")
         .env("HOME", std::env::temp_dir().join("kcompile-test-no-home"))
         .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .stdin(Stdio::null());
+        .env_remove("KUBERNETES_SERVICE_PORT");
     if let Some(k) = kubeconfig {
-        cmd.env("KUBECONFIG", k);
+        cmd = cmd.env("KUBECONFIG", k);
     }
-    Run::of(cmd.output().expect("run kcompile"))
+    cmd.run()
 }

@@ -9,9 +9,8 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const TOKEN: &str = "test-token-4f1c";
@@ -839,15 +838,6 @@ pub fn silent_server() -> u16 {
     port
 }
 
-/// Write files (relative path -> text) under `dir`.
-pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
-
 /// Compile an overlay through the library, as `kcompile build` would.
 pub fn compile(dir: &Path) -> Vec<Value> {
     let out = kcompile::compile::build(
@@ -859,36 +849,20 @@ pub fn compile(dir: &Path) -> Vec<Value> {
     out.resources.into_iter().map(|r| r.obj).collect()
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
+pub use super::{write_tree, Out as Run};
 
 /// Run `kcompile diff ARGS` with a clean environment for kubeconfig lookup.
 pub fn kcompile(args: &[&str], kubeconfig: Option<&Path>, extra_env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kcompile"));
-    cmd.args(args)
-        .env_remove("KUBECONFIG")
+    let mut cmd = super::cmd()
+        .args(args)
         .env_remove("NO_COLOR")
         .env("HOME", std::env::temp_dir().join("kcompile-test-no-home"))
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("KUBERNETES_SERVICE_PORT");
     if let Some(k) = kubeconfig {
-        cmd.env("KUBECONFIG", k);
+        cmd = cmd.env("KUBECONFIG", k);
     }
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let start = Instant::now();
-    let out: Output = cmd.output().expect("run kcompile");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+    cmd.envs(extra_env).run()
 }
 
 /// The `+`/`-` lines of a unified diff, without the file headers, with
