@@ -9,6 +9,7 @@
 //! copied) plus types added from user OpenAPI documents.
 
 use crate::model::resource::Gvk;
+use crate::error::{Error, ErrorKind};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -70,10 +71,7 @@ struct Table {
     names: HashMap<&'static str, u32>,
 }
 
-/// Error reading a schema document.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("schema: {0}")]
-pub struct SchemaError(pub String);
+
 
 /// Built-in table plus user additions.
 #[derive(Debug)]
@@ -173,7 +171,7 @@ impl Schema {
     /// *replaces* the built-in Kubernetes schema (kyaml parses the custom
     /// schema instead of the built-in one), so built-in kinds lose their merge
     /// keys unless the document defines them.
-    pub fn from_openapi(doc: &Value) -> Result<Schema, SchemaError> {
+    pub fn from_openapi(doc: &Value) -> Result<Schema, Error> {
         let mut s = Schema::empty();
         s.merge_openapi(doc)?;
         Ok(s)
@@ -183,13 +181,13 @@ impl Schema {
     /// same under `openAPI:` as in kustomize's supplementary files, or
     /// `components.schemas`). Types carrying `x-kubernetes-group-version-kind`
     /// become roots for those GVKs, shadowing built-in ones.
-    pub fn merge_openapi(&mut self, doc: &Value) -> Result<(), SchemaError> {
+    pub fn merge_openapi(&mut self, doc: &Value) -> Result<(), Error> {
         let defs = doc
             .get("definitions")
             .or_else(|| doc.get("openAPI").and_then(|o| o.get("definitions")))
             .or_else(|| doc.get("components").and_then(|c| c.get("schemas")))
             .and_then(Value::as_object)
-            .ok_or_else(|| SchemaError("OpenAPI document has no `definitions`".into()))?;
+            .ok_or_else(|| schema_err("OpenAPI document has no `definitions`"))?;
         let mut conv = Converter {
             table: &mut self.extra,
             names: HashMap::new(),
@@ -204,7 +202,7 @@ impl Schema {
         for (i, (name, def)) in defs.iter().enumerate() {
             let td = conv
                 .type_def(def, 0)
-                .map_err(|e| SchemaError(format!("{name}: {}", e.0)))?;
+                .map_err(|e| schema_err(format!("{name}: {}", e.message)))?;
             conv.table.types[base + i] = td;
             if let Some(gvks) = def
                 .get("x-kubernetes-group-version-kind")
@@ -257,10 +255,10 @@ fn builtin_table() -> &'static Table {
 }
 
 /// Parse the pre-digested table (format documented in the script).
-fn parse_patch_meta(text: &'static str) -> Result<Table, SchemaError> {
+fn parse_patch_meta(text: &'static str) -> Result<Table, Error> {
     let mut t = Table::default();
     for (n, line) in text.lines().enumerate() {
-        let err = |m: &str| SchemaError(format!("patch-meta line {}: {m}", n + 1));
+        let err = |m: &str| schema_err(format!("patch-meta line {}: {m}", n + 1));
         let mut parts = line.split_ascii_whitespace();
         match parts.next() {
             Some("T") => {
@@ -378,7 +376,7 @@ impl<'d> Converter<'d, '_> {
         }
     }
 
-    fn type_def(&mut self, def: &'d Value, depth: usize) -> Result<TypeDef, SchemaError> {
+    fn type_def(&mut self, def: &'d Value, depth: usize) -> Result<TypeDef, Error> {
         let mut td = TypeDef::default();
         if let Some(props) = def.get("properties").and_then(Value::as_object) {
             for (name, prop) in props {
@@ -393,9 +391,9 @@ impl<'d> Converter<'d, '_> {
         Ok(td)
     }
 
-    fn node(&mut self, s: &'d Value, depth: usize) -> Result<Node, SchemaError> {
+    fn node(&mut self, s: &'d Value, depth: usize) -> Result<Node, Error> {
         if depth > MAX_SCHEMA_DEPTH {
-            return Err(SchemaError(format!(
+            return Err(schema_err(format!(
                 "schema nested deeper than {MAX_SCHEMA_DEPTH} levels"
             )));
         }
@@ -539,4 +537,9 @@ mod tests {
         let only = Schema::from_openapi(&doc).expect("from");
         assert!(only.for_type("apps/v1", "Deployment").is_none());
     }
+}
+
+/// An invalid schema document (a user's `openapi:` file).
+fn schema_err(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Kustomization, message)
 }

@@ -20,48 +20,19 @@
 //! `walk` package step by step: which element wins and where it lands is
 //! part of the output kustomize users see.
 
+use crate::error::{Error, ErrorKind};
 use super::merge_keys::{Schema, SchemaRef};
 use crate::model::notes::Notes;
 use crate::yaml::path::{Place, Step};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 /// Deepest nesting accepted in target or patch.
 const MAX_DEPTH: usize = 300;
 
-/// A failed strategic merge: where (dotted field path) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmpError {
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for SmpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "strategic merge patch: {}", self.message)
-        } else {
-            write!(
-                f,
-                "strategic merge patch at {}: {}",
-                self.path, self.message
-            )
-        }
-    }
-}
-
-impl std::error::Error for SmpError {}
-
-impl From<SmpError> for crate::Error {
-    fn from(e: SmpError) -> Self {
-        crate::Error::new(crate::error::ErrorKind::Patch, e.to_string())
-    }
-}
-
 /// Apply `patch` to `target` in place. When the patch deletes the whole
 /// object (`$patch: delete` at the top), `target` becomes `Value::Null`.
-pub fn strategic_merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), SmpError> {
+pub fn strategic_merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), Error> {
     strategic_merge_noted(target, patch, schema, None)
 }
 
@@ -84,7 +55,7 @@ pub fn strategic_merge_noted(
     patch: &Value,
     schema: &Schema,
     styles: Option<Styles<'_>>,
-) -> Result<(), SmpError> {
+) -> Result<(), Error> {
     let dest_at = styles.as_ref().and_then(|s| s.before).map(|_| Vec::new());
     let origin_at = styles
         .as_ref()
@@ -213,11 +184,15 @@ struct Walker<'s> {
 }
 
 impl<'s> Walker<'s> {
-    fn err(&self, message: impl Into<String>) -> SmpError {
-        SmpError {
-            path: self.path.join("."),
-            message: message.into(),
-        }
+    /// A failed merge: where (the dotted field path) and what.
+    fn err(&self, message: impl Into<String>) -> Error {
+        let message = message.into();
+        let text = if self.path.is_empty() {
+            format!("strategic merge patch: {message}")
+        } else {
+            format!("strategic merge patch at {}: {message}", self.path.join("."))
+        };
+        Error::new(ErrorKind::Patch, text)
     }
 
     /// kyaml looks a schema up by apiVersion/kind wherever none is known yet
@@ -240,7 +215,7 @@ impl<'s> Walker<'s> {
         origin: Option<&Value>,
         sch: Option<SchemaRef<'s>>,
         aliased: bool,
-    ) -> Result<Out, SmpError> {
+    ) -> Result<Out, Error> {
         if self.path.len() > MAX_DEPTH {
             return Err(self.err(format!("nested deeper than {MAX_DEPTH} levels")));
         }
@@ -345,7 +320,7 @@ impl<'s> Walker<'s> {
         origin: Option<&Value>,
         sch: Option<SchemaRef<'s>>,
         aliased: bool,
-    ) -> Result<Out, SmpError> {
+    ) -> Result<Out, Error> {
         let mut fresh: Option<Value> = None;
         let elided;
         if dest.is_null() {
@@ -441,7 +416,7 @@ impl<'s> Walker<'s> {
         origin: Option<&Value>,
         sch: Option<SchemaRef<'s>>,
         aliased: bool,
-    ) -> Result<Out, SmpError> {
+    ) -> Result<Out, Error> {
         let Some(meta) = sch.and_then(|s| s.list()) else {
             return Ok(replace_or_keep(origin));
         };
@@ -481,7 +456,7 @@ impl<'s> Walker<'s> {
         keys: &[String],
         elem_sch: Option<SchemaRef<'s>>,
         aliased: bool,
-    ) -> Result<Vec<Value>, SmpError> {
+    ) -> Result<Vec<Value>, Error> {
         let primitive = keys.is_empty();
         let keys: Vec<String> = if primitive {
             vec![String::new()]
@@ -972,7 +947,7 @@ mod tests {
     fn kind_mismatch_is_error_with_path() {
         let mut t = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
         let e = strategic_merge(&mut t, &json!({"data": "x"}), Schema::builtin());
-        assert_eq!(e.map_err(|e| e.path), Err("data".to_string()));
+        assert!(e.unwrap_err().message.contains("strategic merge patch at data:"));
     }
 
     #[test]
