@@ -466,7 +466,7 @@ fn compile_one(
     loader.check_dir(&c.overlay_path)?;
     let output = compile::build(loader, &c.overlay_path, opts)?;
     let report = match vopts {
-        Some(v) => Some(validate::validate(&output.resources, v)?),
+        Some(v) => Some(validate::validate(&output.resources, v, loader)?),
         None => None,
     };
     Ok(Compiled { output, report })

@@ -165,7 +165,7 @@ fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
                 report::say(w);
             }
             if validate {
-                match validate::validate(&out.resources, &vo) {
+                match validate::validate(&out.resources, &vo, &loader) {
                     Ok(r) => {
                         if report::validation(&r, g.val.strict, None) {
                             return ExitStatus::Error;

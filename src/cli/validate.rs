@@ -47,7 +47,7 @@ pub fn vopts(v: &ValOpts, cfg: Option<&Config>) -> validate::Options {
 /// Validate a build before it is used (by `diff`): prints the findings;
 /// false when the build must not be used.
 pub fn validate_before_use(out: &compile::Output, v: &ValOpts) -> bool {
-    match validate::validate(&out.resources, &vopts(v, None)) {
+    match validate::validate(&out.resources, &vopts(v, None), &Loader::new(Disk)) {
         Ok(r) => !report::validation(&r, v.strict, None),
         Err(e) => {
             report::error(&e);
@@ -106,7 +106,7 @@ pub fn run(v: &ValidateArgs) -> ExitStatus {
         match Loader::new(Disk)
             .check_dir(p)
             .and_then(|_| compile::build(&loader, p, &Options::default()))
-            .and_then(|o| validate::validate(&o.resources, &vo))
+            .and_then(|o| validate::validate(&o.resources, &vo, &loader))
         {
             Err(e) => {
                 report::error(&e);

@@ -91,8 +91,8 @@ fn set_openapi(ctx: &mut Ctx, kust: &Kust) -> Result<()> {
 }
 
 fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
-    let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
-    chain.push(kust.dir.display().to_string());
+    let mut chain: Vec<String> = ctx.stack.iter().map(|p| crate::error::shown(p)).collect();
+    chain.push(crate::error::shown(&kust.dir).to_string());
     Error::new(
         ErrorKind::Cycle,
         format!(
@@ -217,7 +217,7 @@ pub(super) fn accumulate_path(
             let docs = std::mem::take(&mut stream.docs);
             let resources = load::resources_from_docs(&f, docs).map_err(&at)?;
             ctx.warnings.extend(load::stream_warnings(
-                &f.display().to_string(),
+                &crate::error::shown(&f).to_string(),
                 &stream,
                 Some(resources.len()),
             ));
@@ -248,18 +248,18 @@ pub(super) fn accumulate_path(
                 "component `{rel}` must be a directory holding a kustomization of kind Component"
             ),
         )
-        .resource(f.display().to_string()))),
+        .resource(crate::error::shown(&f).to_string()))),
         Target::Dir(d) => {
             if ctx.stack.contains(&d) || kust.dir.starts_with(&d) {
                 let mut chain: Vec<String> =
-                    ctx.stack.iter().map(|p| p.display().to_string()).collect();
-                chain.push(d.display().to_string());
+                    ctx.stack.iter().map(|p| crate::error::shown(p)).collect();
+                chain.push(crate::error::shown(&d).to_string());
                 return Err(Error::new(
                     ErrorKind::Cycle,
                     format!(
                         "cycle detected: candidate root '{}' contains visited root '{}' ({})",
-                        d.display(),
-                        kust.dir.display(),
+                        crate::error::shown(&d),
+                        crate::error::shown(&kust.dir),
                         chain.join(" -> ")
                     ),
                 )
@@ -276,7 +276,7 @@ pub(super) fn accumulate_path(
                     ErrorKind::Kustomization,
                     format!(
                         "expected kind 'Component' for path '{}' but got '{}'",
-                        d.display(),
+                        crate::error::shown(&d),
                         sub.k.kind
                     ),
                 )
@@ -289,7 +289,10 @@ pub(super) fn accumulate_path(
             if !component && sub.k.is_component() {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
-                    format!("expected kind != 'Component' for path '{}'", d.display()),
+                    format!(
+                        "expected kind != 'Component' for path '{}'",
+                        crate::error::shown(&d)
+                    ),
                 )
                 .hint("list components under `components:`, not `resources:`")
                 .entry(

@@ -40,7 +40,7 @@ impl Metadata {
                     .unwrap_or_default();
                 ctx.warnings.push(format!(
                 "warning: {}: unknown buildMetadata option `{m}` ignored, as kustomize does{hint}",
-                kust.file.display()
+                crate::error::shown(&kust.file)
             ));
             }
         }

@@ -24,7 +24,7 @@ pub(super) fn decode_plugins(
     let builtins = plugins::decode_all(cfg, &mut ignored).map_err(|e| e.file(&kust.file))?;
     for w in ignored {
         ctx.warnings
-            .push(format!("warning: {}: {w}", kust.file.display()));
+            .push(format!("warning: {}: {w}", crate::error::shown(&kust.file)));
     }
     Ok(builtins)
 }
@@ -92,7 +92,7 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
                     ErrorKind::Kustomization,
                     "patchesStrategicMerge entry is a directory",
                 )
-                .resource(d.display().to_string())))
+                .resource(crate::error::shown(&d).to_string())))
             }
             Err(e) => return Err(at(e)),
         };
@@ -312,7 +312,7 @@ pub(super) fn plugin_configs(
                 let here = crate::model::provenance::join(&kust.origin_path, e);
                 let stream = ctx.loader.load_parsed(&f).map_err(&at)?;
                 ctx.warnings.extend(load::stream_warnings(
-                    &f.display().to_string(),
+                    &crate::error::shown(&f).to_string(),
                     &stream,
                     None,
                 ));

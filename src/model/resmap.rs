@@ -47,21 +47,21 @@ impl ResMap {
         let key = r.id().into_key();
         if let Some(&i) = self.index.get(&key) {
             let old = &self.list[i];
+            let first = match &old.origin {
+                Some(o) => format!("{}:{}", crate::error::shown(&o.file), o.line),
+                None => "a generator".into(),
+            };
+            let here = match &r.origin {
+                Some(_) => String::new(),
+                None => " (by a generator)".into(),
+            };
             return Err(Error::new(
                 ErrorKind::Conflict,
                 format!(
-                    "may not add resource with an already registered id: {} is defined twice",
+                    "may not add resource with an already registered id: {} is defined twice{here}, first in {first}",
                     r.id()
                 ),
             )
-            .resource(format!(
-                "{} and {}",
-                old.describe(),
-                r.origin
-                    .as_ref()
-                    .map(|o| format!("{}:{}", crate::error::shown(&o.file), o.line))
-                    .unwrap_or_else(|| "a generator".into())
-            ))
             .hint("each object may be defined once per build; remove one, or give them different names or namespaces")
             .object_at_of(&r, &[]));
         }

@@ -8,8 +8,8 @@
 //! A [`Schema`] is what one build uses: the built-in table (borrowed, never
 //! copied) plus types added from user OpenAPI documents.
 
-use crate::model::resource::Gvk;
 use crate::error::{Error, ErrorKind};
+use crate::model::resource::Gvk;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -70,8 +70,6 @@ struct Table {
     /// Type index by definition name (built-in table only).
     names: HashMap<&'static str, u32>,
 }
-
-
 
 /// Built-in table plus user additions.
 #[derive(Debug)]

@@ -20,8 +20,8 @@
 //! `walk` package step by step: which element wins and where it lands is
 //! part of the output kustomize users see.
 
-use crate::error::{Error, ErrorKind};
 use super::merge_keys::{Schema, SchemaRef};
+use crate::error::{Error, ErrorKind};
 use crate::model::notes::Notes;
 use crate::yaml::path::{Place, Step};
 use serde_json::{Map, Value};
@@ -190,7 +190,10 @@ impl<'s> Walker<'s> {
         let text = if self.path.is_empty() {
             format!("strategic merge patch: {message}")
         } else {
-            format!("strategic merge patch at {}: {message}", self.path.join("."))
+            format!(
+                "strategic merge patch at {}: {message}",
+                self.path.join(".")
+            )
         };
         Error::new(ErrorKind::Patch, text)
     }
@@ -947,7 +950,10 @@ mod tests {
     fn kind_mismatch_is_error_with_path() {
         let mut t = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
         let e = strategic_merge(&mut t, &json!({"data": "x"}), Schema::builtin());
-        assert!(e.unwrap_err().message.contains("strategic merge patch at data:"));
+        assert!(e
+            .unwrap_err()
+            .message
+            .contains("strategic merge patch at data:"));
     }
 
     #[test]

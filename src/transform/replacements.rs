@@ -169,7 +169,7 @@ pub fn run(
             };
             warnings.push(format!(
                 "warning: {}: unknown field `{key}` in {at} ignored, as kustomize does",
-                f.display()
+                crate::error::shown(&f)
             ));
         }
         let items = match d.value {

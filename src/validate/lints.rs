@@ -69,6 +69,8 @@ fn diag(
         message: msg,
         hint: Some(hint.to_string()),
         file: r.origin.as_ref().map(|o| o.file.clone()),
+        line: r.origin.as_ref().map(|o| o.line),
+        pos: None,
         lint: Some(lint),
     }
 }

@@ -24,7 +24,7 @@ pub fn locate(text: &str, doc: usize, path: &[Step]) -> Option<(usize, usize)> {
         }
     }
     let (ev, mark) = w.next()?;
-    Some(w.node(ev, mark, path))
+    Some(w.node(ev, mark, path, None))
 }
 
 /// [`locate`] in the document whose content starts on `line` (1-based):
@@ -70,8 +70,15 @@ impl Walker<'_> {
 
     /// Follow `path` from the node that starts with `ev` at `mark`; the
     /// position reached (a mapping's is that of its first key: the parser
-    /// marks a block mapping's start after it).
-    fn node(&mut self, ev: Event, mark: Marker, path: &[Step]) -> (usize, usize) {
+    /// marks a block mapping's start after it). A key the mapping lacks
+    /// gives the key that led to the mapping (`parent`), where there is one.
+    fn node(
+        &mut self,
+        ev: Event,
+        mark: Marker,
+        path: &[Step],
+        parent: Option<(usize, usize)>,
+    ) -> (usize, usize) {
         let Some((seg, rest)) = path.split_first() else {
             if matches!(ev, Event::MappingStart(..)) {
                 if let Some((k, kmark)) = self.next() {
@@ -84,8 +91,8 @@ impl Walker<'_> {
         };
         match (ev, seg) {
             (Event::MappingStart(..), Step::Key(want)) => {
-                let mut here = pos(mark);
-                let mut first = true;
+                let mut here = parent.unwrap_or(pos(mark));
+                let mut first = parent.is_none();
                 loop {
                     let Some((k, kmark)) = self.next() else {
                         return here;
@@ -108,7 +115,7 @@ impl Walker<'_> {
                         return match (rest.is_empty(), &v) {
                             (true, _) => pos(kmark),
                             (false, Event::MappingStart(..) | Event::SequenceStart(..)) => {
-                                self.node(v, vmark, rest)
+                                self.node(v, vmark, rest, Some(pos(kmark)))
                             }
                             (false, Event::Alias(_)) => pos(vmark),
                             (false, _) => pos(kmark),
@@ -129,7 +136,7 @@ impl Walker<'_> {
                         return pos(mark);
                     }
                     if i == *want {
-                        return self.node(v, vmark, rest);
+                        return self.node(v, vmark, rest, None);
                     }
                     if self.skip(v).is_none() {
                         return pos(mark);
