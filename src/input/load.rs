@@ -120,8 +120,8 @@ impl Loader {
                 ErrorKind::Restriction,
                 format!(
                     "security; file '{}' is not in or below '{}' (named as `{rel}`)",
-                    crate::error::shown(&file),
-                    crate::error::shown(&root)
+                    crate::error::shown(file),
+                    crate::error::shown(root)
                 ),
             )
             .hint("kustomize's load restriction: a kustomization may only read files in or below its own directory; move the file, or make its directory a base with its own kustomization"));
@@ -161,7 +161,7 @@ impl Loader {
                 ErrorKind::Kustomization,
                 format!(
                     "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
-                    crate::error::shown(&dir)
+                    crate::error::shown(dir)
                 ),
             )
             .hint("a directory listed under `resources:` or `components:` must hold a kustomization file")),
@@ -191,7 +191,7 @@ impl Loader {
             }
             _ => Err(Error::new(
                 ErrorKind::Kustomization,
-                format!("found multiple kustomization files under: {}", crate::error::shown(&dir)),
+                format!("found multiple kustomization files under: {}", crate::error::shown(dir)),
             )
             .hint("keep exactly one of kustomization.yaml, kustomization.yml, Kustomization")),
         }

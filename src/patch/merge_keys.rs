@@ -450,6 +450,11 @@ impl<'d> Converter<'d, '_> {
     }
 }
 
+/// An invalid schema document (a user's `openapi:` file).
+fn schema_err(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Kustomization, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,9 +540,4 @@ mod tests {
         let only = Schema::from_openapi(&doc).expect("from");
         assert!(only.for_type("apps/v1", "Deployment").is_none());
     }
-}
-
-/// An invalid schema document (a user's `openapi:` file).
-fn schema_err(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Kustomization, message)
 }
