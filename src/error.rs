@@ -1,7 +1,7 @@
 //! The library's one error type: every failure carries what the user needs to
 //! find it (file, line/column where known, the resource) and a hint.
 
-use crate::yaml::path::Place;
+use crate::path::Place;
 use std::fmt;
 use std::path::{Path, PathBuf};
 

@@ -22,6 +22,7 @@ pub mod limits;
 pub mod model;
 pub mod output;
 pub mod patch;
+pub mod path;
 pub mod transform;
 pub mod validate;
 pub mod workspace;

@@ -26,11 +26,12 @@
 
 use crate::compile::{self, Output};
 use crate::error::{Error, ErrorKind, Result};
-use crate::input::kustomization::{describe, suggest};
+use crate::input::kustomization::suggest;
 use crate::input::load::Loader;
 use crate::input::source::{Entry, Source};
 use crate::model::resource::{effective_ns, is_cluster_scoped, Resource};
 use crate::validate;
+use crate::yaml::describe;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

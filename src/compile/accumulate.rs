@@ -8,8 +8,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::input::decode;
 use crate::input::load::{self, Target};
 use crate::patch::merge_keys::Schema;
+use crate::path::Step;
 use crate::transform::config::TransformerConfig;
-use crate::yaml::path::Step;
 use serde_json::Value;
 
 /// How deeply kustomizations may include one another (bases of bases…).

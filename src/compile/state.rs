@@ -7,8 +7,8 @@ use crate::input::kustomization::Kustomization;
 use crate::input::load::{self, Loader};
 use crate::model::resmap::ResMap;
 use crate::patch::merge_keys::Schema;
+use crate::path::Step;
 use crate::transform::config::TransformerConfig;
-use crate::yaml::path::Step;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -9,8 +9,8 @@ use crate::input::kustomization::Patch;
 use crate::input::load::{self, Target};
 use crate::model::resource::Resource;
 use crate::patch::apply::{self as patches, Source};
+use crate::path::Step;
 use crate::transform::{self, plugins};
-use crate::yaml::path::Step;
 use serde_json::Value;
 
 /// A builtin plugin config's builtins; fields kustomize ignores become

@@ -9,7 +9,7 @@ use crate::input::load::Loader;
 use crate::model::provenance::{ConfiguredBy, Provenance};
 use crate::model::resmap::ResMap;
 use crate::model::resource::{Behavior, Origin, Resource};
-use crate::yaml::path::Step;
+use crate::path::Step;
 use crate::yaml::RawField;
 use serde_json::{Map, Value};
 use std::path::Path;

@@ -156,7 +156,7 @@ impl Kustomization {
                 ErrorKind::Kustomization,
                 format!(
                     "a kustomization must be a mapping of fields, found {}",
-                    describe(&v)
+                    crate::yaml::describe(&v)
                 ),
             )
             .file(file)
@@ -292,7 +292,7 @@ fn check_string_maps(k: &Kustomization, file: &Path) -> Result<()> {
                 ErrorKind::Kustomization,
                 format!(
                     "{field}: the value of `{key}` is {}{shown}, but label and annotation values are strings",
-                    describe(v)
+                    crate::yaml::describe(v)
                 ),
             )
             .file(file)
@@ -300,18 +300,6 @@ fn check_string_maps(k: &Kustomization, file: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A short description of a value's type, for messages.
-pub fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
 }
 
 /// The known word nearest to `word` (edit distance ≤ 3, or a prefix match).

@@ -367,7 +367,7 @@ fn push_object(
                     Some(other) => {
                         return Err(err(format!(
                             "the `items` of this {kind} are {}, not a list; kustomize fails here too (missing Resource metadata)",
-                            crate::input::kustomization::describe(other)
+                            crate::yaml::describe(other)
                         ))
                         .hint("write `items:` as a list of objects (each line starting with `- `)"))
                     }
@@ -412,7 +412,7 @@ fn push_object(
                     // which no API server accepts (README, compatibility).
                     return Err(err(format!(
                         "{kind} has `metadata.name` {}, not a string",
-                        crate::input::kustomization::describe(n)
+                        crate::yaml::describe(n)
                     ))
                     .hint("quote the name (e.g. name: \"12345\"): object names are strings"));
                 }
@@ -429,8 +429,8 @@ fn push_object(
                 r.notes = match slot {
                     None => notes.clone(),
                     Some(i) => notes.under(&[
-                        crate::yaml::path::Step::Key("items".into()),
-                        crate::yaml::path::Step::Index(i),
+                        crate::path::Step::Key("items".into()),
+                        crate::path::Step::Index(i),
                     ]),
                 };
             }
@@ -439,7 +439,7 @@ fn push_object(
         }
         other => Err(err(format!(
             "expected a Kubernetes object (a mapping), found {}",
-            crate::input::kustomization::describe(&other)
+            crate::yaml::describe(&other)
         ))),
     }
 }

@@ -11,7 +11,7 @@
 //! sharing. kcompile keeps values, not nodes: it records the places of each
 //! shared node and, after each writer, writes what it wrote to the others.
 
-use crate::yaml::path::{get, get_mut, Place};
+use crate::path::{get, get_mut, Place};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default)]
@@ -118,7 +118,7 @@ pub fn written_by_patch(aliases: &Aliases, patch: &Value) -> Vec<Place> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::path::Step;
+    use crate::path::Step;
     use serde_json::json;
 
     fn place(s: &str) -> Place {

@@ -24,8 +24,8 @@
 //! for: steps that move values around (list merges, JSON patches) leave
 //! stale notes that `valid` filters out.
 
+use crate::path::{get, get_mut, Place, Step};
 pub use crate::yaml::note::Note;
-use crate::yaml::path::{get, get_mut, Place, Step};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default)]

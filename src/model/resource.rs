@@ -1,7 +1,7 @@
 //! A resource (one Kubernetes object) and its identity.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::yaml::path::{Place, Step};
+use crate::path::{Place, Step};
 use crate::yaml::{RawField, RawScalar};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -212,11 +212,11 @@ impl Resource {
     /// (`yaml::check_round_trip`): an object reaching the output with one
     /// fails the build, at the line it was read from where known.
     pub fn check_printable(&self) -> Result<()> {
-        fn find(v: &Value, at: &mut crate::yaml::path::Place) -> Option<String> {
+        fn find(v: &Value, at: &mut crate::path::Place) -> Option<String> {
             match v {
                 Value::String(s) => crate::yaml::check_round_trip(s).err(),
                 Value::Array(a) => a.iter().enumerate().find_map(|(i, e)| {
-                    at.push(crate::yaml::path::Step::Index(i));
+                    at.push(crate::path::Step::Index(i));
                     let r = find(e, at);
                     if r.is_none() {
                         at.pop();
@@ -224,7 +224,7 @@ impl Resource {
                     r
                 }),
                 Value::Object(m) => m.iter().find_map(|(k, e)| {
-                    at.push(crate::yaml::path::Step::Key(k.clone()));
+                    at.push(crate::path::Step::Key(k.clone()));
                     let r = find(e, at);
                     if r.is_none() {
                         at.pop();
@@ -255,7 +255,7 @@ impl Resource {
         let missing = if !self.obj.is_object() {
             Some(format!(
                 "its mapping (the object became {})",
-                crate::input::kustomization::describe(&self.obj)
+                crate::yaml::describe(&self.obj)
             ))
         } else if self.kind().is_empty() {
             Some("`kind`".to_string())
@@ -319,7 +319,7 @@ impl Resource {
             Some(r) => Some(r.text.clone()),
             None => {
                 // A node a replacement created reads as the text copied.
-                use crate::yaml::path::Step;
+                use crate::path::Step;
                 let (map, key) = match field {
                     RawField::Annotation => ("annotations", key),
                     RawField::Label => ("labels", key),
@@ -446,7 +446,7 @@ impl Resource {
                     ErrorKind::Resource,
                     format!(
                         "`metadata.annotations` is {}, not a mapping (kustomize would drop it)",
-                        crate::input::kustomization::describe(other)
+                        crate::yaml::describe(other)
                     ),
                 )
                 .resource(self.describe())

@@ -95,7 +95,7 @@ pub fn classify_docs(docs: Vec<SmpDoc>, src: &Source) -> Result<Parsed> {
             src,
             format!(
                 "unable to parse SM or JSON patch: found {}",
-                crate::input::kustomization::describe(bad)
+                crate::yaml::describe(bad)
             ),
         ));
     }
@@ -473,7 +473,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
         // prefixes but prints it unquoted: neither is a valid object name.
         for field in ["name", "namespace"] {
             if let Some(v) = m.get(field).filter(|v| !v.is_string()) {
-                let what = crate::input::kustomization::describe(v);
+                let what = crate::yaml::describe(v);
                 return Err(perr(
                     src,
                     format!("JSON 6902 patch set metadata.{field} to {what}, not a string"),
@@ -490,7 +490,7 @@ fn json6902(r: &mut Resource, ops: &json_patch::Patch, opts: Opts, src: &Source)
             // kustomize drops a scalar there without a word and crashes on a
             // list; neither is a valid object.
             Some(other) => {
-                let what = crate::input::kustomization::describe(other);
+                let what = crate::yaml::describe(other);
                 return Err(perr(
                     src,
                     format!("JSON 6902 patch left metadata.annotations {what}, not a mapping"),

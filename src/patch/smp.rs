@@ -23,7 +23,7 @@
 use super::merge_keys::{Schema, SchemaRef};
 use crate::error::{Error, ErrorKind};
 use crate::model::notes::Notes;
-use crate::yaml::path::{Place, Step};
+use crate::path::{Place, Step};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -514,7 +514,7 @@ impl<'s> Walker<'s> {
             // The element's place before the merge: found again by its keys.
             let parent_at = self.dest_at.take();
             self.dest_at = match (&parent_at, self.styles.as_ref().and_then(|s| s.before), di) {
-                (Some(p), Some(before), Some(_)) if !aliased => crate::yaml::path::get(before, p)
+                (Some(p), Some(before), Some(_)) if !aliased => crate::path::get(before, p)
                     .and_then(Value::as_array)
                     .and_then(|l| find_element(l, &sk, &sv))
                     .map(|j| [p.as_slice(), &[Step::Index(j)]].concat()),

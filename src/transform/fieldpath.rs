@@ -2,7 +2,7 @@
 //! `spec.template.spec.containers.[name=app].image`, `spec.ports.0.port`,
 //! `metadata.annotations.[a.b/c]`, `data.*`, `spec.containers[name=x].env`.
 
-use crate::yaml::path::{Place, Step};
+use crate::path::{Place, Step};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 //! implicitly, as in kustomize).
 
 use crate::model::resource::Gvk;
-use crate::yaml::path::{Place, Step};
+use crate::path::{Place, Step};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

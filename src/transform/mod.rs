@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::input::kustomization::{Image, Replica};
 use crate::model::resmap::ResMap;
 use crate::model::resource::Resource;
-use crate::yaml::path::{Place, Step};
+use crate::path::{Place, Step};
 use fieldspec::{walk, walk_at, Create, FieldSpec};
 use serde_json::{Map, Value};
 
@@ -325,7 +325,7 @@ pub fn images(rm: &mut ResMap, img: &Image, specs: &[FieldSpec]) -> Result<()> {
             let value = crate::yaml::resolve_plain(&text);
             r.notes.remove_at(&at);
             if !value.is_string() {
-                if let Some(slot) = crate::yaml::path::get_mut(&mut r.obj, &at) {
+                if let Some(slot) = crate::path::get_mut(&mut r.obj, &at) {
                     *slot = value.clone();
                 }
             }

@@ -134,7 +134,7 @@ fn normalize(cfg: &Value, kind: &str, ignored: &mut Vec<String>) -> Result<Value
         return Ok(cfg.clone());
     };
     let d = decode::decode(cfg.clone(), &decode::Shape::Struct(st), mode).map_err(|p| {
-        let at = crate::yaml::path::path_text(&p.source_path());
+        let at = crate::path::path_text(&p.source_path());
         match &p.kind {
             decode::ProblemKind::Type { expected, found } => Error::new(
                 ErrorKind::Kustomization,
@@ -151,10 +151,10 @@ fn normalize(cfg: &Value, kind: &str, ignored: &mut Vec<String>) -> Result<Value
             continue;
         }
         let mut p = at;
-        p.push(crate::yaml::path::Step::Key(key));
+        p.push(crate::path::Step::Key(key));
         ignored.push(format!(
             "unknown field `{}` in the {kind} config ignored, as kustomize does",
-            crate::yaml::path::path_text(&p)
+            crate::path::path_text(&p)
         ));
     }
     Ok(d.value)

@@ -151,7 +151,7 @@ pub fn run(
                     &f,
                     format!(
                         "unsupported replacement type encountered within replacement path: {}",
-                        crate::input::kustomization::describe(other)
+                        crate::yaml::describe(other)
                     ),
                 )
                 .hint("the file must hold one replacement (a mapping) or a list of them"))
@@ -165,7 +165,7 @@ pub fn run(
             let at = if at.is_empty() {
                 "replacement".to_string()
             } else {
-                crate::yaml::path::path_text(at)
+                crate::path::path_text(at)
             };
             warnings.push(format!(
                 "warning: {}: unknown field `{key}` in {at} ignored, as kustomize does",
@@ -390,7 +390,7 @@ fn set_value(
     text: Option<&str>,
     o: &Options,
     created: bool,
-    at: &crate::yaml::path::Place,
+    at: &crate::path::Place,
     notes: &mut crate::model::notes::Notes,
 ) -> Result<(), String> {
     let mut value = value.clone();

@@ -6,9 +6,9 @@ use crate::input::kustomization::Var;
 use crate::model::notes::Notes;
 use crate::model::resmap::ResMap;
 use crate::model::resource::Gvk;
+use crate::path::{Place, Step};
 use crate::transform::fieldpath::{self, scalar_text};
 use crate::transform::fieldspec::{walk_lenient_at, FieldSpec};
-use crate::yaml::path::{Place, Step};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -196,7 +196,7 @@ fn substitute(
                     let what = if item.is_string() {
                         "a plain `<<` (YAML's merge key, not a string to kustomize)".to_string()
                     } else {
-                        crate::input::kustomization::describe(item).to_string()
+                        crate::yaml::describe(item).to_string()
                     };
                     return Err(format!(
                         "invalid value type expect a string: the list holds {what}, and kustomize substitutes vars only in lists of strings"

@@ -12,7 +12,7 @@ pub mod syntax;
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::load::Loader;
 use crate::model::resource::Resource;
-use crate::yaml::path::{Place, Step};
+use crate::path::{Place, Step};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Finding where a value sits in YAML text, for error messages: the parsed
 //! values carry no positions, so the text is walked again, on error only.
 
-use crate::yaml::path::Step;
+use crate::path::Step;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::Marker;
 

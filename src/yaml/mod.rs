@@ -10,7 +10,6 @@ pub mod go;
 mod locate;
 pub mod note;
 mod parse;
-pub mod path;
 mod text;
 
 pub(crate) use emit::annotation_text;
@@ -28,3 +27,16 @@ pub(crate) fn folded_value(value: &str) -> Option<String> {
     folded::kustomize_value(value).ok()
 }
 pub use text::{check_printable, decode, is_blank_stream, Decoded};
+
+/// A short description of a value's type, for messages.
+pub fn describe(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}

@@ -9,8 +9,8 @@
 use crate::error::Error;
 use std::collections::HashMap;
 
+use crate::path::{Place, Step};
 use crate::yaml::note::Note;
-use crate::yaml::path::{Place, Step};
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};

@@ -24,7 +24,7 @@
 pub mod shapes;
 
 use crate::error::{Error, ErrorKind};
-use crate::yaml::path::{path_text, Step};
+use crate::path::{path_text, Step};
 use serde_json::{Map, Number, Value};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -302,7 +302,7 @@ impl Decoder {
             path: self.path.clone(),
             kind: ProblemKind::Type {
                 expected,
-                found: crate::input::kustomization::describe(v),
+                found: crate::yaml::describe(v),
             },
         }
     }
