@@ -57,7 +57,7 @@ fn schema_error_names_object_path_value_and_file() {
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains(
-            "Deployment/spark-worker (spark-b): spec.template.spec.containers[0].ports[0].containerPort: \"7077x\" is not an integer (from base/worker.yaml)"
+            "base/worker.yaml:18:11: Deployment/spark-worker (spark-b): spec.template.spec.containers[0].ports[0].containerPort: \"7077x\" is not an integer\n"
         ),
         "{}",
         o.stderr

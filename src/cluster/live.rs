@@ -4,7 +4,7 @@
 
 use super::{bounded, Cluster, ClusterError, Failure, Kind};
 use crate::diff::managed::{self, Applier};
-use crate::diff::normalize::last_applied;
+use crate::diff::normalize::{last_applied, At};
 use crate::diff::pair::{LiveState, Pair, OWNER_LABEL};
 use crate::diff::ObjectRef;
 use serde_json::Value;
@@ -86,7 +86,7 @@ fn client_side_apply(live: &Value, applied: &Value, desired: &Value) -> Value {
     {
         merged = desired.clone();
     }
-    managed::drop_removed(&mut merged, applied, desired, "");
+    managed::drop_removed(&mut merged, applied, desired, At::root(desired));
     if let Some(a) = merged
         .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)

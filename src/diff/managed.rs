@@ -9,7 +9,7 @@
 //! positions; `.` marks the node itself. A leaf (`{}`) under a field owns
 //! everything below it (atomic maps and lists).
 
-use super::normalize::{key_text, list_key};
+use super::normalize::{key_text, list_key, At};
 use serde_json::{Map, Value};
 
 /// One step of a path into an object.
@@ -122,12 +122,12 @@ fn apply_fields<'a>(live: &'a Value, manager: &str) -> Option<&'a Value> {
 /// manager owns whole stay out.
 pub fn mask_with_applied(desired: &Value, live: &Value, manager: &str) -> Value {
     match apply_fields(live, manager) {
-        Some(fields) => with_owned(desired, live, fields, ""),
+        Some(fields) => with_owned(desired, live, fields, At::root(desired)),
         None => desired.clone(),
     }
 }
 
-fn with_owned(desired: &Value, live: &Value, fields: &Value, field: &str) -> Value {
+fn with_owned(desired: &Value, live: &Value, fields: &Value, at: At) -> Value {
     if is_leaf(fields) {
         return desired.clone();
     }
@@ -143,7 +143,7 @@ fn with_owned(desired: &Value, live: &Value, fields: &Value, field: &str) -> Val
                 };
                 let Some(lv) = l.get(name) else { continue };
                 let merged = match d.get(name) {
-                    Some(dv) => with_owned(dv, lv, sub, name),
+                    Some(dv) => with_owned(dv, lv, sub, at.field(name)),
                     None => restrict(lv, sub),
                 };
                 out.insert(name.to_string(), merged);
@@ -151,7 +151,7 @@ fn with_owned(desired: &Value, live: &Value, fields: &Value, field: &str) -> Val
             Value::Object(out)
         }
         (Value::Array(d), Value::Array(l)) => {
-            let Some(key) = list_key(field, d, l) else {
+            let Some(key) = list_key(at, d, l) else {
                 return desired.clone();
             };
             let mut out = d.clone();
@@ -165,7 +165,7 @@ fn with_owned(desired: &Value, live: &Value, fields: &Value, field: &str) -> Val
                 };
                 let k = key_text(li, key);
                 match out.iter_mut().find(|di| key_text(di, key) == k) {
-                    Some(di) => *di = with_owned(di, li, sub, field),
+                    Some(di) => *di = with_owned(di, li, sub, at.item()),
                     None => out.push(restrict(li, sub)),
                 }
             }
@@ -303,7 +303,7 @@ pub fn owners(live: &Value, path: &[Seg], applier: &Applier) -> Vec<String> {
 /// Remove from `result` what a client-side `kubectl apply` would delete:
 /// fields of the last applied configuration that `desired` no longer sets
 /// (lists of keyed items by item, other lists whole).
-pub fn drop_removed(result: &mut Value, applied: &Value, desired: &Value, field: &str) {
+pub fn drop_removed(result: &mut Value, applied: &Value, desired: &Value, at: At) {
     match (result, applied) {
         (Value::Object(r), Value::Object(a)) => {
             let d = desired.as_object();
@@ -314,7 +314,7 @@ pub fn drop_removed(result: &mut Value, applied: &Value, desired: &Value, field:
                     }
                     Some(dv) => {
                         if let Some(rv) = r.get_mut(k) {
-                            drop_removed(rv, av, dv, k);
+                            drop_removed(rv, av, dv, at.field(k));
                         }
                     }
                 }
@@ -322,7 +322,7 @@ pub fn drop_removed(result: &mut Value, applied: &Value, desired: &Value, field:
         }
         (Value::Array(r), Value::Array(a)) => {
             let d: &[Value] = desired.as_array().map(Vec::as_slice).unwrap_or(&[]);
-            let Some(key) = list_key(field, a, d) else {
+            let Some(key) = list_key(at, a, d) else {
                 return;
             };
             for ai in a {
@@ -331,7 +331,7 @@ pub fn drop_removed(result: &mut Value, applied: &Value, desired: &Value, field:
                     None => r.retain(|ri| key_text(ri, key) != k),
                     Some(di) => {
                         if let Some(ri) = r.iter_mut().find(|ri| key_text(ri, key) == k) {
-                            drop_removed(ri, ai, di, field);
+                            drop_removed(ri, ai, di, at.item());
                         }
                     }
                 }
@@ -441,7 +441,7 @@ mod tests {
             "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]});
         let desired =
             json!({"metadata": {"labels": {"a": "1"}}, "env": [{"name": "A", "value": "1"}]});
-        drop_removed(&mut result, &applied, &desired, "");
+        drop_removed(&mut result, &applied, &desired, At::root(&desired));
         assert_eq!(
             result,
             json!({"metadata": {"labels": {"a": "1", "c": "3"}}, "env": [{"name": "A", "value": "1"}]})

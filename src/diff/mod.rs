@@ -13,7 +13,7 @@ use managed::Seg;
 
 use normalize::{
     align_quantities, drop_nulls, fold_string_data, is_secret, key_text, last_applied, list_key,
-    project, sort_keys, strip_server_fields, union,
+    project, sort_keys, strip_server_fields, union, At,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -149,6 +149,7 @@ pub fn compare(
     opts: CompareOptions,
 ) -> ObjectDiff {
     let applier = before.map(|live| managed::Applier::of(live, opts.field_manager));
+    let at = At::root(after.or(before).unwrap_or(&Value::Null));
     // The live object before normalising (managed fields still there), with
     // Secret stringData folded as the mask is.
     let b_raw = before.cloned().map(|mut v| {
@@ -169,16 +170,16 @@ pub fn compare(
             let mut mask = av.clone();
             if let Some(mut applied) = before.and_then(last_applied) {
                 fold_string_data(&mut applied);
-                mask = union(&mask, &applied, "");
+                mask = union(&mask, &applied, at);
             }
             if let (Some(ap), Some(live)) = (applier.as_ref().filter(|ap| ap.apply), b_raw.as_ref())
             {
                 mask = managed::mask_with_applied(&mask, live, &ap.manager);
             }
-            *bv = project(bv, &mask, "");
+            *bv = project(bv, &mask, at);
         }
         if opts.mode != Mode::ServerSide {
-            align_quantities(bv, av, &mut Vec::new());
+            align_quantities(bv, av, &mut Vec::new(), at);
         }
     }
     if !opts.show_secrets {
@@ -194,7 +195,7 @@ pub fn compare(
         (Some(_), None) => (Action::Prune, Vec::new()),
         (Some(bv), Some(av)) => {
             let mut out = Vec::new();
-            field_changes(bv, av, "", "", &mut Vec::new(), &mut out);
+            field_changes(bv, av, "", at, &mut Vec::new(), &mut out);
             if let (Some(live), Some(ap)) = (before, applier.as_ref()) {
                 for c in &mut out {
                     let owners = managed::owners(live, &c.segs, ap);
@@ -310,7 +311,7 @@ pub fn field_changes(
     b: &Value,
     a: &Value,
     path: &str,
-    field: &str,
+    at: At,
     segs: &mut Vec<Seg>,
     out: &mut Vec<Change>,
 ) {
@@ -326,7 +327,7 @@ pub fn field_changes(
                 let p = path_key(path, k);
                 push_seg(segs, Seg::Key(k.clone()), |segs| {
                     match (bm.get(k), am.get(k)) {
-                        (Some(x), Some(y)) => field_changes(x, y, &p, k, segs, out),
+                        (Some(x), Some(y)) => field_changes(x, y, &p, at.field(k), segs, out),
                         (x, y) => out.push(Change::new(
                             p,
                             segs,
@@ -338,7 +339,7 @@ pub fn field_changes(
             }
         }
         (Value::Array(bl), Value::Array(al)) => {
-            if let Some(key) = list_key(field, bl, al) {
+            if let Some(key) = list_key(at, bl, al) {
                 let mut seen = Vec::new();
                 let before_len = out.len();
                 for item in bl.iter().chain(al.iter()) {
@@ -353,7 +354,7 @@ pub fn field_changes(
                     let y = al.iter().find(|i| key_text(i, key).as_ref() == Some(&k));
                     let kv = item.get(key).cloned().unwrap_or(Value::Null);
                     push_seg(segs, Seg::Item(key.to_string(), kv), |segs| match (x, y) {
-                        (Some(x), Some(y)) => field_changes(x, y, &p, field, segs, out),
+                        (Some(x), Some(y)) => field_changes(x, y, &p, at.item(), segs, out),
                         (x, y) => out.push(Change::new(
                             p,
                             segs,
@@ -381,7 +382,7 @@ pub fn field_changes(
             } else if bl.len() == al.len() && !(bl.iter().all(scalar) && al.iter().all(scalar)) {
                 for (i, (x, y)) in bl.iter().zip(al.iter()).enumerate() {
                     push_seg(segs, Seg::Index(i), |segs| {
-                        field_changes(x, y, &format!("{path}[{i}]"), field, segs, out)
+                        field_changes(x, y, &format!("{path}[{i}]"), at.item(), segs, out)
                     });
                 }
             } else {
@@ -548,7 +549,7 @@ mod tests {
         let b = json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y"}]}});
         let a = json!({"spec": {"containers": [{"name": "a", "image": "x:2"}, {"name": "b", "image": "y"}]}});
         let mut out = Vec::new();
-        field_changes(&b, &a, "", "", &mut Vec::new(), &mut out);
+        field_changes(&b, &a, "", At::root(&a), &mut Vec::new(), &mut out);
         assert_eq!(
             out,
             vec![Change {
@@ -567,11 +568,40 @@ mod tests {
     }
 
     #[test]
+    fn known_types_key_lists_by_their_schema() {
+        let paths = |b: &Value, a: &Value| {
+            let mut out = Vec::new();
+            field_changes(b, a, "", At::root(a), &mut Vec::new(), &mut out);
+            out.into_iter().map(|c| c.path).collect::<Vec<_>>()
+        };
+        // A Deployment's containers are a merge list keyed by name, as
+        // strategic merge keys them.
+        let d = |img: &str| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {
+                "containers": [{"name": "a", "image": img}]}}}})
+        };
+        assert_eq!(
+            paths(&d("x:1"), &d("x:2")),
+            vec!["spec.template.spec.containers[name=a].image"]
+        );
+        // A RoleBinding's subjects have names but are an atomic list: by
+        // index, not by name.
+        let rb = |n: &str| {
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "subjects": [{"kind": "User", "name": n}]})
+        };
+        assert_eq!(paths(&rb("a"), &rb("b")), vec!["subjects[0].name"]);
+        // A custom resource's lists are keyed by name where every item has one.
+        let cr = |n: &str| json!({"apiVersion": "x.io/v1", "kind": "Thing", "items": [{"name": "a", "v": n}]});
+        assert_eq!(paths(&cr("1"), &cr("2")), vec!["items[name=a].v"]);
+    }
+
+    #[test]
     fn reorders_are_changes_of_the_list() {
         let b = json!({"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "args": ["x", "y"]});
         let a = json!({"env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}], "args": ["y", "x"]});
         let mut out = Vec::new();
-        field_changes(&b, &a, "", "", &mut Vec::new(), &mut out);
+        field_changes(&b, &a, "", At::root(&a), &mut Vec::new(), &mut out);
         let paths: Vec<&str> = out.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, vec!["args", "env"]);
         assert_eq!(out[0].before, json!(["x", "y"]));
@@ -582,7 +612,7 @@ mod tests {
         let b = json!({"metadata": {"labels": {"app.kubernetes.io/name": "a"}}});
         let a = json!({"metadata": {"labels": {"app.kubernetes.io/name": "b"}}});
         let mut out = Vec::new();
-        field_changes(&b, &a, "", "", &mut Vec::new(), &mut out);
+        field_changes(&b, &a, "", At::root(&a), &mut Vec::new(), &mut out);
         assert_eq!(out[0].path, r#"metadata.labels["app.kubernetes.io/name"]"#);
     }
 

@@ -4,8 +4,10 @@
 //! to the fields the desired object (or its last applied configuration) sets.
 
 use super::quantity;
+use crate::patch::merge_keys::{Schema, SchemaRef};
 use base64::Engine as _;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Metadata fields the API server writes and a user never does.
 const SERVER_METADATA: &[&str] = &[
@@ -117,30 +119,78 @@ pub fn last_applied(live: &Value) -> Option<Value> {
     Some(v)
 }
 
-/// The merge key of a list field, given the items on both sides; `None`
-/// when the list is compared as a whole (or by index).
-pub fn merge_key(field: &str, items: &[&Value]) -> Option<&'static str> {
-    let key = match field {
-        "volumeMounts" => "mountPath",
-        "volumeDevices" => "devicePath",
-        "hostAliases" => "ip",
-        "topologySpreadConstraints" => "topologyKey",
-        "ports" => {
-            if items.iter().any(|i| i.get("containerPort").is_some()) {
-                "containerPort"
-            } else {
-                "port"
-            }
+/// Where a value sits in its object, for choosing a list's merge key: the
+/// merge-key schema of the object's type (the table strategic merge uses,
+/// `patch::merge_keys`), or, for a type it does not know (a custom
+/// resource), the name of the list's field.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    schema: Option<SchemaRef<'static>>,
+    known: bool,
+    field: &'a str,
+}
+
+impl<'a> At<'a> {
+    /// The root of `obj`, typed by its `apiVersion` and `kind`.
+    pub fn root(obj: &Value) -> At<'static> {
+        let s = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or("");
+        let schema = Schema::builtin().for_type(s("apiVersion"), s("kind"));
+        At {
+            schema,
+            known: schema.is_some(),
+            field: "",
         }
-        _ => "name",
-    };
-    let all_keyed = !items.is_empty()
-        && items.iter().all(|i| {
-            i.get(key)
-                .map(|k| k.is_string() || k.is_number())
-                .unwrap_or(false)
-        });
-    all_keyed.then_some(key)
+    }
+
+    /// The value of field `k` of this object.
+    pub fn field(self, k: &'a str) -> At<'a> {
+        At {
+            schema: self.schema.and_then(|s| s.field(k)),
+            known: self.known,
+            field: k,
+        }
+    }
+
+    /// An item of this list.
+    pub fn item(self) -> At<'a> {
+        At {
+            schema: self.schema.and_then(|s| s.elements()),
+            ..self
+        }
+    }
+
+    /// The merge key of this list, given the items on both sides; `None`
+    /// when the list is compared as a whole (or by index). A known type's
+    /// keyed lists are its merge lists (the first of several keys, the one
+    /// items are told apart by in practice: `containerPort`, `port`); a
+    /// custom resource's lists are keyed by name where all items have one.
+    fn merge_key(&self, items: &[&Value]) -> Option<&'static str> {
+        let key = if self.known {
+            let meta = self.schema.and_then(|s| s.list())?;
+            if !meta.is_associative() {
+                return None;
+            }
+            match meta.keys.first()? {
+                Cow::Borrowed(k) => *k,
+                Cow::Owned(_) => return None,
+            }
+        } else {
+            match self.field {
+                "ports" if items.iter().any(|i| i.get("containerPort").is_some()) => {
+                    "containerPort"
+                }
+                "ports" => "port",
+                _ => "name",
+            }
+        };
+        let all_keyed = !items.is_empty()
+            && items.iter().all(|i| {
+                i.get(key)
+                    .map(|k| k.is_string() || k.is_number())
+                    .unwrap_or(false)
+            });
+        all_keyed.then_some(key)
+    }
 }
 
 /// The value of an item's merge key as text (`8080` and `"8080"` agree).
@@ -161,33 +211,33 @@ fn unique_keys(items: &[Value], key: &str) -> bool {
 
 /// Resolve the merge key for two lists under `field`, if both are keyed
 /// uniquely by it.
-pub fn list_key(field: &str, a: &[Value], b: &[Value]) -> Option<&'static str> {
+pub fn list_key(at: At, a: &[Value], b: &[Value]) -> Option<&'static str> {
     let items: Vec<&Value> = a.iter().chain(b.iter()).collect();
-    let key = merge_key(field, &items)?;
+    let key = at.merge_key(&items)?;
     (unique_keys(a, key) && unique_keys(b, key)).then_some(key)
 }
 
 /// Union of two field sets (desired and last applied), used as a mask.
-pub fn union(a: &Value, b: &Value, field: &str) -> Value {
+pub fn union(a: &Value, b: &Value, at: At) -> Value {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let mut out = x.clone();
             for (k, yv) in y {
                 let merged = match x.get(k) {
-                    Some(xv) => union(xv, yv, k),
+                    Some(xv) => union(xv, yv, at.field(k)),
                     None => yv.clone(),
                 };
                 out.insert(k.clone(), merged);
             }
             Value::Object(out)
         }
-        (Value::Array(x), Value::Array(y)) => match list_key(field, x, y) {
+        (Value::Array(x), Value::Array(y)) => match list_key(at, x, y) {
             Some(key) => {
                 let mut out = x.clone();
                 for yi in y {
                     let yk = key_text(yi, key);
                     match out.iter_mut().find(|xi| key_text(xi, key) == yk) {
-                        Some(xi) => *xi = union(xi, yi, field),
+                        Some(xi) => *xi = union(xi, yi, at.item()),
                         None => out.push(yi.clone()),
                     }
                 }
@@ -202,18 +252,18 @@ pub fn union(a: &Value, b: &Value, field: &str) -> Value {
 /// Restrict `live` to the fields present in `mask`: map keys the mask sets,
 /// list items matched by merge key (or by index for lists of equal length).
 /// Fields the server populated or defaulted thereby disappear.
-pub fn project(live: &Value, mask: &Value, field: &str) -> Value {
+pub fn project(live: &Value, mask: &Value, at: At) -> Value {
     match (live, mask) {
         (Value::Object(l), Value::Object(m)) => {
             let mut out = Map::new();
             for (k, mv) in m {
                 if let Some(lv) = l.get(k) {
-                    out.insert(k.clone(), project(lv, mv, k));
+                    out.insert(k.clone(), project(lv, mv, at.field(k)));
                 }
             }
             Value::Object(out)
         }
-        (Value::Array(l), Value::Array(m)) => match list_key(field, l, m) {
+        (Value::Array(l), Value::Array(m)) => match list_key(at, l, m) {
             Some(key) => {
                 // Live items the mask names, in live order (a reorder is a
                 // change); items it does not name are outside the user's
@@ -224,7 +274,7 @@ pub fn project(live: &Value, mask: &Value, field: &str) -> Value {
                         let k = key_text(li, key);
                         m.iter()
                             .find(|mi| key_text(mi, key) == k)
-                            .map(|mi| project(li, mi, field))
+                            .map(|mi| project(li, mi, at.item()))
                     })
                     .collect();
                 Value::Array(out)
@@ -232,7 +282,7 @@ pub fn project(live: &Value, mask: &Value, field: &str) -> Value {
             None if l.len() == m.len() => Value::Array(
                 l.iter()
                     .zip(m.iter())
-                    .map(|(li, mi)| project(li, mi, field))
+                    .map(|(li, mi)| project(li, mi, at.item()))
                     .collect(),
             ),
             None => live.clone(),
@@ -243,35 +293,32 @@ pub fn project(live: &Value, mask: &Value, field: &str) -> Value {
 
 /// Where `before` and `after` hold the same quantity in different spelling
 /// (`1000m` / `1`, `1024Mi` / `1Gi`), give `before` the spelling of `after`.
-pub fn align_quantities(before: &mut Value, after: &Value, path: &mut Vec<String>) {
+pub fn align_quantities(before: &mut Value, after: &Value, path: &mut Vec<String>, at: At) {
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
             for (k, bv) in b.iter_mut() {
                 if let Some(av) = a.get(k) {
                     path.push(k.clone());
-                    align_quantities(bv, av, path);
+                    align_quantities(bv, av, path, at.field(k));
                     path.pop();
                 }
             }
         }
-        (Value::Array(b), Value::Array(a)) => {
-            let field = path.last().cloned().unwrap_or_default();
-            match list_key(&field, b, a) {
-                Some(key) => {
-                    for bi in b.iter_mut() {
-                        let k = key_text(bi, key);
-                        if let Some(ai) = a.iter().find(|ai| key_text(ai, key) == k) {
-                            align_quantities(bi, ai, path);
-                        }
-                    }
-                }
-                None => {
-                    for (bi, ai) in b.iter_mut().zip(a.iter()) {
-                        align_quantities(bi, ai, path);
+        (Value::Array(b), Value::Array(a)) => match list_key(at, b, a) {
+            Some(key) => {
+                for bi in b.iter_mut() {
+                    let k = key_text(bi, key);
+                    if let Some(ai) = a.iter().find(|ai| key_text(ai, key) == k) {
+                        align_quantities(bi, ai, path, at.item());
                     }
                 }
             }
-        }
+            None => {
+                for (bi, ai) in b.iter_mut().zip(a.iter()) {
+                    align_quantities(bi, ai, path, at.item());
+                }
+            }
+        },
         (b, a) => {
             if b != a && quantity::is_quantity_path(path) && quantity::same_quantity(b, a) {
                 *b = a.clone();
@@ -363,8 +410,8 @@ mod tests {
     fn client_side(live: &Value, desired: &Value) -> Value {
         let mut live = live.clone();
         strip_server_fields(&mut live);
-        let mut p = project(&live, desired, "");
-        align_quantities(&mut p, desired, &mut Vec::new());
+        let mut p = project(&live, desired, At::root(desired));
+        align_quantities(&mut p, desired, &mut Vec::new(), At::root(desired));
         p
     }
 
@@ -404,7 +451,7 @@ mod tests {
         let desired = json!({"env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]});
         let live = json!({"env": [{"name": "A", "value": "1"}, {"name": "C", "value": "3"}, {"name": "B", "value": "2"}]});
         assert_eq!(
-            project(&live, &desired, ""),
+            project(&live, &desired, At::root(&desired)),
             json!({"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]})
         );
     }
@@ -414,9 +461,9 @@ mod tests {
         let desired = json!({"metadata": {"labels": {"a": "1"}}});
         let applied = json!({"metadata": {"labels": {"a": "1", "b": "2"}}});
         let live = json!({"metadata": {"labels": {"a": "1", "b": "2", "c": "3"}}});
-        let mask = union(&desired, &applied, "");
+        let mask = union(&desired, &applied, At::root(&desired));
         assert_eq!(
-            project(&live, &mask, ""),
+            project(&live, &mask, At::root(&desired)),
             json!({"metadata": {"labels": {"a": "1", "b": "2"}}})
         );
     }
@@ -470,7 +517,7 @@ mod tests {
     fn quantities_align_only_where_equal() {
         let mut before = json!({"resources": {"limits": {"cpu": "1", "memory": "2Gi"}}});
         let after = json!({"resources": {"limits": {"cpu": "1000m", "memory": "1024Mi"}}});
-        align_quantities(&mut before, &after, &mut Vec::new());
+        align_quantities(&mut before, &after, &mut Vec::new(), At::root(&after));
         assert_eq!(before["resources"]["limits"]["cpu"], json!("1000m"));
         assert_eq!(before["resources"]["limits"]["memory"], json!("2Gi"));
     }
