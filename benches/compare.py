@@ -18,6 +18,10 @@ each size, in the same run:
   CPU utilisation = user+sys / wall, files parsed, max RSS), against
   kubectl run once per overlay, two at a time (both cores), at N <= 250.
 
+With `--baseline BIN` (a kcompile built from another commit, e.g. before a
+refactor), that binary runs on the same overlay, interleaved with this
+one, and a table gives this build's time as a ratio of the baseline's.
+
 The machine may be shared: read the ratios, not the absolute times.
 """
 import argparse
@@ -91,6 +95,7 @@ def main():
     ap.add_argument("--skip-kubectl-2000", action="store_true",
                     help="do not run kubectl kustomize at N >= 2000 (it takes minutes)")
     ap.add_argument("--keep", help="generate trees into this directory and keep them")
+    ap.add_argument("--baseline", help="another kcompile binary to time against this one, interleaved")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     ms = [int(m) for m in args.overlays.split(",")]
@@ -108,7 +113,11 @@ def main():
         if not os.path.isdir(tree):
             gen.generate(tree, n, 1)
         overlay = os.path.join(tree, "overlays", "o00")
-        kc = [run([kcompile, overlay], tree, os.path.join(work, f"kc{n}.yaml")) for _ in range(reps)]
+        kc, base = [], []
+        for _ in range(reps):
+            kc.append(run([kcompile, overlay], tree, os.path.join(work, f"kc{n}.yaml")))
+            if args.baseline:
+                base.append(run([args.baseline, overlay], tree, os.path.join(work, f"base{n}.yaml")))
         kk = None
         same = "-"
         if kubectl and not (n >= 2000 and args.skip_kubectl_2000):
@@ -127,6 +136,11 @@ def main():
             "same": same,
             "build_ms": inproc["build_ms_min"], "limit_ms": inproc["limit_ms_min"],
             "input_kb": inproc["input_bytes"] / 1024,
+            "base_min": min(w for w, _, _ in base) if base else None,
+            "base_med": statistics.median(w for w, _, _ in base) if base else None,
+            "base_rss": max(r for _, r, _ in base) / 1024 if base else None,
+            "base_same": (open(os.path.join(work, f"kc{n}.yaml"), "rb").read()
+                          == open(os.path.join(work, f"base{n}.yaml"), "rb").read()) if base else None,
         }
         rows.append(row)
         print(f"N={n} M=1: {json.dumps(row)}", file=sys.stderr)
@@ -166,6 +180,15 @@ def main():
         kkrss = f"{r['kk_rss']:.0f} MB" if r["kk_rss"] else "-"
         print(f"| {r['N']} | {r['input_kb']:.0f} KiB | {fmt_ms(r['kc_min'])} / {fmt_ms(r['kc_med'])} | {kk} | {ratio} | "
               f"{r['kc_rss']:.0f} MB | {kkrss} | {r['same']} | {r['build_ms']:.1f} / {r['limit_ms']:.1f} ms = **{r['build_ms'] / r['limit_ms']:.2f}×** |")
+    if args.baseline:
+        print()
+        print(f"Against the baseline {args.baseline} (same overlay, runs interleaved):")
+        print()
+        print("| N apps | this build (min / median) | baseline (min / median) | this / baseline (min) | max RSS this / baseline | same bytes |")
+        print("|---:|---:|---:|---:|---:|:---:|")
+        for r in rows:
+            print(f"| {r['N']} | {fmt_ms(r['kc_min'])} / {fmt_ms(r['kc_med'])} | {fmt_ms(r['base_min'])} / {fmt_ms(r['base_med'])} | "
+                  f"**{r['kc_min'] / r['base_min']:.3f}** | {r['kc_rss']:.0f} / {r['base_rss']:.0f} MB | {'yes' if r['base_same'] else 'NO'} |")
     by_n = {r["N"]: r for r in rows}
     if 250 in by_n and 2000 in by_n:
         a, b = by_n[250], by_n[2000]

@@ -6,7 +6,7 @@ use super::{bounded, Cluster, ClusterError, Failure, Kind};
 use crate::diff::managed::{self, Applier};
 use crate::diff::normalize::{last_applied, At};
 use crate::diff::pair::{LiveState, Pair, OWNER_LABEL};
-use crate::diff::ObjectRef;
+use crate::diff::ResId;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -140,7 +140,7 @@ pub async fn fetch(
         let example = desired
             .iter()
             .find(|d| str_at(d, "/apiVersion") == w.0 && str_at(d, "/kind") == w.1)
-            .map(|d| ObjectRef::of(d).to_string())
+            .map(|d| ResId::of(d).to_string())
             .unwrap_or_default();
         return Err(ClusterError {
             failure: Failure::Other("unknown kind".into()),
@@ -270,7 +270,7 @@ pub async fn fetch(
         let ns = (!ns.is_empty()).then_some(ns);
         let name = str_at(d, "/metadata/name");
         cluster
-            .get(k, ns, name, &ObjectRef::of(d).to_string())
+            .get(k, ns, name, &ResId::of(d).to_string())
             .await
             .map(|v| (key(d), v))
     }))
@@ -297,7 +297,7 @@ pub async fn fetch(
             let l = live.get(&key(d));
             let applier = l.map(|l| Applier::of(l, field_manager));
             let name = str_at(d, "/metadata/name");
-            let what = ObjectRef::of(d).to_string();
+            let what = ResId::of(d).to_string();
             let r = match (&applier, l.and_then(last_applied)) {
                 // Applied client-side by kubectl: its three-way merge
                 // (live, last applied, desired), as a dry-run update.
@@ -343,7 +343,7 @@ pub async fn fetch(
     for (_, d) in desired {
         let k = key(&d);
         state.pairs.push(Pair {
-            id: ObjectRef::of(&d),
+            id: ResId::of(&d),
             live: live.get(&k).cloned(),
             dry_run: dry.remove(&k),
             desired: d,
@@ -353,7 +353,7 @@ pub async fn fetch(
     owned.dedup_by_key(|o| key(o));
     for o in owned {
         if !desired_keys.contains(&key(&o)) {
-            state.prune.push((ObjectRef::of(&o), o));
+            state.prune.push((ResId::of(&o), o));
         }
     }
     Ok(state)

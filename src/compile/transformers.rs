@@ -147,18 +147,21 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             &tc.namespace,
             false,
             transform::Subjects::DefaultOnly,
-        )?;
+        )
+        .map_err(kust.at("namespace", None))?;
         mark(acc, "NamespaceTransformer")?;
     }
     if !k.name_prefix.is_empty() {
-        transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)?;
+        transform::prefix_suffix(&mut acc.rm, &k.name_prefix, true, &tc.name_prefix)
+            .map_err(kust.at("namePrefix", None))?;
         mark(acc, "PrefixTransformer")?;
     }
     if !k.name_suffix.is_empty() {
-        transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)?;
+        transform::prefix_suffix(&mut acc.rm, &k.name_suffix, false, &tc.name_suffix)
+            .map_err(kust.at("nameSuffix", None))?;
         mark(acc, "SuffixTransformer")?;
     }
-    for l in &k.labels {
+    for (i, l) in k.labels.iter().enumerate() {
         let mut specs: Vec<transform::fieldspec::FieldSpec> = l
             .fields
             .iter()
@@ -191,15 +194,18 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             }
         }
         add(&mut specs, &tc.labels);
-        transform::add_entries(&mut acc.rm, &l.pairs, &specs)?;
+        transform::add_entries(&mut acc.rm, &l.pairs, &specs)
+            .map_err(kust.at("labels", Some(i)))?;
         mark(acc, "LabelTransformer")?;
     }
     if !k.labels.is_empty() || !k.common_labels.is_empty() {
-        transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)?;
+        transform::add_entries(&mut acc.rm, &k.common_labels, &tc.common_labels)
+            .map_err(kust.at("commonLabels", None))?;
         mark(acc, "LabelTransformer")?;
     }
     if !k.common_annotations.is_empty() {
-        transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)?;
+        transform::add_entries(&mut acc.rm, &k.common_annotations, &tc.common_annotations)
+            .map_err(kust.at("commonAnnotations", None))?;
         mark(acc, "AnnotationsTransformer")?;
     }
     for (i, p) in k.patches_json6902.iter().enumerate() {

@@ -11,6 +11,7 @@ pub mod render;
 
 use managed::Seg;
 
+pub use crate::model::resource::ResId;
 use normalize::{
     align_quantities, drop_nulls, fold_string_data, is_secret, key_text, last_applied, list_key,
     project, sort_keys, strip_server_fields, union, At,
@@ -69,59 +70,12 @@ impl Change {
     }
 }
 
-/// Identity of a compared object, for headings and the JSON report.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ObjectRef {
-    #[serde(rename = "apiVersion")]
-    pub api_version: String,
-    pub kind: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectRef {
-    /// The identity an object states (fields missing read as empty).
-    pub fn of(v: &Value) -> ObjectRef {
-        let at = |p: &str| {
-            v.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        ObjectRef {
-            api_version: at("/apiVersion"),
-            kind: at("/kind"),
-            namespace: at("/metadata/namespace"),
-            name: at("/metadata/name"),
-        }
-    }
-
-    /// The API group (empty for the core group).
-    pub fn group(&self) -> &str {
-        self.api_version
-            .rsplit_once('/')
-            .map(|(g, _)| g)
-            .unwrap_or("")
-    }
-}
-
-impl std::fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.kind, self.name)?;
-        if !self.namespace.is_empty() {
-            write!(f, " in namespace {}", self.namespace)?;
-        }
-        Ok(())
-    }
-}
-
 /// The comparison of one object. `before`/`after` are the normalised,
 /// masked objects as rendered (absent for create/prune).
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectDiff {
     #[serde(flatten)]
-    pub id: ObjectRef,
+    pub id: ResId,
     pub action: Action,
     pub changes: Vec<Change>,
     #[serde(skip)]
@@ -143,7 +97,7 @@ pub struct CompareOptions<'a> {
 /// Compare one object. `before` is the live object (or the first overlay's),
 /// `after` the desired one (or the dry-run result in server-side mode).
 pub fn compare(
-    id: ObjectRef,
+    id: ResId,
     before: Option<&Value>,
     after: Option<&Value>,
     opts: CompareOptions,
@@ -478,13 +432,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn id() -> ObjectRef {
-        ObjectRef {
-            api_version: "v1".into(),
-            kind: "Secret".into(),
-            namespace: "a".into(),
-            name: "s".into(),
-        }
+    fn id() -> ResId {
+        ResId::of(&json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s", "namespace": "a"}}))
     }
 
     const OPTS: CompareOptions<'static> = CompareOptions {

@@ -2,7 +2,7 @@
 //! comparisons that follow: the cluster's answer (live objects, dry runs,
 //! objects to prune), live state read from files, or a second overlay.
 
-use super::{compare, CompareOptions, Mode, ObjectDiff, ObjectRef};
+use super::{compare, CompareOptions, Mode, ObjectDiff, ResId};
 use crate::model::resource::effective_ns;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -34,7 +34,7 @@ pub fn ownership(desired: &[Value]) -> Result<String, String> {
 /// A desired object with what the cluster says about it.
 #[derive(Debug, Clone)]
 pub struct Pair {
-    pub id: ObjectRef,
+    pub id: ResId,
     /// The desired object, namespace filled in from the context if unset.
     pub desired: Value,
     pub live: Option<Value>,
@@ -46,7 +46,7 @@ pub struct Pair {
 pub struct LiveState {
     pub pairs: Vec<Pair>,
     /// Live objects with the ownership label that no desired object matches.
-    pub prune: Vec<(ObjectRef, Value)>,
+    pub prune: Vec<(ResId, Value)>,
     pub warnings: Vec<String>,
     /// False when client-side comparison is to be used (asked for, or the
     /// server refused the dry-run).
@@ -87,10 +87,10 @@ pub fn cluster_diffs(state: &LiveState, opts: CompareOptions) -> Vec<ObjectDiff>
 }
 
 /// (group, kind, effective namespace, name)
-fn live_key(id: &ObjectRef) -> (String, String, String, String) {
+fn live_key(id: &ResId) -> (String, String, String, String) {
     (
         id.group().to_string(),
-        id.kind.clone(),
+        id.gvk.kind.clone(),
         effective_ns(&id.namespace).to_string(),
         id.name.clone(),
     )
@@ -106,40 +106,40 @@ pub fn live_diffs(
     owner: Option<&str>,
     opts: CompareOptions,
 ) -> Vec<ObjectDiff> {
-    let mut live: HashMap<_, (ObjectRef, Value)> = HashMap::new();
+    let mut live: HashMap<_, (ResId, Value)> = HashMap::new();
     for v in live_objs {
-        let id = ObjectRef::of(&v);
+        let id = ResId::of(&v);
         live.insert(live_key(&id), (id, v));
     }
     let kinds: BTreeSet<(String, String)> = desired
         .iter()
         .map(|d| {
-            let id = ObjectRef::of(d);
-            (id.group().to_string(), id.kind)
+            let id = ResId::of(d);
+            (id.group().to_string(), id.gvk.kind)
         })
         .collect();
     let namespaces: BTreeSet<String> = desired
         .iter()
-        .map(|d| effective_ns(&ObjectRef::of(d).namespace).to_string())
+        .map(|d| effective_ns(&ResId::of(d).namespace).to_string())
         .collect();
     let mut diffs = Vec::new();
     for d in desired {
-        let id = ObjectRef::of(d);
+        let id = ResId::of(d);
         let l = live.remove(&live_key(&id));
         diffs.push(compare(id, l.as_ref().map(|x| &x.1), Some(d), opts));
     }
-    let mut prune: Vec<(ObjectRef, Value)> = live
+    let mut prune: Vec<(ResId, Value)> = live
         .into_values()
         .filter(|(id, v)| {
             v.pointer("/metadata/labels")
                 .and_then(|l| l.get(OWNER_LABEL))
                 .and_then(Value::as_str)
                 .is_some_and(|v| Some(v) == owner)
-                && kinds.contains(&(id.group().to_string(), id.kind.clone()))
+                && kinds.contains(&(id.group().to_string(), id.gvk.kind.clone()))
                 && (id.namespace.is_empty() || namespaces.contains(&id.namespace))
         })
         .collect();
-    prune.sort_by(|x, y| x.0.cmp(&y.0));
+    prune.sort_by(|x, y| x.0.report_order().cmp(&y.0.report_order()));
     for (id, v) in prune {
         diffs.push(compare(id, Some(&v), None, opts));
     }
@@ -162,8 +162,8 @@ pub fn overlay_diffs(before: Vec<Value>, after: Vec<Value>, show_secrets: bool) 
         field_manager: None,
     };
     let k = |v: &Value| {
-        let id = ObjectRef::of(v);
-        (id.group().to_string(), id.kind, id.name)
+        let id = ResId::of(v);
+        (id.group().to_string(), id.gvk.kind, id.name)
     };
     let mut pool: BTreeMap<_, Vec<Value>> = BTreeMap::new();
     for b in before.iter() {
@@ -171,12 +171,12 @@ pub fn overlay_diffs(before: Vec<Value>, after: Vec<Value>, show_secrets: bool) 
     }
     let mut diffs = Vec::new();
     for a in &after {
-        let id = ObjectRef::of(a);
+        let id = ResId::of(a);
         let b = pool.get_mut(&k(a)).and_then(|bs| {
             // Prefer the same namespace when a name occurs more than once.
             let i = bs
                 .iter()
-                .position(|b| ObjectRef::of(b).namespace == id.namespace)
+                .position(|b| ResId::of(b).namespace == id.namespace)
                 .unwrap_or(0);
             (!bs.is_empty()).then(|| bs.remove(i))
         });
@@ -190,7 +190,7 @@ pub fn overlay_diffs(before: Vec<Value>, after: Vec<Value>, show_secrets: bool) 
     }
     for bs in pool.into_values() {
         for b in bs {
-            let id = ObjectRef::of(&b);
+            let id = ResId::of(&b);
             diffs.push(compare(id, Some(&without_namespace(b)), None, opts));
         }
     }

@@ -123,7 +123,7 @@ pub fn json(diffs: &[ObjectDiff], mode: Mode, warnings: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::{compare, CompareOptions, ObjectRef};
+    use crate::diff::{compare, CompareOptions, ResId};
     use serde_json::json;
 
     fn sides() -> Sides {
@@ -139,12 +139,7 @@ mod tests {
             "metadata": {"name": "d", "namespace": "n"}, "spec": {"replicas": 1, "paused": false}});
         let mut desired = live.clone();
         desired["spec"]["replicas"] = json!(3);
-        let id = ObjectRef {
-            api_version: "apps/v1".into(),
-            kind: "Deployment".into(),
-            namespace: "n".into(),
-            name: "d".into(),
-        };
+        let id = ResId::of(&live);
         let d = compare(
             id,
             Some(&live),

@@ -68,6 +68,45 @@ impl ResId {
     pub fn key(&self) -> ResId {
         self.clone().into_key()
     }
+    /// The identity an object states (fields missing read as empty).
+    pub fn of(v: &Value) -> ResId {
+        ResId {
+            gvk: Gvk::from_api_version(str_at(v, &["apiVersion"]), str_at(v, &["kind"])),
+            namespace: str_at(v, &["metadata", "namespace"]).to_string(),
+            name: str_at(v, &["metadata", "name"]).to_string(),
+        }
+    }
+    /// The API group (empty for the core group).
+    pub fn group(&self) -> &str {
+        &self.gvk.group
+    }
+    /// The order of reports (`kcompile diff`): apiVersion as written, kind,
+    /// namespace, name.
+    pub fn report_order(&self) -> (String, &str, &str, &str) {
+        (
+            self.gvk.api_version(),
+            &self.gvk.kind,
+            &self.namespace,
+            &self.name,
+        )
+    }
+}
+
+/// Reports show an identity as `{apiVersion, kind, namespace, name}`.
+impl serde::Serialize for ResId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ResId", 4)?;
+        st.serialize_field("apiVersion", &self.gvk.api_version())?;
+        st.serialize_field("kind", &self.gvk.kind)?;
+        if self.namespace.is_empty() {
+            st.skip_field("namespace")?;
+        } else {
+            st.serialize_field("namespace", &self.namespace)?;
+        }
+        st.serialize_field("name", &self.name)?;
+        st.end()
+    }
 }
 
 /// "" and "default" denote the same namespace.
