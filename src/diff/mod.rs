@@ -8,6 +8,7 @@ pub mod normalize;
 pub mod pair;
 pub mod quantity;
 pub mod render;
+pub mod report;
 
 use managed::Seg;
 
@@ -32,6 +33,9 @@ pub enum Mode {
     ClientSide,
     /// Two compiled overlays: both sides are desired objects.
     Overlays,
+    /// One overlay compiled at two revisions (`--base REF` and the working
+    /// tree): both sides are desired objects.
+    Revisions,
 }
 
 /// What applying the desired state would do to one object.
@@ -371,6 +375,17 @@ impl Summary {
     }
     pub fn has_differences(&self) -> bool {
         self.changed + self.create + self.prune > 0
+    }
+    /// The counts in the words of `mode` ("added" between revisions, "to
+    /// be created" against a cluster).
+    pub fn in_words(&self, mode: Mode) -> String {
+        match mode {
+            Mode::Revisions => format!(
+                "{} unchanged, {} changed, {} added, {} removed",
+                self.unchanged, self.changed, self.create, self.prune
+            ),
+            _ => self.to_string(),
+        }
     }
 }
 

@@ -196,3 +196,47 @@ pub fn overlay_diffs(before: Vec<Value>, after: Vec<Value>, show_secrets: bool) 
     }
     diffs
 }
+
+/// One overlay at two revisions: objects matched by their full identity
+/// (group, kind, namespace, name); what only the base has is removed, what
+/// only the working tree has is added, in the working tree's order then
+/// the base's.
+pub fn revision_diffs(
+    before: Vec<Value>,
+    after: Vec<Value>,
+    show_secrets: bool,
+) -> Vec<ObjectDiff> {
+    let opts = CompareOptions {
+        mode: Mode::Revisions,
+        show_secrets,
+        field_manager: None,
+    };
+    let key = |v: &Value| {
+        let id = ResId::of(v);
+        (
+            id.group().to_string(),
+            id.gvk.kind,
+            effective_ns(&id.namespace).to_string(),
+            id.name,
+        )
+    };
+    let mut pool: HashMap<_, Value> = HashMap::new();
+    let mut order = Vec::new();
+    for b in before {
+        let k = key(&b);
+        if pool.insert(k.clone(), b).is_none() {
+            order.push(k);
+        }
+    }
+    let mut diffs = Vec::new();
+    for a in &after {
+        let b = pool.remove(&key(a));
+        diffs.push(compare(ResId::of(a), b.as_ref(), Some(a), opts));
+    }
+    for k in order {
+        if let Some(b) = pool.remove(&k) {
+            diffs.push(compare(ResId::of(&b), Some(&b), None, opts));
+        }
+    }
+    diffs
+}

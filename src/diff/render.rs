@@ -19,6 +19,9 @@ const RESET: &str = "\x1b[0m";
 pub struct Sides {
     pub before: String,
     pub after: String,
+    /// What the sides are (names the actions: "to be created" against a
+    /// cluster, "added" between revisions).
+    pub mode: Mode,
 }
 
 fn yaml(v: Option<&Value>) -> String {
@@ -28,12 +31,14 @@ fn yaml(v: Option<&Value>) -> String {
     }
 }
 
-fn action_text(a: Action) -> &'static str {
-    match a {
-        Action::Unchanged => "unchanged",
-        Action::Changed => "changed",
-        Action::Create => "to be created",
-        Action::Prune => "to be pruned",
+fn action_text(a: Action, mode: Mode) -> &'static str {
+    match (a, mode) {
+        (Action::Unchanged, _) => "unchanged",
+        (Action::Changed, _) => "changed",
+        (Action::Create, Mode::Revisions) => "added",
+        (Action::Prune, Mode::Revisions) => "removed",
+        (Action::Create, _) => "to be created",
+        (Action::Prune, _) => "to be pruned",
     }
 }
 
@@ -52,7 +57,7 @@ pub fn object_text(d: &ObjectDiff, sides: &Sides, color: bool) -> String {
         .header(&sides.before, &sides.after)
         .to_string();
     let mut out = String::new();
-    let head = format!("{} ({})", d.id, action_text(d.action));
+    let head = format!("{} ({})", d.id, action_text(d.action, sides.mode));
     if color {
         let _ = writeln!(out, "{BOLD}=== {head}{RESET}");
     } else {
@@ -99,7 +104,7 @@ pub fn text(diffs: &[ObjectDiff], sides: &Sides, color: bool) -> String {
 }
 
 #[derive(Serialize)]
-struct Report<'a> {
+pub(crate) struct Report<'a> {
     mode: Mode,
     summary: Summary,
     objects: &'a [ObjectDiff],
@@ -130,6 +135,7 @@ mod tests {
         Sides {
             before: "live".into(),
             after: "desired".into(),
+            mode: Mode::ClientSide,
         }
     }
 

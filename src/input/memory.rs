@@ -14,8 +14,12 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Debug, Clone)]
 enum Node {
     File(Vec<u8>),
+    /// A file whose bytes another source reads (a git object id).
+    Object(String),
     Dir,
     Symlink(PathBuf),
+    /// Present, but not to be read (why: a git submodule).
+    Unreadable(String),
 }
 
 /// Files, folders and symlinks by absolute path; parent folders exist
@@ -50,6 +54,32 @@ impl Memory {
         self.add_parents(&path);
         self.nodes.insert(path, Node::File(bytes.into()));
         self
+    }
+
+    /// Add a file whose bytes are read elsewhere: [`Memory::object_id`]
+    /// gives `id` back for its path.
+    pub fn object(&mut self, path: impl Into<PathBuf>, id: String) -> &mut Memory {
+        let path = path.into();
+        self.add_parents(&path);
+        self.nodes.insert(path, Node::Object(id));
+        self
+    }
+
+    /// Add an entry that exists but cannot be read or entered; `why` says
+    /// what it is.
+    pub fn unreadable(&mut self, path: impl Into<PathBuf>, why: String) -> &mut Memory {
+        let path = path.into();
+        self.add_parents(&path);
+        self.nodes.insert(path, Node::Unreadable(why));
+        self
+    }
+
+    /// The object id of the file at the canonical `path`, if it is one.
+    pub fn object_id(&self, path: &Path) -> Option<String> {
+        match self.nodes.get(path) {
+            Some(Node::Object(id)) => Some(id.clone()),
+            _ => None,
+        }
     }
 
     /// Add an empty folder.
@@ -89,6 +119,7 @@ impl Memory {
                     let next = out.join(n);
                     match self.nodes.get(&next) {
                         None => return Err(not_found()),
+                        Some(Node::Unreadable(why)) => return Err(io::Error::other(why.clone())),
                         Some(Node::Symlink(t)) => {
                             *links += 1;
                             if *links > MAX_LINKS {
@@ -119,7 +150,8 @@ impl Source for Memory {
         };
         let p = self.resolve(parent, &mut 0)?.join(name);
         match self.nodes.get(&p) {
-            Some(Node::File(_)) => Ok(Entry::File),
+            Some(Node::File(_) | Node::Object(_)) => Ok(Entry::File),
+            Some(Node::Unreadable(_)) => Ok(Entry::Other),
             Some(Node::Dir) => Ok(Entry::Dir),
             Some(Node::Symlink(_)) => Ok(Entry::Symlink),
             None => Err(not_found()),
@@ -147,6 +179,7 @@ impl Source for Memory {
             Some(Node::Dir) => {
                 Err(Error::new(ErrorKind::Io, "is a folder, expected a file").file(path))
             }
+            Some(Node::Unreadable(why)) => Err(Error::new(ErrorKind::Io, why.clone()).file(path)),
             _ => Err(
                 Error::new(ErrorKind::Io, "cannot read file: no such file or directory").file(path),
             ),

@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod disk;
+pub mod git;
 pub mod kustomization;
 pub mod live_state;
 pub mod load;

@@ -6,11 +6,15 @@
 //! and a summary line on stderr. Exit status as `kubectl diff`: 0 no
 //! differences, 1 differences, 2 error. tokio and TLS start only here.
 
+use super::report as say_report;
 use super::ExitStatus;
+
+mod base;
+mod clusters;
 use clap::{Args, ValueEnum};
 use kcompile::cluster::{self, live, ConnectOptions};
 use kcompile::compile::{self, Options};
-use kcompile::diff::{self, pair, render, CompareOptions, Mode, ObjectDiff, Summary};
+use kcompile::diff::{self, pair, render, report, CompareOptions, Mode, ObjectDiff, Summary};
 use kcompile::input::load::Loader;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
@@ -21,8 +25,25 @@ use std::time::Duration;
 pub struct DiffArgs {
     /// Overlay to compile (a directory holding kustomization.yaml). With a
     /// second overlay, show what differs from the first to the second.
-    #[arg(required = true, num_args = 1..=2, value_name = "OVERLAY")]
+    /// Without one: every cluster of kcompile.yaml, each against its
+    /// `context` (or, with --base, against the revision).
+    #[arg(num_args = 0..=2, value_name = "OVERLAY")]
     overlays: Vec<PathBuf>,
+    /// Compare with the compiled output at this git revision (`origin/main`,
+    /// a commit, a tag) instead of a cluster: what a pull request changes.
+    /// The revision is read from git's objects; nothing is checked out.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["live_from", "client_side", "server_side"])]
+    base: Option<String>,
+    /// Only these clusters of kcompile.yaml (repeatable).
+    #[arg(long = "cluster", value_name = "NAME")]
+    clusters: Vec<String>,
+    /// kcompile.yaml to use (default: found from the current folder upward).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Clusters compared at once (0: one per core; at most 256).
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=kcompile::workspace::MAX_JOBS as i64))]
+    jobs: u32,
     /// Ask the API server what each object would become (server-side apply
     /// dry-run) and diff against that (the default).
     #[arg(long, conflicts_with = "client_side")]
@@ -48,9 +69,20 @@ pub struct DiffArgs {
     /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
-    /// Output format: unified diff text, or a JSON report for CI.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputArg::Text)]
-    output: OutputArg,
+    /// Report format: unified diff text, a JSON report for CI, or Markdown
+    /// for a pull-request comment.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Deprecated spelling of --format (text or json); -o names an output
+    /// folder elsewhere.
+    #[arg(
+        long = "output",
+        short = 'o',
+        value_enum,
+        hide = true,
+        conflicts_with = "format"
+    )]
+    output: Option<OutputArg>,
     /// Preview the apply as this field manager (default: each object's own
     /// server-side apply manager, kubectl's client-side apply where it left
     /// its last applied configuration, else `kcompile`).
@@ -77,6 +109,41 @@ enum ColorArg {
 enum OutputArg {
     Text,
     Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FormatArg {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl DiffArgs {
+    /// The report format; the old `-o FORMAT` still works, with a warning.
+    fn report_format(&self) -> FormatArg {
+        match (self.format, self.output) {
+            (Some(f), _) => f,
+            (None, Some(o)) => {
+                say_report::say("warning: `kcompile diff -o FORMAT` is deprecated and will be removed in the next release: use --format FORMAT (-o names an output folder in `kcompile build`)");
+                match o {
+                    OutputArg::Text => FormatArg::Text,
+                    OutputArg::Json => FormatArg::Json,
+                }
+            }
+            (None, None) => FormatArg::Text,
+        }
+    }
+
+    fn color(&self) -> bool {
+        match self.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -118,13 +185,23 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// Messages go through here so that no secret value reaches stderr.
+/// A buffered reporter (one cluster of several, compared in parallel)
+/// keeps its lines for the caller to print in order.
+#[derive(Default)]
 struct Reporter {
     secrets: Vec<String>,
+    buffer: Option<std::cell::RefCell<Vec<String>>>,
 }
 
 impl Reporter {
     fn say(&self, msg: &str) {
-        let _ = writeln!(std::io::stderr(), "{}", diff::redact(msg, &self.secrets));
+        let msg = diff::redact(msg, &self.secrets);
+        match &self.buffer {
+            Some(b) => b.borrow_mut().push(msg),
+            None => {
+                let _ = writeln!(std::io::stderr(), "{msg}");
+            }
+        }
     }
     fn error(&self, msg: &str) -> ExitStatus {
         self.say(&format!("error: {msg}"));
@@ -152,9 +229,19 @@ fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, Exit
 }
 
 pub fn run(a: &DiffArgs) -> ExitStatus {
-    let mut rep = Reporter {
-        secrets: Vec::new(),
-    };
+    let format = a.report_format();
+    if a.base.is_some() {
+        return base::run(a, format);
+    }
+    if a.overlays.is_empty() {
+        return clusters::run(a, format);
+    }
+    if !a.clusters.is_empty() {
+        return Reporter::default().error(
+            "--cluster picks clusters of kcompile.yaml; it does not apply to overlay paths",
+        );
+    }
+    let mut rep = Reporter::default();
     if a.overlays.len() == 2 && (a.live_from.is_some() || a.client_side || a.server_side) {
         return rep.error(
             "two overlays are compared with each other; --live-from, --client-side and --server-side do not apply",
@@ -175,6 +262,7 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
         let sides = render::Sides {
             before: a.overlays[0].display().to_string(),
             after: a.overlays[1].display().to_string(),
+            mode: Mode::Overlays,
         };
         (
             pair::overlay_diffs(before, after, show),
@@ -192,16 +280,12 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
             }
         };
         let overlay = owner.as_deref();
-        let sides = render::Sides {
-            before: "live".into(),
-            after: "desired".into(),
-        };
         let r = match &a.live_from {
             Some(p) => diff_live_from(p, desired, overlay, a, &mut rep),
-            None => diff_cluster(a, desired, overlay, &mut rep),
+            None => diff_cluster(a, a.context.as_deref(), desired, overlay, &mut rep),
         };
         match r {
-            Ok((diffs, mode, warnings)) => (diffs, mode, sides, warnings),
+            Ok((diffs, mode, warnings)) => (diffs, mode, live_sides(mode), warnings),
             Err(s) => return s,
         }
     };
@@ -209,18 +293,33 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
         rep.say(w);
     }
     let summary = Summary::of(&diffs);
-    let text = match a.output {
-        OutputArg::Json => render::json(&diffs, mode, &warnings),
-        OutputArg::Text => {
-            let color = match a.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => {
-                    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                        && std::io::stdout().is_terminal()
-                }
+    let text = match format {
+        FormatArg::Json => render::json(&diffs, mode, &warnings),
+        FormatArg::Text => render::text(&diffs, &sides, a.color()),
+        FormatArg::Markdown => {
+            let name = a
+                .overlays
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" → ");
+            let overlay = a
+                .overlays
+                .last()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let title = format!("kcompile diff: {} → {}", sides.before, sides.after);
+            let section = report::Section {
+                name,
+                overlay,
+                outcome: Ok(report::Compared {
+                    diffs,
+                    mode,
+                    sides,
+                    warnings,
+                }),
             };
-            render::text(&diffs, &sides, color)
+            report::markdown(&title, std::slice::from_ref(&section))
         }
     };
     let mut out = std::io::stdout().lock();
@@ -241,8 +340,18 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
 
 type Outcome = Result<(Vec<ObjectDiff>, Mode, Vec<String>), ExitStatus>;
 
+/// The sides of a comparison with a cluster.
+fn live_sides(mode: Mode) -> render::Sides {
+    render::Sides {
+        before: "live".into(),
+        after: "desired".into(),
+        mode,
+    }
+}
+
 fn diff_cluster(
     a: &DiffArgs,
+    context: Option<&str>,
     desired: Vec<Value>,
     owner: Option<&str>,
     rep: &mut Reporter,
@@ -256,7 +365,7 @@ fn diff_cluster(
     };
     let opts = ConnectOptions {
         kubeconfig: a.kubeconfig.clone(),
-        context: a.context.clone(),
+        context: context.map(str::to_string),
         timeout: a.request_timeout,
     };
     let server_side = !a.client_side;
