@@ -44,6 +44,10 @@ pub struct GitopsArgs {
     /// Write nothing; exit 1 and print a diff when the output folder is not up to date.
     #[arg(long)]
     pub check: bool,
+    /// With kcompile.yaml: show each cluster's diff against its live
+    /// cluster (its `context:`) before writing its folder.
+    #[arg(long)]
+    pub diff: bool,
     /// Replace an output folder kcompile did not create.
     #[arg(long)]
     pub force: bool,
@@ -82,6 +86,7 @@ impl GitopsArgs {
     pub fn wants_pipeline(&self) -> bool {
         self.output.is_some()
             || self.check
+            || self.diff
             || self.validate
             || self.val.strict
             || self.val.kubernetes_version.is_some()
@@ -143,6 +148,10 @@ fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
     let g = &b.gitops;
     match &b.path {
         Some(path) => {
+            if g.diff {
+                report::say("error: --diff compares every cluster of kcompile.yaml with its `context:`; for one overlay run `kcompile diff OVERLAY`");
+                return ExitStatus::Error;
+            }
             if g.output_root.is_some() {
                 report::say("error: --output-root applies to the outputs of kcompile.yaml; -o DIR is written where it says\n  hint: run `kcompile build --output-root DIR` without an overlay path");
                 return ExitStatus::Error;
@@ -385,6 +394,23 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
     let mut stdout = String::new();
     for ((c, o), target) in cfg.clusters.iter().zip(&ok).zip(&outputs) {
         if let Some(out) = o {
+            if g.diff {
+                // The pipeline: this cluster's diff, then its folder.
+                let desired = out.resources.iter().map(|r| r.obj.clone()).collect();
+                match super::diff::build_diff(c, desired, g.show_secrets) {
+                    Ok((text, _)) => {
+                        status = status.worst(report::stdout(&text));
+                    }
+                    Err(e) => {
+                        report::say(&format!(
+                            "error: [{}] {e}; its folder is not written",
+                            c.name
+                        ));
+                        status = ExitStatus::Error;
+                        continue;
+                    }
+                }
+            }
             let label = format!("{} ({})", c.name, c.overlay);
             let fix = match &g.config {
                 Some(p) => format!("kcompile build --config {}", p.display()),

@@ -4,7 +4,7 @@
 //! reached is an error in its section; the others still report. The exit
 //! status is the worst of them.
 
-use super::{diff_cluster, live_sides, DiffArgs, FormatArg, Reporter};
+use super::{diff_cluster, live_sides, DiffArgs, FormatArg, Live, Reporter};
 use crate::cli::report as out;
 use crate::cli::validate::vopts;
 use crate::cli::workspace::load_config;
@@ -57,7 +57,7 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(c) = picked.get(i) else { break };
-                let r = compare_one(a, c, &desired[i]);
+                let r = compare_one(&a.live(), c, &desired[i]);
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
             });
         }
@@ -125,7 +125,7 @@ fn compile_one(
         })
 }
 
-fn compare_one(a: &DiffArgs, c: &Cluster, desired: &Result<Vec<Value>, String>) -> Done {
+fn compare_one(a: &Live, c: &Cluster, desired: &Result<Vec<Value>, String>) -> Done {
     let mut rep = Reporter {
         secrets: Vec::new(),
         buffer: Some(Default::default()),
@@ -229,4 +229,34 @@ pub(super) fn print(
         ));
     }
     worst
+}
+
+/// `kcompile build --diff`: one cluster's compiled objects against its
+/// live cluster (server-side, the default kubeconfig), as text for stdout;
+/// the error when the cluster cannot be compared. Messages go to stderr.
+pub fn build_diff(
+    c: &Cluster,
+    desired: Vec<Value>,
+    show_secrets: bool,
+) -> Result<(String, bool), String> {
+    let live = Live {
+        kubeconfig: None,
+        timeout: std::time::Duration::from_secs(30),
+        client_side: false,
+        field_manager: None,
+        show_secrets,
+    };
+    let (section, lines) = compare_one(&live, c, &Ok(desired));
+    for l in lines {
+        out::say(&format!("[{}] {l}", c.name));
+    }
+    let text = report::text(std::slice::from_ref(&section), false);
+    match section.outcome {
+        Ok(comp) => {
+            let sum = Summary::of(&comp.diffs);
+            out::say(&format!("kcompile diff: [{}] {sum}", c.name));
+            Ok((text, sum.has_differences()))
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -11,7 +11,9 @@ use super::ExitStatus;
 
 mod base;
 mod clusters;
+
 use clap::{Args, ValueEnum};
+pub use clusters::build_diff;
 use kcompile::cluster::{self, live, ConnectOptions};
 use kcompile::compile::{self, Options};
 use kcompile::diff::{self, pair, render, report, CompareOptions, Mode, ObjectDiff, Summary};
@@ -282,7 +284,7 @@ pub fn run(a: &DiffArgs) -> ExitStatus {
         let overlay = owner.as_deref();
         let r = match &a.live_from {
             Some(p) => diff_live_from(p, desired, overlay, a, &mut rep),
-            None => diff_cluster(a, a.context.as_deref(), desired, overlay, &mut rep),
+            None => diff_cluster(&a.live(), a.context.as_deref(), desired, overlay, &mut rep),
         };
         match r {
             Ok((diffs, mode, warnings)) => (diffs, mode, live_sides(mode), warnings),
@@ -349,8 +351,30 @@ fn live_sides(mode: Mode) -> render::Sides {
     }
 }
 
+/// How to reach and ask a cluster.
+#[derive(Clone)]
+struct Live<'a> {
+    kubeconfig: Option<PathBuf>,
+    timeout: Duration,
+    client_side: bool,
+    field_manager: Option<&'a str>,
+    show_secrets: bool,
+}
+
+impl DiffArgs {
+    fn live(&self) -> Live<'_> {
+        Live {
+            kubeconfig: self.kubeconfig.clone(),
+            timeout: self.request_timeout,
+            client_side: self.client_side,
+            field_manager: self.field_manager.as_deref(),
+            show_secrets: self.show_secrets,
+        }
+    }
+}
+
 fn diff_cluster(
-    a: &DiffArgs,
+    a: &Live,
     context: Option<&str>,
     desired: Vec<Value>,
     owner: Option<&str>,
@@ -366,12 +390,12 @@ fn diff_cluster(
     let opts = ConnectOptions {
         kubeconfig: a.kubeconfig.clone(),
         context: context.map(str::to_string),
-        timeout: a.request_timeout,
+        timeout: a.timeout,
     };
     let server_side = !a.client_side;
     let state = rt.block_on(async {
         let c = cluster::Cluster::connect(&opts).await?;
-        live::fetch(&c, desired, owner, server_side, a.field_manager.as_deref()).await
+        live::fetch(&c, desired, owner, server_side, a.field_manager).await
     });
     let state = match state {
         Ok(s) => s,
@@ -394,7 +418,7 @@ fn diff_cluster(
     let opts = CompareOptions {
         mode,
         show_secrets: a.show_secrets,
-        field_manager: a.field_manager.as_deref(),
+        field_manager: a.field_manager,
     };
     let diffs = pair::cluster_diffs(&state, opts);
     Ok((diffs, mode, state.warnings))
