@@ -71,3 +71,120 @@ fn gitops_round_trip_has_no_diff() {
         wipe(s, y);
     }
 }
+
+/// The bundled repository (its kcompile.yaml, base and both overlays) with
+/// the clusters' `minikube` context pointed at the test server: `kcompile
+/// diff` answers per cluster; then, as a pull request would, a commit that
+/// changes the shared base shows in both clusters' Markdown report.
+#[test]
+fn bundled_repository_per_cluster_and_per_commit() {
+    let Some(s) = kube::server() else { return };
+    let _turn = BUNDLED.lock().unwrap_or_else(|e| e.into_inner());
+    let t = util::Tree::new();
+    for d in ["base", "components", "overlays"] {
+        util::copy_repo_dir(d, t.path());
+    }
+    std::fs::copy(repo().join("kcompile.yaml"), t.join("kcompile.yaml")).unwrap();
+    let kc = t.join("kubeconfig");
+    std::fs::copy(&s.kubeconfig, &kc).unwrap();
+    let k = |args: &[&str]| {
+        let out = util::Cmd::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(args)
+            .run();
+        assert!(out.success(), "kubectl {args:?}: {out}");
+        out.stdout
+    };
+    let cluster = k(&[
+        "config",
+        "view",
+        "-o",
+        "jsonpath={.contexts[0].context.cluster}",
+    ]);
+    let user = k(&[
+        "config",
+        "view",
+        "-o",
+        "jsonpath={.contexts[0].context.user}",
+    ]);
+    k(&[
+        "config",
+        "set-context",
+        "minikube",
+        &format!("--cluster={cluster}"),
+        &format!("--user={user}"),
+    ]);
+    let run = |args: &[&str]| {
+        util::cmd()
+            .args(args)
+            .cwd(t.path())
+            .env("KUBECONFIG", &kc)
+            .env("HOME", t.path())
+            .run()
+    };
+    // cluster-a is live as compiled, cluster-b is not there.
+    let yamls: Vec<String> = bundled().iter().map(|o| compile(o)).collect();
+    for y in &yamls {
+        wipe(s, y);
+    }
+    apply(s, &yamls[0], Apply::ServerSide);
+    let out = run(&["diff", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["cluster-a"]["summary"]["changed"], 0, "{out}");
+    assert_eq!(v["cluster-a"]["summary"]["create"], 0, "{out}");
+    assert!(
+        v["cluster-b"]["summary"]["create"].as_u64().unwrap() > 0,
+        "{out}"
+    );
+    for y in &yamls {
+        wipe(s, y);
+    }
+
+    let git = |args: &[&str]| {
+        let out = util::Cmd::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .cwd(t.path())
+            .run();
+        assert!(out.success(), "git {args:?}: {out}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "base", "components", "overlays", "kcompile.yaml"]);
+    git(&["commit", "-q", "-m", "bundled"]);
+    let worker = t.read("base/worker-deployment.yaml");
+    let daemon = "            - name: SPARK_DAEMON_MEMORY\n              value: 512m\n";
+    assert!(worker.contains(daemon), "the worker's daemon heap");
+    t.file(
+        "base/worker-deployment.yaml",
+        worker.replace(daemon, &daemon.replace("512m", "768m")),
+    );
+    git(&[
+        "commit",
+        "-q",
+        "-am",
+        "a larger worker daemon heap in the shared base",
+    ]);
+    let out = run(&["diff", "--base", "HEAD~1", "--format", "markdown"]);
+    assert_eq!(out.code, 1, "{out}");
+    let md = &out.stdout;
+    assert!(
+        md.contains("### kcompile diff: `HEAD~1` → working tree"),
+        "{md}"
+    );
+    for c in ["cluster-a", "cluster-b"] {
+        assert!(
+            md.contains(&format!("<code>{c}</code> (overlays/{c}): 1 changed")),
+            "{md}"
+        );
+    }
+    assert!(
+        md.contains("-          value: 512m\n+          value: 768m"),
+        "{md}"
+    );
+    assert!(
+        md.contains("=== Deployment/spark-worker in namespace spark-a (changed)"),
+        "{md}"
+    );
+}

@@ -186,7 +186,7 @@ fn changes_round(how: Apply) {
         edit(&work.path().join(m.file), m.from, m.to);
         let mut per_mode = Vec::new();
         for mode in [&[][..], &["--client-side"][..]] {
-            let mut args = vec!["--output", "json"];
+            let mut args = vec!["--format", "json"];
             args.extend_from_slice(mode);
             let r = diff(s, work.path(), &args);
             assert_eq!(r.code, 1, "{} ({how:?}, {mode:?}): {r}", m.what);
@@ -263,8 +263,8 @@ fn read_only_user_falls_back_to_client_side() {
         "  replicas: 2\n",
     );
     let dir = tmp.path().to_str().unwrap();
-    let admin = s.kcompile(&["diff", dir, "--client-side", "--output", "json"]);
-    let viewer = s.kcompile(&["diff", dir, "--context", "viewer", "--output", "json"]);
+    let admin = s.kcompile(&["diff", dir, "--client-side", "--format", "json"]);
+    let viewer = s.kcompile(&["diff", dir, "--context", "viewer", "--format", "json"]);
     assert_eq!(admin.code, 1, "{admin}");
     assert_eq!(viewer.code, 1, "{viewer}");
     assert!(
@@ -324,7 +324,7 @@ fn pruning_follows_the_ownership_label() {
         ],
     );
     let prod = tmp.path().join("prod");
-    let r = s.kcompile(&["diff", prod.to_str().unwrap(), "--output", "json"]);
+    let r = s.kcompile(&["diff", prod.to_str().unwrap(), "--format", "json"]);
     assert_eq!(r.code, 1, "{r}");
     let c = changed(&json_report(&r));
     assert_eq!(
@@ -434,8 +434,8 @@ fn secret_values_never_print() {
     for args in [
         vec!["diff", dir],
         vec!["diff", dir, "--client-side"],
-        vec!["diff", dir, "--output", "json"],
-        vec!["diff", dir, "--client-side", "--output", "json"],
+        vec!["diff", dir, "--format", "json"],
+        vec!["diff", dir, "--client-side", "--format", "json"],
         vec!["diff", dir, "--context", "viewer"],
     ] {
         let r = s.kcompile(&args);
@@ -515,7 +515,7 @@ fn other_field_managers_are_named() {
         let mut args = cmd.to_vec();
         args.extend(["-n", &ns]);
         s.kubectl(&args, None);
-        let r = s.kcompile(&["diff", dir, "--output", "json"]);
+        let r = s.kcompile(&["diff", dir, "--format", "json"]);
         assert_eq!(r.code, 1, "after {cmd:?}: {r}");
         let report = json_report(&r);
         let change = report["objects"]
@@ -563,7 +563,7 @@ fn custom_resources_before_and_after_their_crd() {
         )],
     );
     let dir = tmp.path().to_str().unwrap();
-    let r = s.kcompile(&["diff", dir, "--output", "json"]);
+    let r = s.kcompile(&["diff", dir, "--format", "json"]);
     assert_eq!(r.code, 1, "{r}");
     let mut c = changed(&json_report(&r));
     c.sort();
@@ -583,7 +583,7 @@ fn custom_resources_before_and_after_their_crd() {
     assert_no_diff(s, tmp.path(), "CRD and custom resource applied");
     edit(&tmp.path().join("all/widget.yaml"), "size: 3", "size: 4");
     for mode in [&[][..], &["--client-side"][..]] {
-        let mut args = vec!["diff", dir, "--output", "json"];
+        let mut args = vec!["diff", dir, "--format", "json"];
         args.extend_from_slice(mode);
         let r = s.kcompile(&args);
         assert_eq!(r.code, 1, "{r}");

@@ -154,7 +154,7 @@ fn assert_error(r: &Run, s: &Setup, needles: &[&str]) {
 #[test]
 fn baseline_diff_masks_the_secret() {
     let s = setup();
-    for extra in [&[][..], &["--client-side"][..], &["-o", "json"][..]] {
+    for extra in [&[][..], &["--client-side"][..], &["--format", "json"][..]] {
         let r = s.diff(extra);
         assert_eq!(r.code, 1, "{extra:?}: {}", r.stderr);
     }
@@ -323,7 +323,7 @@ fn malformed_json_answers() {
 fn huge_list() {
     let s = setup();
     s.fault(DEPLOY_LIST, Fault::HugeList(20_000));
-    let r = s.diff(&["--client-side", "-o", "json"]);
+    let r = s.diff(&["--client-side", "--format", "json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stdout.contains("extra-19999"),

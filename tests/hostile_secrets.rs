@@ -36,7 +36,7 @@ fn a_live_secret_without_api_version_is_masked() {
     );
     let o = tmp.path().join("o");
     let live = tmp.path().join("live.yaml");
-    for extra in [&[][..], &["--output", "json"][..]] {
+    for extra in [&[][..], &["--format", "json"][..]] {
         let mut args = vec![
             "diff",
             o.to_str().unwrap(),
