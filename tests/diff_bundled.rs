@@ -85,44 +85,9 @@ fn bundled_repository_per_cluster_and_per_commit() {
         util::copy_repo_dir(d, t.path());
     }
     std::fs::copy(repo().join("kcompile.yaml"), t.join("kcompile.yaml")).unwrap();
-    let kc = t.join("kubeconfig");
-    std::fs::copy(&s.kubeconfig, &kc).unwrap();
-    let k = |args: &[&str]| {
-        let out = util::Cmd::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&kc)
-            .args(args)
-            .run();
-        assert!(out.success(), "kubectl {args:?}: {out}");
-        out.stdout
-    };
-    let cluster = k(&[
-        "config",
-        "view",
-        "-o",
-        "jsonpath={.contexts[0].context.cluster}",
-    ]);
-    let user = k(&[
-        "config",
-        "view",
-        "-o",
-        "jsonpath={.contexts[0].context.user}",
-    ]);
-    k(&[
-        "config",
-        "set-context",
-        "minikube",
-        &format!("--cluster={cluster}"),
-        &format!("--user={user}"),
-    ]);
-    let run = |args: &[&str]| {
-        util::cmd()
-            .args(args)
-            .cwd(t.path())
-            .env("KUBECONFIG", &kc)
-            .env("HOME", t.path())
-            .run()
-    };
+    // The clusters' context, `minikube`, names the test server.
+    let kc = s.kubeconfig_in(t.path(), Some("minikube"));
+    let run = |args: &[&str]| kube::kcompile_in(t.path(), &kc, args);
     // cluster-a is live as compiled, cluster-b is not there.
     let yamls: Vec<String> = bundled().iter().map(|o| compile(o)).collect();
     for y in &yamls {

@@ -39,17 +39,8 @@ fn every_cluster_answers_in_its_own_section() {
         ),
     ]);
     // A kubeconfig with the server's context and one that reaches nothing.
-    let kc = t.join("kubeconfig");
-    std::fs::copy(&s.kubeconfig, &kc).unwrap();
-    let k = |args: &[&str]| {
-        let out = util::Cmd::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&kc)
-            .args(args)
-            .run();
-        assert!(out.success(), "kubectl {args:?}: {out}");
-        out.stdout
-    };
+    let kc = s.kubeconfig_in(t.path(), None);
+    let k = |args: &[&str]| kube::kubectl_with(&kc, args);
     let ctx = k(&["config", "current-context"]).trim().to_string();
     let user = k(&[
         "config",
@@ -83,14 +74,7 @@ fn every_cluster_answers_in_its_own_section() {
         t.join("overlays/a").to_str().unwrap(),
     ]);
 
-    let run = |args: &[&str]| {
-        util::cmd()
-            .args(args)
-            .cwd(t.path())
-            .env("KUBECONFIG", &kc)
-            .env("HOME", t.path())
-            .run()
-    };
+    let run = |args: &[&str]| kube::kcompile_in(t.path(), &kc, args);
     let out = run(&["diff", "--format", "json", "--request-timeout", "5s"]);
     assert_eq!(out.code, 2, "a cluster failed: worst status\n{out}");
     let v: Value = serde_json::from_str(&out.stdout).unwrap();

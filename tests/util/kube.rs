@@ -145,6 +145,44 @@ impl Server {
         cmd.run()
     }
 
+    /// A copy of this server's kubeconfig in `dir` (to add contexts to),
+    /// with a context `alias` for the server when one is given.
+    pub fn kubeconfig_in(&self, dir: &Path, alias: Option<&str>) -> PathBuf {
+        let kc = dir.join("kubeconfig");
+        std::fs::copy(&self.kubeconfig, &kc).unwrap();
+        if let Some(name) = alias {
+            let cluster = kubectl_with(
+                &kc,
+                &[
+                    "config",
+                    "view",
+                    "-o",
+                    "jsonpath={.contexts[0].context.cluster}",
+                ],
+            );
+            let user = kubectl_with(
+                &kc,
+                &[
+                    "config",
+                    "view",
+                    "-o",
+                    "jsonpath={.contexts[0].context.user}",
+                ],
+            );
+            kubectl_with(
+                &kc,
+                &[
+                    "config",
+                    "set-context",
+                    name,
+                    &format!("--cluster={cluster}"),
+                    &format!("--user={user}"),
+                ],
+            );
+        }
+        kc
+    }
+
     /// `kcompile ARGS` with this server's kubeconfig in `$KUBECONFIG`.
     pub fn kcompile(&self, args: &[&str]) -> Run {
         kcompile_with(args, Some(&self.kubeconfig))
@@ -163,4 +201,25 @@ pub fn kcompile_with(args: &[&str], kubeconfig: Option<&Path>) -> Run {
         cmd = cmd.env("KUBECONFIG", k);
     }
     cmd.run()
+}
+
+/// `kubectl --kubeconfig KC ARGS`; its stdout, panicking on failure.
+pub fn kubectl_with(kc: &Path, args: &[&str]) -> String {
+    let out = super::Cmd::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kc)
+        .args(args)
+        .run();
+    assert!(out.success(), "kubectl {args:?}: {out}");
+    out.stdout
+}
+
+/// `kcompile ARGS` in `dir` (also its HOME) with `KUBECONFIG=kc`.
+pub fn kcompile_in(dir: &Path, kc: &Path, args: &[&str]) -> Run {
+    super::cmd()
+        .args(args)
+        .cwd(dir)
+        .env("KUBECONFIG", kc)
+        .env("HOME", dir)
+        .run()
 }
