@@ -6,20 +6,7 @@ mod util;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use util::{kcompile_in, Cmd, Tree};
-
-const DEPLOY: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  template:
-    spec:
-      containers:
-      - name: app
-        image: nginx:1.0
-";
+use util::{kcompile_in, Cmd, Tree, DEPLOY};
 
 /// Render, re-parse, re-render: the text must be identical.
 fn assert_reparses(stdout: &[u8]) {

@@ -16,20 +16,7 @@
 
 mod util;
 
-use util::Tree;
-
-const DEPLOY: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  template:
-    spec:
-      containers:
-      - name: app
-        image: nginx:1.0
-";
+use util::{Tree, DEPLOY};
 
 const CM: &str = "apiVersion: v1
 kind: ConfigMap

@@ -853,16 +853,9 @@ pub use super::{write_tree, Out as Run};
 
 /// Run `kcompile diff ARGS` with a clean environment for kubeconfig lookup.
 pub fn kcompile(args: &[&str], kubeconfig: Option<&Path>, extra_env: &[(&str, &str)]) -> Run {
-    let mut cmd = super::cmd()
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env("HOME", std::env::temp_dir().join("kcompile-test-no-home"))
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT");
-    if let Some(k) = kubeconfig {
-        cmd = cmd.env("KUBECONFIG", k);
-    }
-    cmd.envs(extra_env).run()
+    super::kube::kcompile_cmd(args, kubeconfig)
+        .envs(extra_env)
+        .run()
 }
 
 /// The `+`/`-` lines of a unified diff, without the file headers, with

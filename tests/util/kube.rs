@@ -191,6 +191,11 @@ impl Server {
 
 /// `kcompile ARGS`, with no kubeconfig but the one given.
 pub fn kcompile_with(args: &[&str], kubeconfig: Option<&Path>) -> Run {
+    kcompile_cmd(args, kubeconfig).run()
+}
+
+/// The command of [`kcompile_with`], to add to.
+pub fn kcompile_cmd(args: &[&str], kubeconfig: Option<&Path>) -> super::Cmd {
     let mut cmd = super::cmd()
         .args(args)
         .env_remove("NO_COLOR")
@@ -200,7 +205,7 @@ pub fn kcompile_with(args: &[&str], kubeconfig: Option<&Path>) -> Run {
     if let Some(k) = kubeconfig {
         cmd = cmd.env("KUBECONFIG", k);
     }
-    cmd.run()
+    cmd
 }
 
 /// `kubectl --kubeconfig KC ARGS`; its stdout, panicking on failure.

@@ -474,3 +474,17 @@ impl Out {
         self
     }
 }
+
+/// A small Deployment the CLI tests build trees with.
+pub const DEPLOY: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.0
+";
