@@ -129,15 +129,7 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             string_meta: false,
             legacy_json: false,
         };
-        patches::apply(
-            &mut acc.rm,
-            &parsed,
-            p.target.as_ref(),
-            opts,
-            &ctx.schema,
-            &src,
-        )
-        .map_err(&at)?;
+        apply_entry(ctx, acc, &parsed, p, opts, &src, &at)?;
         mark(acc, "PatchTransformer")?;
     }
     if !k.namespace.is_empty() {
@@ -224,15 +216,7 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
             legacy_json: true,
             ..Default::default()
         };
-        patches::apply(
-            &mut acc.rm,
-            &parsed,
-            p.target.as_ref(),
-            opts,
-            &ctx.schema,
-            &src,
-        )
-        .map_err(&at)?;
+        apply_entry(ctx, acc, &parsed, p, opts, &src, &at)?;
         mark(acc, "PatchJson6902Transformer")?;
     }
     for (i, r) in k.replicas.iter().enumerate() {
@@ -477,4 +461,26 @@ pub(super) fn run_builtin(
             rm,
         ),
     }
+}
+
+/// Apply one `patches:` / `patchesJson6902:` entry to its target; an error
+/// points at the entry (`at`).
+fn apply_entry(
+    ctx: &Ctx,
+    acc: &mut Acc,
+    parsed: &patches::Parsed,
+    p: &Patch,
+    opts: patches::Opts,
+    src: &Source,
+    at: &dyn Fn(Error) -> Error,
+) -> Result<()> {
+    patches::apply(
+        &mut acc.rm,
+        parsed,
+        p.target.as_ref(),
+        opts,
+        &ctx.schema,
+        src,
+    )
+    .map_err(at)
 }
