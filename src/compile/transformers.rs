@@ -120,15 +120,7 @@ pub(super) fn run_transformers(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Res
         let at = kust.at("patches", Some(i));
         let (text, src) = patch_transformer_text(ctx, kust, p).map_err(&at)?;
         let parsed = parse_patch(&text, &src, &mut ctx.warnings).map_err(&at)?;
-        let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
-        let opts = patches::Opts {
-            annotations_rewritten: ctx.origin,
-            record_transformations: ctx.transformations,
-            allow_name_change: opt("allowNameChange"),
-            allow_kind_change: opt("allowKindChange"),
-            string_meta: false,
-            legacy_json: false,
-        };
+        let opts = patch_transformer_opts(ctx, p);
         apply_entry(ctx, acc, &parsed, p, opts, &src, &at)?;
         mark(acc, "PatchTransformer")?;
     }
@@ -385,15 +377,7 @@ pub(super) fn run_builtin(
                 options,
             };
             let (parsed, src) = src_patch(ctx, &p, true)?;
-            let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
-            let opts = patches::Opts {
-                annotations_rewritten: ctx.origin,
-                record_transformations: ctx.transformations,
-                allow_name_change: opt("allowNameChange"),
-                allow_kind_change: opt("allowKindChange"),
-                string_meta: false,
-                legacy_json: false,
-            };
+            let opts = patch_transformer_opts(ctx, &p);
             patches::apply(rm, &parsed, p.target.as_ref(), opts, &ctx.schema, &src)
         }
         B::PatchSm {
@@ -483,4 +467,18 @@ fn apply_entry(
         src,
     )
     .map_err(at)
+}
+
+/// How kustomize's PatchTransformer applies a `patches:` entry (its
+/// `options:` allow a name or kind change).
+fn patch_transformer_opts(ctx: &Ctx, p: &Patch) -> patches::Opts {
+    let opt = |n: &str| p.options.get(n).and_then(Value::as_bool).unwrap_or(false);
+    patches::Opts {
+        annotations_rewritten: ctx.origin,
+        record_transformations: ctx.transformations,
+        allow_name_change: opt("allowNameChange"),
+        allow_kind_change: opt("allowKindChange"),
+        string_meta: false,
+        legacy_json: false,
+    }
 }
