@@ -265,3 +265,15 @@ fn paths_below_the_working_folder_are_shown_relative() {
     );
     assert!(!stderr.contains(root.to_str().unwrap()), "{stderr}");
 }
+
+/// The release binary carries no debug info (it was 88 MB with it): the
+/// profile the test command and the docs share stays lean.
+#[test]
+fn the_release_binary_is_lean() {
+    if cfg!(debug_assertions) {
+        eprintln!("SKIP: not a release build");
+        return;
+    }
+    let size = fs::metadata(env!("CARGO_BIN_EXE_kcompile")).unwrap().len();
+    assert!(size < 40 * 1024 * 1024, "kcompile is {size} bytes");
+}

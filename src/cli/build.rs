@@ -156,6 +156,13 @@ fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
                 report::say("error: --output-root applies to the outputs of kcompile.yaml; -o DIR is written where it says\n  hint: run `kcompile build --output-root DIR` without an overlay path");
                 return ExitStatus::Error;
             }
+            // `-o` is always a folder; a format name there is most likely
+            // meant for `kcompile diff --format`.
+            if let Some(o) = g.output.as_deref().and_then(|o| o.to_str()) {
+                if ["json", "text", "yaml", "markdown"].contains(&o) {
+                    report::say(&format!("warning: -o {o} writes the GitOps folder `{o}`; -o always names an output folder (a report format is `kcompile diff --format {o}`)"));
+                }
+            }
             if let Err(e) = Loader::new(Disk).check_dir(path) {
                 report::error(&e);
                 return ExitStatus::Error;
