@@ -48,6 +48,11 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
     let base = Loader::new(revision);
     let work = Loader::new(Disk);
     let targets = match &a.overlays[..] {
+        [_] if !a.clusters.is_empty() => {
+            return Reporter::default().error(
+                "--cluster picks clusters of kcompile.yaml; it does not apply to an overlay path",
+            );
+        }
         [p] => {
             let abs = cwd.join(p);
             vec![Target {
