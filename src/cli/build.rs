@@ -4,7 +4,7 @@
 
 use super::report;
 use super::validate::{vopts, ValOpts};
-use super::workspace::load_config;
+use super::workspace::require_config;
 use super::ExitStatus;
 use clap::{Args, ValueEnum};
 use kcompile::compile::{self, Options, Reorder};
@@ -204,12 +204,8 @@ fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
             }
         }
         None => {
-            let cfg = match load_config(g.config.as_deref()) {
-                Ok(Some(c)) => c,
-                Ok(None) => {
-                    report::say("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml), or add a kcompile.yaml listing the clusters");
-                    return ExitStatus::Error;
-                }
+            let cfg = match require_config(g.config.as_deref(), "run `kcompile overlays/cluster-a` (a directory holding kustomization.yaml), or add a kcompile.yaml listing the clusters") {
+                Ok(c) => c,
                 Err(s) => return s,
             };
             if g.output.is_some() {

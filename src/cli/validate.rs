@@ -2,7 +2,7 @@
 //! command that validates shares.
 
 use super::report;
-use super::workspace::load_config;
+use super::workspace::require_config;
 use super::ExitStatus;
 use clap::Args;
 use kcompile::compile::{self, Options};
@@ -61,12 +61,11 @@ pub fn run(v: &ValidateArgs) -> ExitStatus {
     let loader = Loader::new(Disk);
     let mut status = ExitStatus::Success;
     if v.paths.is_empty() {
-        let cfg = match load_config(v.config.as_deref()) {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                report::say("error: no overlay given and no kcompile.yaml found\n  hint: run `kcompile validate overlays/cluster-a`");
-                return ExitStatus::Error;
-            }
+        let cfg = match require_config(
+            v.config.as_deref(),
+            "run `kcompile validate overlays/cluster-a`",
+        ) {
+            Ok(c) => c,
             Err(s) => return s,
         };
         let vo = vopts(&v.val, Some(&cfg));

@@ -36,6 +36,20 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ExitStatus
     }
 }
 
+/// The `kcompile.yaml` a command without an overlay path works on; its
+/// absence is an error with `hint` (the command to run instead).
+pub fn require_config(explicit: Option<&Path>, hint: &str) -> Result<Config, ExitStatus> {
+    match load_config(explicit)? {
+        Some(c) => Ok(c),
+        None => {
+            report::say(&format!(
+                "error: no overlay given and no kcompile.yaml found\n  hint: {hint}"
+            ));
+            Err(ExitStatus::Error)
+        }
+    }
+}
+
 /// Read and check the `kcompile.yaml` at `file`.
 pub fn read(file: &Path) -> kcompile::error::Result<Config> {
     let bytes = read_regular(file, workspace::MAX_CONFIG_BYTES).map_err(|mut e| {

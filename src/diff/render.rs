@@ -104,7 +104,7 @@ pub fn text(diffs: &[ObjectDiff], sides: &Sides, color: bool) -> String {
 }
 
 #[derive(Serialize)]
-pub(crate) struct Report<'a> {
+struct Report<'a> {
     mode: Mode,
     summary: Summary,
     objects: &'a [ObjectDiff],
@@ -114,15 +114,21 @@ pub(crate) struct Report<'a> {
 /// The JSON report: mode, summary counts, per-object action and changed
 /// field paths (Secret values masked), warnings.
 pub fn json(diffs: &[ObjectDiff], mode: Mode, warnings: &[String]) -> String {
+    let mut s = serde_json::to_string_pretty(&report(diffs, mode, warnings))
+        .unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// The JSON report as a value (several of them make the multi-cluster one).
+pub fn report(diffs: &[ObjectDiff], mode: Mode, warnings: &[String]) -> Value {
     let r = Report {
         mode,
         summary: Summary::of(diffs),
         objects: diffs,
         warnings,
     };
-    let mut s = serde_json::to_string_pretty(&r).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    serde_json::to_value(&r).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

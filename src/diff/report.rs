@@ -66,8 +66,7 @@ pub fn json(sections: &[Section]) -> String {
     let mut m = Map::new();
     for s in sections {
         let v = match &s.outcome {
-            Ok(c) => serde_json::from_str(&render::json(&c.diffs, c.mode, &c.warnings))
-                .unwrap_or(Value::Null),
+            Ok(c) => render::report(&c.diffs, c.mode, &c.warnings),
             Err(e) => serde_json::json!({ "overlay": s.overlay, "error": e }),
         };
         m.insert(s.name.clone(), v);

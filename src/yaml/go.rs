@@ -282,27 +282,32 @@ pub fn fold_nel(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Go's `unicode.IsLetter` (category L); the regex crate's Unicode tables
-/// answer for the rare non-ASCII key.
+/// Go's `unicode.IsLetter` (category L).
 fn is_letter(c: char) -> bool {
+    static L: OnceLock<Option<regex::Regex>> = OnceLock::new();
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else {
-        static L: OnceLock<regex::Regex> = OnceLock::new();
-        let re = L.get_or_init(|| regex::Regex::new(r"^\p{L}$").expect("valid class"));
-        re.is_match(c.encode_utf8(&mut [0; 4]))
+        in_category(c, &L, r"^\p{L}$")
     }
 }
 
 /// Go's `unicode.IsDigit` (category Nd only: `²` and `Ⅷ` are not digits).
 fn is_digit(c: char) -> bool {
+    static ND: OnceLock<Option<regex::Regex>> = OnceLock::new();
     if c.is_ascii() {
         c.is_ascii_digit()
     } else {
-        static ND: OnceLock<regex::Regex> = OnceLock::new();
-        let re = ND.get_or_init(|| regex::Regex::new(r"^\p{Nd}$").expect("valid class"));
-        re.is_match(c.encode_utf8(&mut [0; 4]))
+        in_category(c, &ND, r"^\p{Nd}$")
     }
+}
+
+/// Whether a non-ASCII `c` is in a Unicode category: the regex crate's
+/// tables answer for the rare non-ASCII key.
+fn in_category(c: char, cell: &OnceLock<Option<regex::Regex>>, class: &str) -> bool {
+    cell.get_or_init(|| regex::Regex::new(class).ok())
+        .as_ref()
+        .is_some_and(|re| re.is_match(c.encode_utf8(&mut [0; 4])))
 }
 
 #[cfg(test)]

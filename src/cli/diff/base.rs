@@ -8,7 +8,7 @@
 use super::clusters::print;
 use super::{DiffArgs, FormatArg, Reporter};
 use crate::cli::report as out;
-use crate::cli::workspace::load_config;
+use crate::cli::workspace::require_config;
 use crate::cli::ExitStatus;
 use kcompile::compile::{self, Options};
 use kcompile::diff::{self, pair, render, report, Mode};
@@ -133,13 +133,7 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
 /// Every cluster of kcompile.yaml in the working tree (in its order),
 /// then those only REF's kcompile.yaml has.
 fn cluster_targets(a: &DiffArgs, base: &Loader) -> Result<Vec<Target>, ExitStatus> {
-    let work = match load_config(a.config.as_deref()) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Err(Reporter::default().error("no overlay given and no kcompile.yaml found\n  hint: run `kcompile diff --base REF overlays/cluster-a`, or add a kcompile.yaml listing the clusters"));
-        }
-        Err(s) => return Err(s),
-    };
+    let work = require_config(a.config.as_deref(), "run `kcompile diff --base REF overlays/cluster-a`, or add a kcompile.yaml listing the clusters")?;
     let base_cfg = match base_config(base, &work.file) {
         Ok(c) => c,
         Err(e) => {

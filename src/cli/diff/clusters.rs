@@ -7,7 +7,7 @@
 use super::{diff_cluster, live_sides, DiffArgs, FormatArg, Live, Reporter};
 use crate::cli::report as out;
 use crate::cli::validate::vopts;
-use crate::cli::workspace::load_config;
+use crate::cli::workspace::require_config;
 use crate::cli::ExitStatus;
 use kcompile::compile::{self, Options};
 use kcompile::diff::{self, pair, report, Summary};
@@ -27,11 +27,11 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
     if a.context.is_some() {
         return Reporter::default().error("--context applies to one overlay; with kcompile.yaml each cluster's `context:` says where it runs");
     }
-    let cfg = match load_config(a.config.as_deref()) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Reporter::default().error("no overlay given and no kcompile.yaml found\n  hint: run `kcompile diff overlays/cluster-a`, or add a kcompile.yaml listing the clusters");
-        }
+    let cfg = match require_config(
+        a.config.as_deref(),
+        "run `kcompile diff overlays/cluster-a`, or add a kcompile.yaml listing the clusters",
+    ) {
+        Ok(c) => c,
         Err(s) => return s,
     };
     let picked = match pick(&cfg, &a.clusters) {
