@@ -256,3 +256,23 @@ fn the_old_output_flag_still_works_with_a_warning() {
     out.assert_stderr_has("`kcompile diff -o FORMAT` is deprecated");
     let _: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
 }
+
+#[test]
+fn a_file_over_the_limit_at_the_base_is_refused_unread() {
+    need_git!();
+    let t = repo();
+    let big = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  level: \"{}\"\n",
+        "x".repeat(4096)
+    );
+    t.file("base/cm.yaml", &big);
+    git(t.path(), &["commit", "-q", "-am", "big"]);
+    let out = Cmd::new(env!("CARGO_BIN_EXE_kcompile"))
+        .args(["diff", "--base", "HEAD", "--cluster", "a"])
+        .cwd(t.path())
+        .env("KCOMPILE_MAX_FILE_BYTES", "1024")
+        .run();
+    out.assert_code(2);
+    out.assert_stderr_has("at HEAD: ");
+    out.assert_stderr_has("file is too large");
+}

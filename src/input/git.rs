@@ -183,11 +183,17 @@ impl Revision {
             .filter(|_| !head.ends_with(" missing\n"))
             .ok_or_else(|| fail(io::Error::other(format!("git answered {:?}", head.trim()))))?;
         let limit = crate::limits::file_bytes();
-        let mut buf = Vec::with_capacity(size.min(limit) as usize);
-        (&mut cat.stdout)
-            .take(size)
-            .read_to_end(&mut buf)
-            .map_err(fail)?;
+        let mut buf = Vec::new();
+        if size > limit {
+            // Skipped unread, so the process's answers stay in step.
+            io::copy(&mut (&mut cat.stdout).take(size), &mut io::sink()).map_err(fail)?;
+        } else {
+            buf.reserve(size as usize);
+            (&mut cat.stdout)
+                .take(size)
+                .read_to_end(&mut buf)
+                .map_err(fail)?;
+        }
         let mut nl = [0u8; 1];
         cat.stdout.read_exact(&mut nl).map_err(fail)?;
         if size > limit {
