@@ -25,6 +25,8 @@ pub struct BuildArgs {
     reorder: Option<ReorderArg>,
     #[command(flatten)]
     gitops: GitopsArgs,
+    #[command(flatten)]
+    pub helm: super::helm::HelmArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -95,6 +97,7 @@ impl GitopsArgs {
 
 fn build_options(b: &BuildArgs) -> Options {
     Options {
+        helm: b.helm.helm(),
         reorder: match b.reorder {
             Some(ReorderArg::Legacy) => Reorder::Legacy,
             Some(ReorderArg::None) => Reorder::None,

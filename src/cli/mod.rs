@@ -6,6 +6,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 mod build;
 mod diff;
 mod generated;
+mod helm;
 mod report;
 mod status;
 mod validate;

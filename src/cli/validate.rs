@@ -5,7 +5,7 @@ use super::report;
 use super::workspace::require_config;
 use super::ExitStatus;
 use clap::Args;
-use kcompile::compile::{self, Options};
+use kcompile::compile;
 use kcompile::input::disk::Disk;
 use kcompile::input::load::Loader;
 use kcompile::validate;
@@ -31,6 +31,8 @@ pub struct ValidateArgs {
     /// kcompile.yaml to use when no path is given.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub helm: super::helm::HelmArgs,
 }
 
 pub fn vopts(v: &ValOpts, cfg: Option<&Config>) -> validate::Options {
@@ -72,7 +74,7 @@ pub fn run(v: &ValidateArgs) -> ExitStatus {
         let results = workspace::compile_all(
             &loader,
             &cfg,
-            &Options::default(),
+            &v.helm.options(),
             Some(&vo),
             0,
             &super::build::progress_fn(cfg.clusters.len()),
@@ -98,13 +100,14 @@ pub fn run(v: &ValidateArgs) -> ExitStatus {
         return status;
     }
     let vo = vopts(&v.val, None);
+    let opts = v.helm.options();
     let many = v.paths.len() > 1;
     for p in &v.paths {
         let label = p.display().to_string();
         let label = many.then_some(label.as_str());
         match Loader::new(Disk)
             .check_dir(p)
-            .and_then(|_| compile::build(&loader, p, &Options::default()))
+            .and_then(|_| compile::build(&loader, p, &opts))
             .and_then(|o| validate::validate(&o.resources, &vo, &loader))
         {
             Err(e) => {

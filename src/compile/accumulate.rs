@@ -162,6 +162,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         configured_in.as_deref(),
         &mut acc.rm,
     )?;
+    super::helm::run(ctx, kust, acc)?;
     for (cfg, from) in plugin_configs(ctx, kust, "generators", &k.generators)? {
         let prov = ctx.origin.then(|| {
             crate::model::provenance::Provenance::configured(

@@ -9,6 +9,7 @@
 
 mod accumulate;
 mod finish;
+mod helm;
 mod patches;
 mod state;
 mod transformers;
@@ -37,6 +38,9 @@ pub enum Reorder {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub reorder: Reorder,
+    /// Inflate Helm charts with this helm (`--enable-helm`); without it a
+    /// chart is an error, as in kustomize.
+    pub helm: Option<crate::generate::helm::Helm>,
 }
 
 /// The result of a build.
@@ -106,6 +110,7 @@ fn build_tree(loader: &Loader, dir: &Path, opts: &Options) -> Result<Output> {
     }
     let mut ctx = Ctx {
         loader,
+        helm: opts.helm.as_ref(),
         warnings: Vec::new(),
         stack: Vec::new(),
         schema: Schema::with_builtin(),

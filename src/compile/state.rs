@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub(super) struct Ctx<'a> {
     pub(super) loader: &'a Loader,
+    pub(super) helm: Option<&'a crate::generate::helm::Helm>,
     pub(super) warnings: Vec<String>,
     /// Kustomization roots being built (outermost first), for cycle detection.
     pub(super) stack: Vec<PathBuf>,

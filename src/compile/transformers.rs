@@ -444,6 +444,11 @@ pub(super) fn run_builtin(
             prov,
             rm,
         ),
+        B::Helm(cfg) => {
+            let globals = crate::generate::helm::Globals::from_value(Some(&cfg));
+            let chart = crate::generate::helm::Chart::from_value(&cfg);
+            super::helm::inflate_one(ctx, kust, acc, &globals, &chart, prov)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Generate: `configMapGenerator` / `secretGenerator` objects (pure, in
 //! [`configmap`]) and their merging into the accumulated resources
-//! ([`absorb`]).
+//! ([`absorb`]); Helm charts inflated by the helm program ([`helm`]).
 
 pub mod absorb;
 pub mod configmap;
+pub mod helm;

@@ -149,6 +149,10 @@ fn pseudo_filesystem(_f: &fs::File) -> Option<&'static str> {
 pub struct Disk;
 
 impl Source for Disk {
+    fn is_disk(&self) -> bool {
+        true
+    }
+
     fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
         fs::canonicalize(path)
     }

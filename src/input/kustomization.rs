@@ -253,14 +253,6 @@ impl Kustomization {
             )
             .file(file));
         }
-        if !k.helm_charts.is_empty() || !k.helm_chart_inflation_generator.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Kustomization,
-                "helm charts are not supported by kcompile",
-            )
-            .file(file)
-            .hint("render the chart with `helm template` and list the output under `resources:`"));
-        }
         check_string_maps(&k, file)?;
         Ok((k, warnings))
     }

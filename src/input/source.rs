@@ -31,4 +31,9 @@ pub trait Source: Send + Sync {
     fn read(&self, path: &Path) -> Result<Vec<u8>>;
     /// The names in the folder `dir`, sorted.
     fn list(&self, dir: &Path) -> io::Result<Vec<OsString>>;
+    /// Whether the paths name files on this machine's disk, so another
+    /// program (helm) can read them there.
+    fn is_disk(&self) -> bool {
+        false
+    }
 }

@@ -66,6 +66,9 @@ pub enum Builtin {
     },
     /// An object a generator produced whole (IAMPolicyGenerator).
     Object(Value),
+    /// HelmChartInflationGenerator: its config (helmGlobals' and a chart's
+    /// fields side by side).
+    Helm(Value),
 }
 
 /// Every field of every builtin's config (see [`shape_of`]); a config is
@@ -100,6 +103,7 @@ const GENERATORS: &[&str] = &[
     "ConfigMapGenerator",
     "SecretGenerator",
     "IAMPolicyGenerator",
+    "HelmChartInflationGenerator",
 ];
 
 /// The Go struct a builtin's config is decoded into, and how.
@@ -111,6 +115,7 @@ fn shape_of(kind: &str) -> Option<(&'static decode::Struct, decode::Mode)> {
         "ConfigMapGenerator" => plugin(&s::CONFIG_MAP_GENERATOR),
         "SecretGenerator" => plugin(&s::SECRET_GENERATOR),
         "IAMPolicyGenerator" => plugin(&s::IAM_POLICY_GENERATOR),
+        "HelmChartInflationGenerator" => plugin(&s::HELM_CHART_INFLATION_GENERATOR),
         "ImageTagTransformer" => plugin(&s::IMAGE_TAG_TRANSFORMER),
         "LabelTransformer" => plugin(&s::LABEL_TRANSFORMER),
         "NamespaceTransformer" => plugin(&s::NAMESPACE_TRANSFORMER),
@@ -225,7 +230,8 @@ pub fn decode(raw_cfg: &Value, ignored: &mut Vec<String>) -> Result<Builtin> {
         "ReplacementTransformer" => Builtin::Replacements {
             replacements: raw.omitempty.into_iter().chain(raw.replacements).collect(),
         },
-        "SortOrderTransformer" | "HashTransformer" | "HelmChartInflationGenerator" => {
+        "HelmChartInflationGenerator" => Builtin::Helm(cfg.clone()),
+        "SortOrderTransformer" | "HashTransformer" => {
             return Err(Error::new(
                 ErrorKind::Kustomization,
                 format!("unable to load builtin {kind}.builtin.[noGrp]: it cannot be configured under transformers:/generators:"),

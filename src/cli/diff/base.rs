@@ -67,10 +67,11 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
             Err(s) => return s,
         },
     };
+    let opts = a.helm.options();
     let mut sides = Vec::new();
     for t in &targets {
-        let before = side(&base, t.base.as_deref(), &format!("at {rev}"));
-        let after = side(&work, t.work.as_deref(), "in the working tree");
+        let before = side(&base, t.base.as_deref(), &format!("at {rev}"), &opts);
+        let after = side(&work, t.work.as_deref(), "in the working tree", &opts);
         sides.push((before, after));
     }
     let secrets = diff::secret_values(
@@ -194,6 +195,7 @@ fn side(
     loader: &Loader,
     dir: Option<&Path>,
     which: &str,
+    opts: &Options,
 ) -> Result<(Vec<Value>, Vec<String>), String> {
     let Some(dir) = dir else {
         return Ok((
@@ -210,7 +212,7 @@ fn side(
             )],
         ));
     }
-    compile::build(loader, dir, &Options::default())
+    compile::build(loader, dir, opts)
         .map(|o| (o.resources.into_iter().map(|r| r.obj).collect(), vec![]))
         .map_err(|e| format!("{which}: {e}"))
 }

@@ -9,7 +9,7 @@ use crate::cli::report as out;
 use crate::cli::validate::vopts;
 use crate::cli::workspace::require_config;
 use crate::cli::ExitStatus;
-use kcompile::compile::{self, Options};
+use kcompile::compile;
 use kcompile::diff::{self, pair, report, Summary};
 use kcompile::input::disk::Disk;
 use kcompile::input::load::Loader;
@@ -108,7 +108,7 @@ fn compile_one(
 ) -> Result<Vec<Value>, String> {
     loader
         .check_dir(&c.overlay_path)
-        .and_then(|_| compile::build(loader, &c.overlay_path, &Options::default()))
+        .and_then(|_| compile::build(loader, &c.overlay_path, &a.helm.options()))
         .map_err(|e| e.to_string())
         .and_then(|o| {
             for w in &o.warnings {

@@ -15,7 +15,7 @@ mod clusters;
 use clap::{Args, ValueEnum};
 pub use clusters::build_diff;
 use kcompile::cluster::{self, live, ConnectOptions};
-use kcompile::compile::{self, Options};
+use kcompile::compile;
 use kcompile::diff::{self, pair, render, report, CompareOptions, Mode, ObjectDiff, Summary};
 use kcompile::input::load::Loader;
 use serde_json::Value;
@@ -65,6 +65,8 @@ pub struct DiffArgs {
     /// Kubeconfig context to use (default: current-context).
     #[arg(long, value_name = "NAME")]
     context: Option<String>,
+    #[command(flatten)]
+    helm: crate::cli::helm::HelmArgs,
     /// Time to wait for each API request, e.g. 30s, 1m, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     request_timeout: Duration,
@@ -215,7 +217,7 @@ fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, Exit
     match compile::build(
         &Loader::new(kcompile::input::disk::Disk),
         path,
-        &Options::default(),
+        &a.helm.options(),
     ) {
         Ok(out) => {
             for w in &out.warnings {

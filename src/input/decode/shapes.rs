@@ -388,6 +388,11 @@ pub static IAM_POLICY_GENERATOR_ARGS: Struct = Struct {
     ],
 };
 
+pub static HELM_CHART_INFLATION_GENERATOR: Struct = Struct {
+    name: "HelmChartInflationGeneratorPlugin",
+    fields: &[E(&HELM_GLOBALS), E(&HELM_CHART)],
+};
+
 pub static IAM_POLICY_GENERATOR: Struct = Struct {
     name: "IAMPolicyGeneratorPlugin",
     fields: &[E(&IAM_POLICY_GENERATOR_ARGS)],
