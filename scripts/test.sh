@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 kube_build_log="$(mktemp)"
 scripts/kube-apiserver.sh build >"$kube_build_log" 2>&1 &
 kube_build=$!
+# helm v3 and v4 for tests/helm_charts.rs, built from Go modules the same way.
+helm_build_log="$(mktemp)"
+scripts/helm.sh build >"$helm_build_log" 2>&1 &
+helm_build=$!
 
 # Java + pyspark for the Spark end-to-end test (images/lint.sh fetches hadolint).
 tests/spark_e2e/setup.sh
@@ -21,6 +25,15 @@ cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
 if [ -x images/lint.sh ]; then
   images/lint.sh
+fi
+
+helm_ok=1
+wait "$helm_build" || helm_ok=0
+cat "$helm_build_log" >&2
+rm -f "$helm_build_log"
+if [ "$helm_ok" = 0 ] && [ -n "${CI:-}" ]; then
+  echo "test.sh: CI needs helm built from Go modules (scripts/helm.sh); see above" >&2
+  exit 1
 fi
 
 # A real API server for tests/diff_kube.rs, shared by every test binary.

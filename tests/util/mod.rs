@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod fake_api;
 pub mod fleet;
+pub mod helm;
 pub mod hostile;
 pub mod kube;
 pub mod oracle;
