@@ -264,7 +264,10 @@ patches:
 fn overlay_tree(helm: &Path) -> Tree {
     let t = Tree::new();
     t.file("o/kustomization.yaml", OVERLAY)
-        .file("o/values-prod.yaml", "image:\n  tag: 3.5.2\nui:\n  port: 4040\n")
+        .file(
+            "o/values-prod.yaml",
+            "image:\n  tag: 3.5.2\nui:\n  port: 4040\n",
+        )
         .file(
             "o/extra.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  k: v\n",
@@ -304,7 +307,8 @@ fn same_as_kubectl(helm: &Path, dir: &Path) -> Out {
     if let Some(theirs) = kubectl_helm(helm, dir) {
         assert!(theirs.success(), "kubectl kustomize failed: {theirs}");
         assert_eq!(
-            ours.stdout, theirs.stdout,
+            ours.stdout,
+            theirs.stdout,
             "kcompile and kubectl kustomize --enable-helm differ for {}",
             dir.display()
         );
@@ -330,8 +334,14 @@ fn a_local_chart_with_values_and_transformers_matches_kubectl() {
         .assert_stdout_has("pool: spark") // the patch ran on chart output
         .assert_stdout_has("team: data")
         .assert_stdout_has("name: b-extra");
-    assert!(!out.stdout.contains("kind: Pod"), "skipTests drops the test pod");
-    assert!(out.stdout.contains("b-spark-init"), "hooks stay without skipHooks");
+    assert!(
+        !out.stdout.contains("kind: Pod"),
+        "skipTests drops the test pod"
+    );
+    assert!(
+        out.stdout.contains("b-spark-init"),
+        "hooks stay without skipHooks"
+    );
 }
 
 #[test]
@@ -373,8 +383,14 @@ fn a_values_file_hooks_tests_and_namespace_match_kubectl() {
         .assert_stdout_has("image: registry.local/spark:3.5");
     // Test pods are hooks too: --no-hooks drops both.
     assert!(!out.stdout.contains("spark-init"), "skipHooks drops hooks");
-    assert!(!out.stdout.contains("kind: Pod"), "skipHooks drops test hooks");
-    assert!(!out.stdout.contains("port: 8080"), "ui disabled by the values file");
+    assert!(
+        !out.stdout.contains("kind: Pod"),
+        "skipHooks drops test hooks"
+    );
+    assert!(
+        !out.stdout.contains("port: 8080"),
+        "ui disabled by the values file"
+    );
 }
 
 #[test]
@@ -413,7 +429,12 @@ fn serve_repo(helm: &Path, t: &Tree) -> Repo {
     let served = t.mkdir("served");
     helm_run(
         helm,
-        &["package", chart.to_str().unwrap(), "-d", served.to_str().unwrap()],
+        &[
+            "package",
+            chart.to_str().unwrap(),
+            "-d",
+            served.to_str().unwrap(),
+        ],
         t.path(),
     );
     helm_run(
@@ -438,16 +459,25 @@ fn serve_repo(helm: &Path, t: &Tree) -> Repo {
                 }
             }
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let path = line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/');
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/');
             let body = std::fs::read(served.join(path));
             let _ = match body {
                 Ok(b) => conn
                     .write_all(
-                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", b.len())
-                            .as_bytes(),
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        )
+                        .as_bytes(),
                     )
                     .and_then(|_| conn.write_all(&b)),
-                Err(_) => conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+                Err(_) => conn.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                ),
             };
         }
     });
@@ -463,7 +493,8 @@ fn a_chart_from_a_repository_is_pulled_once_pinned_and_matches_kubectl() {
         "helmCharts:\n- name: spark\n  repo: {}\n  version: 1.2.3\n  releaseName: pulled\n",
         repo.url
     );
-    t.file("ours/kustomization.yaml", &k).file("theirs/kustomization.yaml", &k);
+    t.file("ours/kustomization.yaml", &k)
+        .file("theirs/kustomization.yaml", &k);
     let ours = kcompile_helm(&helm, &t.join("ours"), &[]);
     ours.assert_ok().assert_stdout_has("name: pulled-worker");
     // Pulled into the chart home, kustomize's layout: charts/NAME-VERSION/NAME.
@@ -493,10 +524,16 @@ fn a_pull_needs_a_pinned_version_unless_asked() {
     let repo = serve_repo(&helm, &t);
     t.file(
         "o/kustomization.yaml",
-        format!("helmCharts:\n- name: spark\n  repo: {}\n  releaseName: r\n", repo.url),
+        format!(
+            "helmCharts:\n- name: spark\n  repo: {}\n  releaseName: r\n",
+            repo.url
+        ),
     );
-    kcompile_helm(&helm, &t.join("o"), &[])
-        .assert_error(&["helm chart `spark`", "without `version:`", "kustomization.yaml:2:3"]);
+    kcompile_helm(&helm, &t.join("o"), &[]).assert_error(&[
+        "helm chart `spark`",
+        "without `version:`",
+        "kustomization.yaml:2:3",
+    ]);
     assert_eq!(repo.hits.load(std::sync::atomic::Ordering::SeqCst), 0);
     kcompile_helm(&helm, &t.join("o"), &["--helm-pull-latest"])
         .assert_ok()
@@ -522,7 +559,10 @@ fn helm_v4_renders_the_same_objects() {
 
 #[test]
 fn charts_need_enable_helm() {
-    let t = Tree::with(&[("o/kustomization.yaml", "resources: []\nhelmCharts:\n- name: spark\n  releaseName: r\n")]);
+    let t = Tree::with(&[(
+        "o/kustomization.yaml",
+        "resources: []\nhelmCharts:\n- name: spark\n  releaseName: r\n",
+    )]);
     t.kcompile(&["o"]).assert_error(&[
         "helm chart `spark`",
         "--enable-helm",
@@ -533,8 +573,14 @@ fn charts_need_enable_helm() {
 #[test]
 fn a_missing_helm_program_is_named() {
     let t = Tree::with(&[
-        ("o/kustomization.yaml", "helmCharts:\n- name: spark\n  version: 1.2.3\n  releaseName: r\n"),
-        ("o/charts/spark/Chart.yaml", "apiVersion: v2\nname: spark\nversion: 1.2.3\n"),
+        (
+            "o/kustomization.yaml",
+            "helmCharts:\n- name: spark\n  version: 1.2.3\n  releaseName: r\n",
+        ),
+        (
+            "o/charts/spark/Chart.yaml",
+            "apiVersion: v2\nname: spark\nversion: 1.2.3\n",
+        ),
     ]);
     kcompile_helm(Path::new("/nonexistent/helm"), &t.join("o"), &[]).assert_error(&[
         "helm chart `spark` version 1.2.3",
@@ -556,18 +602,34 @@ fn errors_name_the_chart_the_file_and_the_line() {
         }
         kcompile_helm(&helm, &t.join("o"), &[])
     };
-    run("helmCharts:\n- name: nope\n  releaseName: r\n", &[])
-        .assert_error(&["helm chart `nope`", "no chart folder at", "no `repo:`"]);
-    run("helmCharts:\n- name: spark\n", &[]).assert_error(&["no `releaseName:`", "--generate-name"]);
-    run("helmCharts:\n- name: spark\n  releaseName: r\n  version: 9.9.9\n", &[])
-        .assert_error(&["version 9.9.9", "holds version 1.2.3"]);
-    run("helmCharts:\n- name: spark\n  releaseName: r\n  valuesMerge: mix\n", &[])
-        .assert_error(&["valuesMerge must be one of", "`mix`"]);
+    run("helmCharts:\n- name: nope\n  releaseName: r\n", &[]).assert_error(&[
+        "helm chart `nope`",
+        "no chart folder at",
+        "no `repo:`",
+    ]);
+    run("helmCharts:\n- name: spark\n", &[])
+        .assert_error(&["no `releaseName:`", "--generate-name"]);
+    run(
+        "helmCharts:\n- name: spark\n  releaseName: r\n  version: 9.9.9\n",
+        &[],
+    )
+    .assert_error(&["version 9.9.9", "holds version 1.2.3"]);
+    run(
+        "helmCharts:\n- name: spark\n  releaseName: r\n  valuesMerge: mix\n",
+        &[],
+    )
+    .assert_error(&["valuesMerge must be one of", "`mix`"]);
     run(
         "helmCharts:\n- name: spark\n  releaseName: r\n  valuesFile: bad.yaml\n  valuesInline:\n    a: 1\n",
         &[("bad.yaml", "a: [1\n")],
     )
     .assert_error(&["bad.yaml:", "invalid YAML"]);
+    // Checked before helm sees it, also when it is passed through as is.
+    run(
+        "helmCharts:\n- name: spark\n  releaseName: r\n  valuesFile: bad.yaml\n",
+        &[("bad.yaml", "a: 1\n  b: 2\n")],
+    )
+    .assert_error(&["bad.yaml:2:", "invalid YAML"]);
     run(
         "helmCharts:\n- name: spark\n  releaseName: r\n  additionalValuesFiles: [list.yaml]\n",
         &[("list.yaml", "- a\n- b\n")],
@@ -594,7 +656,10 @@ fn errors_name_the_chart_the_file_and_the_line() {
     )
     .assert_error(&["`extraArgs` is not honoured", "kustomization.yaml:2:3"]);
     // helm itself fails: its words are shown, with the chart named.
-    t.file("o/charts/spark/templates/broken.yaml", "{{ .Values.nope.deeper }}\n");
+    t.file(
+        "o/charts/spark/templates/broken.yaml",
+        "{{ .Values.nope.deeper }}\n",
+    );
     run("helmCharts:\n- name: spark\n  releaseName: r\n", &[]).assert_error(&[
         "helm chart `spark`",
         "helm says:",
@@ -627,7 +692,11 @@ fn a_chart_at_a_git_revision_is_read_from_that_revision() {
     // render the committed chart, not the one on disk.
     let worker = t.join("o/charts/spark/templates/worker.yaml");
     let text = std::fs::read_to_string(&worker).unwrap();
-    std::fs::write(&worker, text.replace("\"--cores\"", "\"--cores-per-worker\"")).unwrap();
+    std::fs::write(
+        &worker,
+        text.replace("\"--cores\"", "\"--cores-per-worker\""),
+    )
+    .unwrap();
     let out = util::cmd()
         .cwd(t.path())
         .args(["diff", "--base", "HEAD", "--enable-helm", "--helm-command"])
@@ -636,5 +705,42 @@ fn a_chart_at_a_git_revision_is_read_from_that_revision() {
         .run();
     out.assert_code(1);
     assert!(out.stdout.contains("-        - --cores\n"), "{out}");
-    assert!(out.stdout.contains("+        - --cores-per-worker\n"), "{out}");
+    assert!(
+        out.stdout.contains("+        - --cores-per-worker\n"),
+        "{out}"
+    );
+}
+
+/// Scalars typed as kustomize types them on each path: the values file
+/// read by helm itself, and the values file folded with `valuesInline`
+/// (kustomize re-reads it as YAML 1.2 there, so `yes` becomes a string).
+#[test]
+fn value_types_come_out_as_with_kubectl() {
+    let helm = need_helm!(3);
+    let t = Tree::with(&[
+        ("p/Chart.yaml", "apiVersion: v2\nname: p\nversion: 0.1.0\n"),
+        (
+            "p/values.yaml",
+            "a: yes\nb: 3.10\nc: 0x1F\nd: \"x\"\ne: 1e3\nf: ~\ng: 012\nh: 12345678901234567890\ni: on\n",
+        ),
+        (
+            "p/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\ndata:\n{{- range $k, $v := .Values }}\n  {{ $k }}: {{ printf \"%T %v\" $v $v | quote }}\n{{- end }}\n",
+        ),
+    ]);
+    for (dir, inline) in [
+        ("plain", ""),
+        (
+            "folded",
+            "  valuesInline:\n    z: 1\n    yy: yes\n    x: 3.10\n    w: 0x1F\n    v: 1e3\n    u: 012\n    t: on\n    s: 12345678901234567890\n    r: 0o17\n",
+        ),
+    ] {
+        t.file(format!("{dir}/kustomization.yaml"), format!("helmCharts:\n- name: p\n  releaseName: r\n{inline}"));
+        util::copy_dir(&t.join("p"), &t.join(format!("{dir}/charts/p")));
+        same_as_kubectl(&helm, &t.join(dir)).assert_stdout_has("c: float64 31");
+    }
+    let folded = kcompile_helm(&helm, &t.join("folded"), &[]);
+    folded
+        .assert_stdout_has("a: string yes")
+        .assert_stdout_has("yy: bool true");
 }

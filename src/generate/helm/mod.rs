@@ -416,10 +416,10 @@ pub fn inflate(
     };
     let mut values = Vec::new();
     let (vf, bytes) = read_values(site, chart, &values_rel)?;
+    let file_map = values_map(&vf, &bytes)?;
     if chart.values_inline.is_empty() {
         values.push(bytes);
     } else {
-        let file_map = values_map(&vf, &bytes)?;
         let folded = values::fold(file_map, chart.values_inline.clone(), merge).map_err(|m| {
             err(format!(
                 "cannot fold `valuesInline` into {}: {m}",
