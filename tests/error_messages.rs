@@ -372,3 +372,27 @@ fn unknown_command_line_flag() {
         &["k", "--outptu", "x"],
     );
 }
+
+#[test]
+fn helm_chart_without_enable_helm() {
+    assert_error_snapshot(
+        "helm_chart_without_enable_helm",
+        &[(
+            "k/kustomization.yaml",
+            "helmCharts:\n- name: spark\n  version: 1.2.3\n  releaseName: spark\n",
+        )],
+        &["k"],
+    );
+}
+
+#[test]
+fn helm_chart_pull_without_version() {
+    assert_error_snapshot(
+        "helm_chart_pull_without_version",
+        &[(
+            "k/kustomization.yaml",
+            "helmCharts:\n- name: spark\n  repo: https://charts.example.com\n  releaseName: spark\n",
+        )],
+        &["k", "--enable-helm", "--helm-command", "/bin/echo"],
+    );
+}

@@ -322,14 +322,18 @@ pub fn inflate(
             "set `releaseName:`; without it kustomize passes --generate-name and helm invents a new release name on every run, so the same input renders differently each time",
         ));
     }
-    let version = helm.runner.version().map_err(|f| failure(chart, f))?;
-    if version.major != 3 && version.major != 4 {
-        return Err(err(format!(
-            "needs helm 3 or 4, but `{}` is helm {}",
-            "helm", version.text
-        ))
-        .hint("install helm v3 or v4, or name it with --helm-command"));
-    }
+    // Asked once per run (the runner keeps the answer), and only when
+    // helm is about to run: a mistake in the entry is reported first.
+    let check_helm = || -> Result<()> {
+        let version = helm.runner.version().map_err(|f| failure(chart, f))?;
+        if version.major != 3 && version.major != 4 {
+            return Err(
+                err(format!("needs helm v3 or v4, not helm {}", version.text))
+                    .hint("install helm v3 or v4, or name it with --helm-command"),
+            );
+        }
+        Ok(())
+    };
     let source = site.loader.source();
     let home_rel = if globals.chart_home.is_empty() {
         DEFAULT_CHART_HOME
@@ -373,6 +377,7 @@ pub fn inflate(
                     "commit the pulled chart folder, or compare against a revision that has it",
                 ));
             }
+            check_helm()?;
             let mut args = vec!["pull".to_string()];
             if chart.repo.starts_with("oci://") {
                 args.push(format!(
@@ -415,7 +420,14 @@ pub fn inflate(
         chart.values_file.clone()
     };
     let mut values = Vec::new();
-    let (vf, bytes) = read_values(site, chart, &values_rel)?;
+    // A chart need not have a values.yaml (kustomize fails on that; helm
+    // does not): then there are only the inline values.
+    let own_values = chart_dir.join("values.yaml");
+    let (vf, bytes) = if chart.values_file.is_empty() && source.entry(&own_values).is_err() {
+        (own_values, Vec::new())
+    } else {
+        read_values(site, chart, &values_rel)?
+    };
     let file_map = values_map(&vf, &bytes)?;
     if chart.values_inline.is_empty() {
         values.push(bytes);
@@ -483,6 +495,7 @@ pub fn inflate(
     } else {
         ChartAt::Files(chart.name.clone(), chart_files(site, &canon).map_err(&err)?)
     };
+    check_helm()?;
     let out = helm
         .runner
         .template(&Template {
