@@ -744,3 +744,42 @@ fn value_types_come_out_as_with_kubectl() {
         .assert_stdout_has("a: string yes")
         .assert_stdout_has("yy: bool true");
 }
+
+/// kubectl's --helm-kube-version and --helm-api-versions apply to entries
+/// without their own `kubeVersion:`/`apiVersions:` (kustomize sets them
+/// before reading the entry, which then wins), in kcompile as in kubectl.
+#[test]
+fn command_line_capabilities_are_defaults_like_kubectl() {
+    let helm = need_helm!(3);
+    let t = overlay_tree(&helm);
+    util::copy_dir(&t.join("o"), &t.join("p"));
+    let k = t.read("o/kustomization.yaml");
+    let without = k.replace(
+        "  kubeVersion: \"1.30.0\"\n  apiVersions:\n  - monitoring.coreos.com/v1\n",
+        "",
+    );
+    assert_ne!(k, without);
+    t.file("p/kustomization.yaml", without);
+    let flags = [
+        "--helm-kube-version",
+        "1.29.4",
+        "--helm-api-versions",
+        "example.com/v9",
+    ];
+    for (dir, kube, monitoring) in [("o", "v1.30.0", "true"), ("p", "v1.29.4", "false")] {
+        let ours = kcompile_helm(&helm, &t.join(dir), &flags);
+        ours.assert_ok()
+            .assert_stdout_has(&format!("kubeVersion: {kube}"))
+            .assert_stdout_has(&format!("monitoring: \"{monitoring}\""));
+        if util::oracle::kubectl_available() {
+            let theirs = Cmd::new("kubectl")
+                .args(["kustomize", "--enable-helm", "--helm-command"])
+                .arg(&helm)
+                .args(flags)
+                .arg(t.join(dir))
+                .run();
+            assert!(theirs.success(), "{theirs}");
+            assert_eq!(ours.stdout, theirs.stdout);
+        }
+    }
+}

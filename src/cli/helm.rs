@@ -17,11 +17,11 @@ pub struct HelmArgs {
     #[arg(long, value_name = "PATH", default_value = "helm")]
     pub helm_command: String,
     /// Kubernetes version for the charts' `.Capabilities.KubeVersion`
-    /// (wins over a chart's `kubeVersion:`).
+    /// (a chart's own `kubeVersion:` wins, as in kubectl).
     #[arg(long, value_name = "VERSION")]
     pub helm_kube_version: Option<String>,
     /// API versions for the charts' `.Capabilities.APIVersions` (repeatable,
-    /// or comma-separated; win over a chart's `apiVersions:`).
+    /// or comma-separated; a chart's own `apiVersions:` wins, as in kubectl).
     #[arg(long, value_name = "GROUP/VERSION", value_delimiter = ',')]
     pub helm_api_versions: Vec<String>,
     /// Run `helm template` with --debug.

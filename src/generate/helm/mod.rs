@@ -106,9 +106,9 @@ pub trait Runner: Send + Sync + fmt::Debug {
 #[derive(Debug, Clone)]
 pub struct Helm {
     pub runner: Arc<dyn Runner>,
-    /// `--helm-kube-version`: wins over a chart's `kubeVersion`.
+    /// `--helm-kube-version`: for charts without `kubeVersion:`.
     pub kube_version: Option<String>,
-    /// `--helm-api-versions`: win over a chart's `apiVersions`.
+    /// `--helm-api-versions`: for charts without `apiVersions:`.
     pub api_versions: Vec<String>,
     /// `--helm-debug`.
     pub debug: bool,
@@ -463,18 +463,21 @@ pub fn inflate(
         middle.extend(["--name-template".into(), chart.name_template.clone()]);
     }
     let mut flags = Vec::new();
-    let api_versions = if helm.api_versions.is_empty() {
-        &chart.api_versions
-    } else {
+    // The command line's capabilities are defaults: kustomize sets them
+    // before it reads the entry, so an entry's own value wins.
+    let api_versions = if chart.api_versions.is_empty() {
         &helm.api_versions
+    } else {
+        &chart.api_versions
     };
     for v in api_versions {
         flags.extend(["--api-versions".into(), v.clone()]);
     }
-    let kube_version = helm
-        .kube_version
-        .clone()
-        .unwrap_or_else(|| chart.kube_version.clone());
+    let kube_version = if chart.kube_version.is_empty() {
+        helm.kube_version.clone().unwrap_or_default()
+    } else {
+        chart.kube_version.clone()
+    };
     if !kube_version.is_empty() {
         flags.extend(["--kube-version".into(), kube_version]);
     }
