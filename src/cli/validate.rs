@@ -31,6 +31,8 @@ pub struct ValidateArgs {
     /// kcompile.yaml to use when no path is given.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: super::remote::RemoteArgs,
 }
 
 pub fn vopts(v: &ValOpts, cfg: Option<&Config>) -> validate::Options {
@@ -58,7 +60,10 @@ pub fn validate_before_use(out: &compile::Output, v: &ValOpts) -> bool {
 
 /// `kcompile validate [PATH…]`
 pub fn run(v: &ValidateArgs) -> ExitStatus {
-    let loader = Loader::new(Disk);
+    let loader = match super::remote::fetcher(&v.remote, v.config.as_deref()) {
+        Ok(f) => super::remote::disk_loader(&f),
+        Err(s) => return s,
+    };
     let mut status = ExitStatus::Success;
     if v.paths.is_empty() {
         let cfg = match require_config(
