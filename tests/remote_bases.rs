@@ -164,7 +164,10 @@ impl World {
             .arg(self.t.join("work").join(dir))
             .run();
         theirs.assert_ok();
-        assert_eq!(ours.stdout, theirs.stdout, "{dir} differs from kubectl kustomize");
+        assert_eq!(
+            ours.stdout, theirs.stdout,
+            "{dir} differs from kubectl kustomize"
+        );
     }
 }
 
@@ -177,7 +180,10 @@ fn tag_and_subfolder_match_kubectl() {
     let Some(w) = World::new() else { return };
     w.commit(
         &[
-            ("deploy/kustomization.yaml", "resources:\n- cm.yaml\nconfigMapGenerator:\n- name: gen\n  literals:\n  - a=b\n"),
+            (
+                "deploy/kustomization.yaml",
+                "resources:\n- cm.yaml\nconfigMapGenerator:\n- name: gen\n  literals:\n  - a=b\n",
+            ),
             ("deploy/cm.yaml", &cm("conf", "one")),
             ("kustomization.yaml", "resources:\n- deploy\n"),
         ],
@@ -201,7 +207,10 @@ fn tag_and_subfolder_match_kubectl() {
     );
     let out = w.kcompile(&["top"]);
     out.assert_ok();
-    assert!(out.stdout.contains("path: notCloned/deploy/cm.yaml"), "{out}");
+    assert!(
+        out.stdout.contains("path: notCloned/deploy/cm.yaml"),
+        "{out}"
+    );
     w.same_as_kubectl("top", &out);
     // A component from a remote repository.
     w.commit(
@@ -238,7 +247,12 @@ fn branch_refs_warn() {
     w.overlay("br", &format!("resources:\n- {url}//b?ref=main\n"));
     let out = w.kcompile(&["br"]);
     out.assert_ok();
-    for f in [url.as_str(), "`main` is a branch", c1.as_str(), "pin a tag or commit"] {
+    for f in [
+        url.as_str(),
+        "`main` is a branch",
+        c1.as_str(),
+        "pin a tag or commit",
+    ] {
         assert!(out.stderr.contains(f), "{f}: {out}");
     }
     w.overlay("def", &format!("resources:\n- {url}//b\n"));
@@ -268,24 +282,32 @@ fn remote_base_of_a_remote_base() {
     inner.tag("v1");
     let Some(w) = World::new() else { return };
     w.commit(
-        &[(
-            "app/kustomization.yaml",
-            &format!(
-                "namePrefix: app-\nresources:\n- {}//base?ref=v1\n- cm.yaml\n",
-                inner.url()
+        &[
+            (
+                "app/kustomization.yaml",
+                &format!(
+                    "namePrefix: app-\nresources:\n- {}//base?ref=v1\n- cm.yaml\n",
+                    inner.url()
+                ),
             ),
-        ),
-        ("app/cm.yaml", &cm("outer", "2"))],
+            ("app/cm.yaml", &cm("outer", "2")),
+        ],
         "outer",
     );
     w.tag("v3");
     w.overlay(
         "o",
-        &format!("buildMetadata: [originAnnotations]\nresources:\n- {}//app?ref=v3\n", w.url()),
+        &format!(
+            "buildMetadata: [originAnnotations]\nresources:\n- {}//app?ref=v3\n",
+            w.url()
+        ),
     );
     let out = w.kcompile(&["o"]);
     out.assert_ok();
-    assert!(out.stdout.contains("app-inner") && out.stdout.contains("app-outer"), "{out}");
+    assert!(
+        out.stdout.contains("app-inner") && out.stdout.contains("app-outer"),
+        "{out}"
+    );
     w.same_as_kubectl("o", &out);
 }
 
@@ -296,16 +318,21 @@ fn missing_ref_is_an_error() {
     let Some(w) = World::new() else { return };
     w.commit(&[("b/kustomization.yaml", "resources: []\n")], "one");
     let url = w.url();
-    w.overlay("o", &format!("namePrefix: p-\nresources:\n- {url}//b?ref=no-such-tag\n"));
+    w.overlay(
+        "o",
+        &format!("namePrefix: p-\nresources:\n- {url}//b?ref=no-such-tag\n"),
+    );
     let out = w.kcompile(&["o"]);
     out.assert_error(&[&url, "no-such-tag", "o/kustomization.yaml:3:3"]);
     // A folder the repository does not have, or one without a kustomization.
     w.commit(&[("empty/README", "nothing\n")], "two");
     w.tag("v1");
     w.overlay("p", &format!("resources:\n- {url}//nowhere?ref=v1\n"));
-    w.kcompile(&["p"]).assert_error(&[&url, "nowhere", "p/kustomization.yaml:2:3"]);
+    w.kcompile(&["p"])
+        .assert_error(&[&url, "nowhere", "p/kustomization.yaml:2:3"]);
     w.overlay("q", &format!("components:\n- {url}//empty?ref=v1\n"));
-    w.kcompile(&["q"]).assert_error(&[&url, "no kustomization", "q/kustomization.yaml:2:3"]);
+    w.kcompile(&["q"])
+        .assert_error(&[&url, "no kustomization", "q/kustomization.yaml:2:3"]);
 }
 
 /// `kcompile lock` pins the commits; a build then renders the pinned
@@ -327,7 +354,10 @@ fn lock_file_pins_commits() {
     out.assert_ok();
     assert!(out.stderr.contains("1 remote base(s) pinned"), "{out}");
     let lock = std::fs::read_to_string(w.t.join("work/kcompile.lock")).unwrap();
-    assert!(lock.contains(&old) && lock.contains("ref: \"main\""), "{lock}");
+    assert!(
+        lock.contains(&old) && lock.contains("ref: \"main\""),
+        "{lock}"
+    );
     w.commit(&[("b/cm.yaml", &cm("c", "new"))], "new");
     let out = w.kcompile(&["o"]);
     out.assert_ok();
@@ -339,7 +369,10 @@ fn lock_file_pins_commits() {
     w.overlay("o2", &format!("resources:\n- {url}//b?ref={old}\n"));
     let out = w.kcompile(&["o2"]);
     out.assert_ok();
-    assert!(out.stderr.contains("is not in") && out.stderr.contains("kcompile lock"), "{out}");
+    assert!(
+        out.stderr.contains("is not in") && out.stderr.contains("kcompile lock"),
+        "{out}"
+    );
     // Relocking follows the branch.
     w.kcompile(&["lock", "o"]).assert_ok();
     let out = w.kcompile(&["o"]);
@@ -371,8 +404,14 @@ fn one_fetch_per_url_and_ref() {
     );
     w.tag("v1");
     let url = w.url();
-    w.overlay("x", &format!("namespace: ns-x\nresources:\n- {url}//a?ref=v1\n- {url}//b?ref=v1\n"));
-    w.overlay("y", &format!("namespace: ns-y\nresources:\n- {url}//a?ref=v1\n"));
+    w.overlay(
+        "x",
+        &format!("namespace: ns-x\nresources:\n- {url}//a?ref=v1\n- {url}//b?ref=v1\n"),
+    );
+    w.overlay(
+        "y",
+        &format!("namespace: ns-y\nresources:\n- {url}//a?ref=v1\n"),
+    );
     write_file(
         &w.t.join("work/kcompile.yaml"),
         "clusters:\n- name: x\n  overlay: x\n- name: y\n  overlay: y\n",
@@ -403,8 +442,12 @@ fn offline_uses_the_cache_only() {
     w.tag("v1");
     let url = w.url();
     w.overlay("o", &format!("resources:\n- {url}//b?ref=v1\n"));
-    w.kcompile(&["--offline", "o"])
-        .assert_error(&[&url, "v1", "--offline", "run once without --offline"]);
+    w.kcompile(&["--offline", "o"]).assert_error(&[
+        &url,
+        "v1",
+        "--offline",
+        "run once without --offline",
+    ]);
     let online = w.kcompile(&["o"]);
     online.assert_ok();
     std::fs::rename(w.t.join("remote.git"), w.t.join("gone.git")).unwrap();
@@ -413,7 +456,8 @@ fn offline_uses_the_cache_only() {
     assert_eq!(out.stdout, online.stdout);
     assert_eq!(w.fetches(), 1);
     // Online, the repository gone: git's error, named.
-    w.kcompile(&["o"]).assert_error(&[&url, "git ls-remote failed"]);
+    w.kcompile(&["o"])
+        .assert_error(&[&url, "git ls-remote failed"]);
 }
 
 /// Nothing resolved inside a fetched repository may leave it: `../` past
@@ -423,15 +467,24 @@ fn nothing_leaves_the_repository() {
     let Some(w) = World::new() else { return };
     // The checkout is CACHE/kcompile/git/<hash>/<commit>/ and CACHE is
     // T/cache, so from `up/` six `..` reach T, where `evil/` is.
-    write_file(&w.t.join("evil/kustomization.yaml"), "resources:\n- cm.yaml\n");
-    write_file(&w.t.join("evil/cm.yaml"), &cm("stolen", "1"));
+    write_file(
+        &w.t.join("evil/kustomization.yaml"),
+        "resources:\n- cm.yaml\n",
+    );
+    write_file(&w.t.join("evil/cm.yaml"), cm("stolen", "1"));
     let evil = w.t.join("evil");
     std::os::unix::fs::symlink(&evil, w.src().join("link")).unwrap();
     w.commit(
         &[
-            ("up/kustomization.yaml", "resources:\n- ../../../../../../evil\n"),
+            (
+                "up/kustomization.yaml",
+                "resources:\n- ../../../../../../evil\n",
+            ),
             ("sym/kustomization.yaml", "resources:\n- ../link\n"),
-            ("file/kustomization.yaml", "resources:\n- ../../../../../../evil/cm.yaml\n"),
+            (
+                "file/kustomization.yaml",
+                "resources:\n- ../../../../../../evil/cm.yaml\n",
+            ),
         ],
         "escape",
     );
@@ -467,7 +520,10 @@ fn credentials_are_redacted() {
     assert!(!out.stderr.contains("user:"), "{out}");
     // Nor in the cache's paths and files.
     let listing = Cmd::new("sh")
-        .args(["-c", "find cache -print -type f -exec cat {} \\; 2>/dev/null"])
+        .args([
+            "-c",
+            "find cache -print -type f -exec cat {} \\; 2>/dev/null",
+        ])
         .cwd(w.t.path())
         .run();
     assert!(!listing.stdout.contains("secret"), "{}", listing.stdout);
@@ -478,7 +534,10 @@ fn credentials_are_redacted() {
 #[test]
 fn unsupported_forms_are_refused_clearly() {
     let Some(w) = World::new() else { return };
-    w.overlay("o", "resources:\n- https://example.com/org/repo/raw/main/deploy.yaml\n");
+    w.overlay(
+        "o",
+        "resources:\n- https://example.com/org/repo/raw/main/deploy.yaml\n",
+    );
     w.kcompile(&["o"])
         .assert_error(&["single file over HTTP", "vendor the file"]);
     w.overlay("p", "resources:\n- htxxxtp://example.com/org/repo\n");
@@ -510,5 +569,39 @@ fn diff_base_sees_remote_bases() {
     w.overlay("o", &format!("resources:\n- {url}//b?ref=v2\n"));
     let out = w.kcompile(&["diff", "--base", "HEAD", "o"]);
     out.assert_code(1);
-    assert!(out.stdout.contains("-  value: one") && out.stdout.contains("+  value: two"), "{out}");
+    assert!(
+        out.stdout.contains("-  value: one") && out.stdout.contains("+  value: two"),
+        "{out}"
+    );
+}
+
+/// A git that does not answer is stopped at the URL's `timeout=` (with
+/// what it started), and the build fails saying so: no hang.
+#[test]
+fn a_hanging_git_is_stopped_at_the_timeout() {
+    let Some(w) = World::new() else { return };
+    write_file(&w.t.join("slow/git"), "#!/bin/sh\nsleep 60 &\nwait\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(w.t.join("slow/git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    w.overlay(
+        "o",
+        &format!("resources:\n- {}//b?ref=v1&timeout=1\n", w.url()),
+    );
+    let path = format!(
+        "{}:{}",
+        w.t.join("slow").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let started = std::time::Instant::now();
+    let out = util::cmd()
+        .cwd(w.t.join("work"))
+        .env("XDG_CACHE_HOME", w.t.join("cache"))
+        .env("PATH", path)
+        .arg("o")
+        .run();
+    out.assert_error(&["did not finish within 1s", "timeout="]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{out}"
+    );
 }

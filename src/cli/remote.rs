@@ -86,17 +86,18 @@ pub struct LockArgs {
 /// `kcompile lock [OVERLAY…] [--check]`: resolve every remote base the
 /// overlays reach and pin it in the lock file.
 pub fn run(a: &LockArgs) -> ExitStatus {
-    let overlays: Vec<PathBuf> = if a.paths.is_empty() {
-        match require_config(
+    let overlays: Vec<PathBuf> =
+        if a.paths.is_empty() {
+            match require_config(
             a.config.as_deref(),
             "run `kcompile lock overlays/cluster-a`, or add a kcompile.yaml listing the clusters",
         ) {
             Ok(cfg) => cfg.clusters.iter().map(|c| c.overlay_path.clone()).collect(),
             Err(s) => return s,
         }
-    } else {
-        a.paths.clone()
-    };
+        } else {
+            a.paths.clone()
+        };
     let f = Arc::new(GitFetcher::new(fetch::cache_root(), false).relocking());
     let loader = disk_loader(&f);
     let mut failed = false;

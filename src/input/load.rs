@@ -98,7 +98,11 @@ impl Loader {
                 format!(
                     "remote base {} (ref {}, commit {}): {m}",
                     spec.shown_url(),
-                    if spec.reference.is_empty() { "(none)" } else { &spec.reference },
+                    if spec.reference.is_empty() {
+                        "(none: the default branch)".to_string()
+                    } else {
+                        format!("`{}`", spec.reference)
+                    },
                     fetched.commit
                 ),
             )
@@ -146,9 +150,15 @@ impl Loader {
         if !has_kustomization {
             return Err(about(format!(
                 "no kustomization.yaml, kustomization.yml or Kustomization in `{}`",
-                if spec.subpath.is_empty() { "/" } else { &spec.subpath }
+                if spec.subpath.is_empty() {
+                    "/"
+                } else {
+                    &spec.subpath
+                }
             ))
-            .hint("name the folder of the repository that holds the kustomization: URL//path?ref=…"));
+            .hint(
+                "name the folder of the repository that holds the kustomization: URL//path?ref=…",
+            ));
         }
         Ok((dir, fetched))
     }
@@ -183,10 +193,8 @@ impl Loader {
     /// canonical path, without applying the restriction.
     pub fn resolve(&self, root: &Path, rel: &str) -> Result<Target> {
         if rel.contains("://") || rel.starts_with("git@") || rel.starts_with("github.com/") {
-            let shown = RemoteSpec::parse(rel).map_or_else(
-                |_| remote::url::redact_url(rel),
-                |s| s.shown_raw(),
-            );
+            let shown = RemoteSpec::parse(rel)
+                .map_or_else(|_| remote::url::redact_url(rel), |s| s.shown_raw());
             return Err(refused(&shown));
         }
         let joined = root.join(rel);

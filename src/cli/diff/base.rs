@@ -19,10 +19,10 @@ use kcompile::input::remote::fetch::{self, GitFetcher};
 use kcompile::input::remote::lock::Lock;
 use kcompile::input::remote::{Layered, Remote};
 use kcompile::input::source::Source;
-use std::sync::Arc;
 use kcompile::workspace::{self, Config};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One thing compared: where its overlay is on each side (`None`: absent).
 struct Target {

@@ -159,8 +159,11 @@ impl GitFetcher {
 
     fn resolve(&self, spec: &RemoteSpec) -> Result<Fetched> {
         let cache = self.cache.clone().ok_or_else(|| {
-            spec_err(spec, "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path")
-                .hint("set XDG_CACHE_HOME (or HOME) so kcompile can keep fetched repositories")
+            spec_err(
+                spec,
+                "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path",
+            )
+            .hint("set XDG_CACHE_HOME (or HOME) so kcompile can keep fetched repositories")
         })?;
         let shown = spec.shown_url();
         let repo_dir = cache.join("git").join(short_hash(&shown));
@@ -203,18 +206,21 @@ impl GitFetcher {
             let (c, k) = self.ls_remote(spec)?;
             (Some(c), k)
         };
-        let checkout = match want.as_deref().map(|c| repo_dir.join(format!("{c}{suffix}"))) {
+        let checkout = match want
+            .as_deref()
+            .map(|c| repo_dir.join(format!("{c}{suffix}")))
+        {
             Some(dir) if dir.is_dir() => dir,
-            _ if self.offline => {
-                return Err(spec_err(
-                    spec,
-                    &format!(
-                        "--offline: commit {} is not in the cache",
-                        want.as_deref().unwrap_or("?")
-                    ),
-                )
-                .hint("run once without --offline (or run `kcompile lock`) to fetch it into the cache"))
-            }
+            _ if self.offline => return Err(spec_err(
+                spec,
+                &format!(
+                    "--offline: commit {} is not in the cache",
+                    want.as_deref().unwrap_or("?")
+                ),
+            )
+            .hint(
+                "run once without --offline (or run `kcompile lock`) to fetch it into the cache",
+            )),
             _ => self.fetch_into_cache(spec, &repo_dir, want.as_deref(), kind, suffix)?,
         };
         let commit = checkout
@@ -256,9 +262,19 @@ impl GitFetcher {
     fn ls_remote(&self, spec: &RemoteSpec) -> Result<(String, Kind)> {
         let url = spec.url();
         let out = if spec.reference.is_empty() {
-            run_git(None, &["ls-remote", "--symref", &url, "HEAD"], spec, "git ls-remote")?
+            run_git(
+                None,
+                &["ls-remote", "--symref", &url, "HEAD"],
+                spec,
+                "git ls-remote",
+            )?
         } else {
-            run_git(None, &["ls-remote", &url, &spec.reference], spec, "git ls-remote")?
+            run_git(
+                None,
+                &["ls-remote", &url, &spec.reference],
+                spec,
+                "git ls-remote",
+            )?
         };
         let refs: Vec<(&str, &str)> = out
             .lines()
@@ -279,8 +295,26 @@ impl GitFetcher {
         }
         let r = &spec.reference;
         let candidates = [
-            (r.clone(), if r.starts_with("refs/tags/") { Kind::Tag } else if r.starts_with("refs/heads/") { Kind::Branch } else { Kind::Other }),
-            (format!("refs/{r}"), if r.starts_with("tags/") { Kind::Tag } else if r.starts_with("heads/") { Kind::Branch } else { Kind::Other }),
+            (
+                r.clone(),
+                if r.starts_with("refs/tags/") {
+                    Kind::Tag
+                } else if r.starts_with("refs/heads/") {
+                    Kind::Branch
+                } else {
+                    Kind::Other
+                },
+            ),
+            (
+                format!("refs/{r}"),
+                if r.starts_with("tags/") {
+                    Kind::Tag
+                } else if r.starts_with("heads/") {
+                    Kind::Branch
+                } else {
+                    Kind::Other
+                },
+            ),
             (format!("refs/tags/{r}"), Kind::Tag),
             (format!("refs/heads/{r}"), Kind::Branch),
         ];
@@ -291,9 +325,11 @@ impl GitFetcher {
                 }
             }
         }
-        Err(spec_err(spec, "no branch or tag of that name on the remote").hint(
-            "check the `ref=` of the URL; a commit must be given as its full 40-digit id",
-        ))
+        Err(
+            spec_err(spec, "no branch or tag of that name on the remote").hint(
+                "check the `ref=` of the URL; a commit must be given as its full 40-digit id",
+            ),
+        )
     }
 
     /// Fetch `spec` (at `want`, a commit, when known; else its ref) into a
@@ -306,12 +342,23 @@ impl GitFetcher {
         kind: Kind,
         suffix: &str,
     ) -> Result<PathBuf> {
-        fs::create_dir_all(repo_dir)
-            .map_err(|e| spec_err(spec, &format!("cannot create the cache folder {}: {e}", repo_dir.display())))?;
+        fs::create_dir_all(repo_dir).map_err(|e| {
+            spec_err(
+                spec,
+                &format!("cannot create the cache folder {}: {e}", repo_dir.display()),
+            )
+        })?;
         let _ = fs::write(repo_dir.join("url"), format!("{}\n", spec.shown_url()));
         remove_stale_temp_dirs(repo_dir);
-        let tmp = temp_dir(repo_dir)
-            .map_err(|e| spec_err(spec, &format!("cannot create a folder in the cache {}: {e}", repo_dir.display())))?;
+        let tmp = temp_dir(repo_dir).map_err(|e| {
+            spec_err(
+                spec,
+                &format!(
+                    "cannot create a folder in the cache {}: {e}",
+                    repo_dir.display()
+                ),
+            )
+        })?;
         let done = self.fetch_checkout(spec, &tmp, want, kind);
         let commit = match done {
             Ok(c) => c,
@@ -327,7 +374,10 @@ impl GitFetcher {
             if !dest.is_dir() {
                 return Err(spec_err(
                     spec,
-                    &format!("cannot move the checkout into the cache {}: {e}", dest.display()),
+                    &format!(
+                        "cannot move the checkout into the cache {}: {e}",
+                        dest.display()
+                    ),
                 ));
             }
         }
@@ -374,7 +424,13 @@ impl GitFetcher {
         }
         run_git(
             Some(dir),
-            &["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"],
+            &[
+                "-c",
+                "advice.detachedHead=false",
+                "checkout",
+                "-q",
+                "FETCH_HEAD",
+            ],
             spec,
             "git checkout",
         )?;
@@ -447,7 +503,10 @@ fn write_record(path: &Path, commit: &str, kind: Kind, reference: &str) {
     if fs::create_dir_all(dir).is_err() {
         return;
     }
-    let _ = write_atomic(path, format!("{commit} {} {reference}\n", kind.name()).as_bytes());
+    let _ = write_atomic(
+        path,
+        format!("{commit} {} {reference}\n", kind.name()).as_bytes(),
+    );
 }
 
 /// Write `bytes` to `path` atomically: a temporary file beside it,
@@ -462,7 +521,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.kcompile-tmp-{}-{}", std::process::id(), nanos()));
+    let tmp = dir.join(format!(
+        ".{name}.kcompile-tmp-{}-{}",
+        std::process::id(),
+        nanos()
+    ));
     let res = (|| {
         let mut f = fs::OpenOptions::new()
             .write(true)
@@ -587,7 +650,7 @@ fn run_git(dir: Option<&Path>, args: &[&str], spec: &RemoteSpec, what: &str) -> 
     let err = String::from_utf8_lossy(&err);
     let err = err
         .lines()
-        .filter(|l| !l.trim_start().starts_with("hint:"))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("hint:"))
         .collect::<Vec<_>>()
         .join("\n");
     match status {

@@ -131,14 +131,20 @@ mod tests {
         let mut l = Lock::default();
         let c = "a".repeat(40);
         l.insert(&RemoteSpec::parse("https://h/z/repo?ref=v2").unwrap(), &c);
-        l.insert(&RemoteSpec::parse("https://u:pw@h/a/repo//x?ref=v1").unwrap(), &c);
+        l.insert(
+            &RemoteSpec::parse("https://u:pw@h/a/repo//x?ref=v1").unwrap(),
+            &c,
+        );
         l.insert(&RemoteSpec::parse("git@h:a/repo").unwrap(), &c);
         let text = l.to_text();
         assert!(!text.contains("pw"), "{text}");
         let back = Lock::parse(Path::new("kcompile.lock"), text.as_bytes()).unwrap();
         assert_eq!(back, l);
         let urls: Vec<&str> = back.pins.keys().map(|(u, _)| u.as_str()).collect();
-        assert_eq!(urls, ["git@h:a/repo", "https://***@h/a/repo", "https://h/z/repo"]);
+        assert_eq!(
+            urls,
+            ["git@h:a/repo", "https://***@h/a/repo", "https://h/z/repo"]
+        );
         let empty = Lock::default().to_text();
         assert_eq!(
             Lock::parse(Path::new("l"), empty.as_bytes()).unwrap(),

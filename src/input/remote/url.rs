@@ -650,7 +650,12 @@ mod tests {
             ("version=master&timeout=0s", "master", true, s(27)),
             ("version=master&timeout=61", "master", true, s(61)),
             ("version=master&timeout=1m1s", "master", true, s(61)),
-            ("version=master&submodules=false&timeout=1m1s", "master", false, s(61)),
+            (
+                "version=master&submodules=false&timeout=1m1s",
+                "master",
+                false,
+                s(61),
+            ),
             // Go's ParseQuery fails on a semicolon: every value is the default.
             ("ref=v1;x&timeout=5", "", true, s(27)),
             ("ref=a%2Fb", "a/b", true, s(27)),
@@ -666,13 +671,15 @@ mod tests {
 
     #[test]
     fn credentials_are_redacted() {
-        let s = spec("https://user:s3cret-token@example.com/org/repo//sub?ref=v1&access_token=abcdef");
+        let s =
+            spec("https://user:s3cret-token@example.com/org/repo//sub?ref=v1&access_token=abcdef");
         assert_eq!(s.shown_url(), "https://***@example.com/org/repo");
         assert_eq!(
             s.shown_raw(),
             "https://***@example.com/org/repo//sub?ref=v1&access_token=***"
         );
-        let text = "fatal: unable to access 'https://user:s3cret-token@example.com/org/repo/': abcdef";
+        let text =
+            "fatal: unable to access 'https://user:s3cret-token@example.com/org/repo/': abcdef";
         let r = redact_text(text, &s.secrets());
         assert!(!r.contains("s3cret") && !r.contains("abcdef"), "{r}");
         let t = spec("https://ghp_TOKEN123@github.com/org/repo");
