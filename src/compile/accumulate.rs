@@ -401,23 +401,36 @@ fn prefetch_remotes(ctx: &Ctx, k: &crate::input::kustomization::Kustomization) {
     if !ctx.loader.has_remote() {
         return;
     }
-    let specs: Vec<remote::RemoteSpec> = k
+    let mut specs: Vec<remote::RemoteSpec> = k
         .resources
         .iter()
         .chain(&k.components)
         .filter_map(|rel| remote::classify(rel).and_then(|r| r.ok()))
+        // Refused at its entry without a network access.
+        .filter(|s| !remote::looks_like_http_file(s))
         .collect();
+    // One fetch per repository, ref and submodules setting (the subpaths
+    // of one checkout need no thread each).
+    specs.sort_by(|a, b| {
+        (a.url(), &a.reference, a.submodules).cmp(&(b.url(), &b.reference, b.submodules))
+    });
+    specs.dedup_by(|a, b| {
+        a.url() == b.url() && a.reference == b.reference && a.submodules == b.submodules
+    });
     if specs.len() < 2 {
         return;
     }
     let loader = ctx.loader;
-    std::thread::scope(|s| {
-        for spec in &specs {
-            s.spawn(move || {
-                let _ = loader.resolve_remote(spec);
-            });
-        }
-    });
+    // At most this many git processes at once.
+    for chunk in specs.chunks(8) {
+        std::thread::scope(|s| {
+            for spec in chunk {
+                s.spawn(move || {
+                    let _ = loader.resolve_remote(spec);
+                });
+            }
+        });
+    }
 }
 
 /// Put `repo:` and `ref:` (the text `rr`) into the origin annotation of an
