@@ -27,6 +27,8 @@ pub struct BuildArgs {
     gitops: GitopsArgs,
     #[command(flatten)]
     pub helm: super::helm::HelmArgs,
+    #[command(flatten)]
+    remote: super::remote::RemoteArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -122,7 +124,11 @@ pub fn run(b: &BuildArgs) -> ExitStatus {
         return ExitStatus::Error;
     }
     let opts = build_options(b);
-    let loader = Loader::single_use(Disk);
+    let f = match super::remote::fetcher(&b.remote, b.gitops.config.as_deref()) {
+        Ok(f) => f,
+        Err(s) => return s,
+    };
+    let loader = Loader::single_use(Disk).with_remote(f);
     match compile::build(&loader, path, &opts) {
         Ok(out) => {
             let mut err = std::io::stderr().lock();
@@ -149,6 +155,10 @@ pub fn run(b: &BuildArgs) -> ExitStatus {
 /// `kcompile [build] [PATH] [-o DIR] [--check] …`
 fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
     let g = &b.gitops;
+    let f = match super::remote::fetcher(&b.remote, g.config.as_deref()) {
+        Ok(f) => f,
+        Err(s) => return s,
+    };
     match &b.path {
         Some(path) => {
             if g.diff {
@@ -170,7 +180,7 @@ fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
                 report::error(&e);
                 return ExitStatus::Error;
             }
-            let loader = Loader::new(Disk);
+            let loader = super::remote::disk_loader(&f);
             let validate = !g.no_validate && g.wants_pipeline();
             let vo = vopts(&g.val, None);
             let out = match compile::build(&loader, path, opts) {
@@ -215,7 +225,7 @@ fn pipeline(b: &BuildArgs, opts: &Options) -> ExitStatus {
                 report::say("error: -o needs an overlay path; with kcompile.yaml each cluster's `output` says where to write\n  hint: run `kcompile build OVERLAY -o DIR`, or set `output:` in kcompile.yaml");
                 return ExitStatus::Error;
             }
-            run_all(&cfg, g, opts)
+            run_all(&cfg, g, opts, &super::remote::disk_loader(&f))
         }
     }
 }
@@ -330,7 +340,7 @@ pub fn progress_fn(total: usize) -> impl Fn(usize, usize) + Sync {
 
 /// Every cluster of kcompile.yaml: compile in parallel, check collisions,
 /// then write/check/print each; the exit status is the worst of them.
-fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
+fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options, loader: &Loader) -> ExitStatus {
     let outputs = match cfg.resolve_outputs(&Disk, g.output_root.as_deref()) {
         Ok(o) => o,
         Err(e) => {
@@ -338,10 +348,9 @@ fn run_all(cfg: &Config, g: &GitopsArgs, opts: &Options) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let loader = Loader::new(Disk);
     let vo = vopts(&g.val, Some(cfg));
     let results = workspace::compile_all(
-        &loader,
+        loader,
         cfg,
         opts,
         (!g.no_validate).then_some(&vo),

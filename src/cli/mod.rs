@@ -7,6 +7,7 @@ mod build;
 mod diff;
 mod generated;
 mod helm;
+mod remote;
 mod report;
 mod status;
 mod validate;
@@ -36,6 +37,8 @@ enum Cmd {
     Diff(diff::DiffArgs),
     /// Compile overlays and check them against the Kubernetes schemas and lints.
     Validate(validate::ValidateArgs),
+    /// Pin every remote base (git URL) the overlays reach in kcompile.lock.
+    Lock(remote::LockArgs),
     /// Print a shell completion script, e.g. `source <(kcompile completions bash)`.
     Completions {
         #[arg(value_enum)]
@@ -63,6 +66,7 @@ pub fn main() -> i32 {
         Some(Cmd::Build(b)) => build::run(&b),
         Some(Cmd::Diff(d)) => diff::run(&d),
         Some(Cmd::Validate(v)) => validate::run(&v),
+        Some(Cmd::Lock(l)) => remote::run(&l),
         Some(Cmd::Completions { shell }) => generated::print(|out| {
             clap_complete::generate(shell, &mut Cli::command(), "kcompile", out);
             Ok(())

@@ -33,6 +33,8 @@ pub struct ValidateArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub helm: super::helm::HelmArgs,
+    #[command(flatten)]
+    pub remote: super::remote::RemoteArgs,
 }
 
 pub fn vopts(v: &ValOpts, cfg: Option<&Config>) -> validate::Options {
@@ -60,7 +62,10 @@ pub fn validate_before_use(out: &compile::Output, v: &ValOpts) -> bool {
 
 /// `kcompile validate [PATH…]`
 pub fn run(v: &ValidateArgs) -> ExitStatus {
-    let loader = Loader::new(Disk);
+    let loader = match super::remote::fetcher(&v.remote, v.config.as_deref()) {
+        Ok(f) => super::remote::disk_loader(&f),
+        Err(s) => return s,
+    };
     let mut status = ExitStatus::Success;
     if v.paths.is_empty() {
         let cfg = match require_config(

@@ -7,6 +7,7 @@ use super::transformers::{decode_plugins, plugin_configs, run_builtin, run_trans
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::decode;
 use crate::input::load::{self, Target};
+use crate::input::remote;
 use crate::patch::merge_keys::Schema;
 use crate::path::Step;
 use crate::transform::config::TransformerConfig;
@@ -107,6 +108,7 @@ fn cycle_err(ctx: &Ctx, kust: &Kust) -> Error {
 fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
     let k = &kust.k;
     set_openapi(ctx, kust)?;
+    prefetch_remotes(ctx, k);
     // resources
     for (i, rel) in k.resources.iter().enumerate() {
         accumulate_path(ctx, kust, ("resources", i), rel, acc, false)?;
@@ -156,6 +158,7 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         }
     }
     let configured_in = ctx.origin.then(|| kust.origin_file());
+    let generated_from = acc.rm.len();
     crate::generate::absorb::run(
         kust.site(ctx.loader),
         k,
@@ -173,6 +176,19 @@ fn accumulate_inner(ctx: &mut Ctx, kust: &Kust, acc: &mut Acc) -> Result<()> {
         let builtins = decode_plugins(ctx, kust, &cfg)?;
         for b in builtins {
             run_builtin(ctx, kust, acc, b, prov.clone())?;
+        }
+    }
+    if ctx.origin {
+        if let Some((repo, reference)) = &kust.origin_repo {
+            let rr = crate::model::provenance::Provenance {
+                repo: Some(repo.clone()),
+                reference: Some(reference.clone()),
+                ..Default::default()
+            }
+            .text();
+            for r in &mut acc.rm.resources_mut()[generated_from..] {
+                with_repo(r, &rr);
+            }
         }
     }
     for (i, rel) in k.components.iter().enumerate() {
@@ -206,13 +222,48 @@ pub(super) fn accumulate_path(
     component: bool,
 ) -> Result<()> {
     let at = kust.at(field, Some(index));
-    let target = ctx.loader.resolve(&kust.dir, rel).map_err(&at)?;
+    let mut from_repo = None;
+    let target = match remote::classify(rel) {
+        None => ctx.loader.resolve(&kust.dir, rel).map_err(&at)?,
+        Some(Err(reason)) => {
+            return Err(at(Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "`{}` is not a remote base kcompile (or kustomize) can read: {reason}",
+                    remote::url::redact_url(rel)
+                ),
+            )
+            .hint("a remote base is URL//path?ref=TAG, e.g. https://github.com/org/repo//deploy?ref=v1.2.0")));
+        }
+        Some(Ok(spec)) => {
+            if !component && remote::looks_like_http_file(&spec) {
+                return Err(at(Error::new(
+                    ErrorKind::Kustomization,
+                    format!(
+                        "`{}` looks like a single file over HTTP; kustomize downloads those, kcompile does not",
+                        spec.shown_raw()
+                    ),
+                )
+                .hint("vendor the file into the repository, or name the git repository holding it: https://host/org/repo//path?ref=TAG")));
+            }
+            let (dir, fetched) = ctx.loader.resolve_remote(&spec).map_err(&at)?;
+            for w in fetched.warnings {
+                if !ctx.warnings.contains(&w) {
+                    ctx.warnings.push(w);
+                }
+            }
+            from_repo = Some(spec);
+            Target::Dir(dir)
+        }
+    };
     match target {
         Target::File(f) if !component => {
             ctx.loader.restrict(&kust.dir, &f, rel).map_err(&at)?;
             let mut stream = ctx.loader.load_docs(&f).map_err(&at)?;
             let prov = ctx.origin.then(|| crate::model::provenance::Provenance {
                 path: Some(crate::model::provenance::join(&kust.origin_path, rel)),
+                repo: kust.origin_repo.as_ref().map(|r| r.0.clone()),
+                reference: kust.origin_repo.as_ref().map(|r| r.1.clone()),
                 ..Default::default()
             });
             let docs = std::mem::take(&mut stream.docs);
@@ -271,7 +322,24 @@ pub(super) fn accumulate_path(
                 ));
             }
             let mut sub = load_kust(ctx, &d).map_err(&at)?;
-            sub.origin_path = crate::model::provenance::join(&kust.origin_path, rel);
+            match &from_repo {
+                // kustomize's `Origin.Append` for a URL: the path restarts
+                // at the repository (its quirk: `notCloned` for the
+                // repository's top folder), with the repo and ref.
+                Some(spec) => {
+                    let sub_path = crate::model::provenance::join("", &spec.subpath);
+                    sub.origin_path = if sub_path == "." {
+                        "notCloned".to_string()
+                    } else {
+                        sub_path
+                    };
+                    sub.origin_repo = Some((spec.shown_url(), spec.reference.clone()));
+                }
+                None => {
+                    sub.origin_path = crate::model::provenance::join(&kust.origin_path, rel);
+                    sub.origin_repo = kust.origin_repo.clone();
+                }
+            }
             if component && !sub.k.is_component() {
                 return Err(Error::new(
                     ErrorKind::Kustomization,
@@ -322,6 +390,65 @@ pub(super) fn accumulate_path(
                 }
             }
             Ok(())
+        }
+    }
+}
+
+/// Fetch the remote bases of a kustomization in parallel before they are
+/// accumulated in order (each fetch is kept by the loader's remote, so the
+/// accumulation then finds it done; an error is reported there, at its
+/// entry).
+fn prefetch_remotes(ctx: &Ctx, k: &crate::input::kustomization::Kustomization) {
+    if !ctx.loader.has_remote() {
+        return;
+    }
+    let mut specs: Vec<remote::RemoteSpec> = k
+        .resources
+        .iter()
+        .chain(&k.components)
+        .filter_map(|rel| remote::classify(rel).and_then(|r| r.ok()))
+        // Refused at its entry without a network access.
+        .filter(|s| !remote::looks_like_http_file(s))
+        .collect();
+    // One fetch per repository, ref and submodules setting (the subpaths
+    // of one checkout need no thread each).
+    specs.sort_by(|a, b| {
+        (a.url(), &a.reference, a.submodules).cmp(&(b.url(), &b.reference, b.submodules))
+    });
+    specs.dedup_by(|a, b| {
+        a.url() == b.url() && a.reference == b.reference && a.submodules == b.submodules
+    });
+    if specs.len() < 2 {
+        return;
+    }
+    let loader = ctx.loader;
+    // At most this many git processes at once.
+    for chunk in specs.chunks(8) {
+        std::thread::scope(|s| {
+            for spec in chunk {
+                s.spawn(move || {
+                    let _ = loader.resolve_remote(spec);
+                });
+            }
+        });
+    }
+}
+
+/// Put `repo:` and `ref:` (the text `rr`) into the origin annotation of an
+/// object generated in a remote base, before its `configuredIn:`.
+fn with_repo(r: &mut crate::model::resource::Resource, rr: &str) {
+    use crate::model::provenance::ORIGIN_ANNOTATION;
+    let Some(anns) = r
+        .obj
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if let Some(Value::String(text)) = anns.get_mut(ORIGIN_ANNOTATION) {
+        if !text.starts_with("path:") && !text.contains("\nrepo:") && !text.starts_with("repo:") {
+            *text = format!("{rr}{text}");
         }
     }
 }

@@ -58,6 +58,9 @@ pub(super) struct Kust {
     /// This kustomization's directory as reached from the top-level one
     /// (`../base`), for origin annotations.
     pub(super) origin_path: String,
+    /// The remote base this kustomization was fetched from (URL as shown,
+    /// ref), for the `repo:` and `ref:` of origin annotations.
+    pub(super) origin_repo: Option<(String, String)>,
     /// The kustomization's text, to find an entry's line when an error is
     /// about it.
     pub(super) text: Option<String>,
@@ -126,6 +129,7 @@ pub(super) fn load_kust(ctx: &mut Ctx, dir: &Path) -> Result<Kust> {
         file,
         k,
         origin_path: String::new(),
+        origin_repo: None,
         text: text.map(str::to_string),
     })
 }

@@ -6,6 +6,7 @@
 //! a new root. Only regular files are read, so a FIFO or device named in a
 //! kustomization is refused rather than blocking the build.
 
+use super::remote::{self, Fetched, Remote, RemoteSpec};
 use super::source::{Entry, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::resource::{Origin, Resource};
@@ -35,6 +36,11 @@ type Parsed = Result<Arc<yaml::Stream>>;
 /// repeating it. `Loader` is `Sync`.
 pub struct Loader {
     source: Arc<dyn Source>,
+    /// Where remote bases come from (`None`: they are refused).
+    remote: Option<Arc<dyn Remote>>,
+    /// The checkouts of remote bases used so far: (canonical top folder,
+    /// URL as shown). Nothing resolved from inside one may leave it.
+    checkouts: Mutex<Vec<(PathBuf, String)>>,
     parsed: Mutex<HashMap<PathBuf, Arc<Mutex<Option<Parsed>>>>>,
     /// How many files were actually parsed (cache misses), for tests and
     /// benchmarks.
@@ -54,6 +60,8 @@ impl Loader {
     pub fn new(source: impl Source + 'static) -> Loader {
         Loader {
             source: Arc::new(source),
+            remote: None,
+            checkouts: Mutex::default(),
             parsed: Mutex::default(),
             parses: AtomicUsize::new(0),
             single_use: false,
@@ -67,6 +75,107 @@ impl Loader {
             single_use: true,
             ..Loader::new(source)
         }
+    }
+
+    /// Fetch remote bases (git URLs under `resources:`/`components:`)
+    /// through `remote`; without one they are refused.
+    pub fn with_remote(mut self, remote: Arc<dyn Remote>) -> Loader {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// The remote base `spec` as a directory to build: its checkout's
+    /// subpath (canonical), checked to lie in the checkout and to hold a
+    /// kustomization; and what the fetch reported.
+    pub fn resolve_remote(&self, spec: &RemoteSpec) -> Result<(PathBuf, Fetched)> {
+        let Some(remote) = &self.remote else {
+            return Err(refused(&spec.shown_raw()));
+        };
+        let fetched = remote.fetch(spec)?;
+        let about = |m: String| {
+            Error::new(
+                ErrorKind::Kustomization,
+                format!(
+                    "remote base {} (ref {}, commit {}): {m}",
+                    spec.shown_url(),
+                    if spec.reference.is_empty() {
+                        "(none: the default branch)".to_string()
+                    } else {
+                        format!("`{}`", spec.reference)
+                    },
+                    fetched.commit
+                ),
+            )
+        };
+        let top = self
+            .source
+            .canonicalize(&fetched.checkout)
+            .map_err(|e| about(format!("cannot open the checkout: {}", io_reason(&e))))?;
+        {
+            let mut c = self.checkouts.lock().unwrap_or_else(|e| e.into_inner());
+            if !c.iter().any(|(p, _)| *p == top) {
+                c.push((top.clone(), spec.shown_url()));
+            }
+        }
+        let joined = top.join(&spec.subpath);
+        let dir = self.source.canonicalize(&joined).map_err(|e| {
+            about(format!(
+                "path `{}` in the repository: {}",
+                spec.subpath,
+                io_reason(&e)
+            ))
+            .hint("the part after `//` (or after ORG/REPO) names a folder of the repository at that ref")
+        })?;
+        if !dir.starts_with(&top) {
+            return Err(Error::new(
+                ErrorKind::Restriction,
+                format!(
+                    "security; remote base {}: path `{}` refers to directory outside of repo",
+                    spec.shown_url(),
+                    spec.subpath
+                ),
+            )
+            .hint("a symlink in the repository leads out of it; kcompile (like kustomize) reads only inside a fetched repository"));
+        }
+        if self.source.entry(&dir).ok() != Some(Entry::Dir) {
+            return Err(about(format!(
+                "`{}` refers to a file; expecting a directory",
+                spec.subpath
+            ))
+            .hint("a remote base names a folder holding a kustomization"));
+        }
+        let has_kustomization = KUSTOMIZATION_FILE_NAMES
+            .iter()
+            .any(|n| self.source.entry(&dir.join(n)).is_ok());
+        if !has_kustomization {
+            return Err(about(format!(
+                "no kustomization.yaml, kustomization.yml or Kustomization in `{}`",
+                if spec.subpath.is_empty() {
+                    "/"
+                } else {
+                    &spec.subpath
+                }
+            ))
+            .hint(
+                "name the folder of the repository that holds the kustomization: URL//path?ref=…",
+            ));
+        }
+        Ok((dir, fetched))
+    }
+
+    /// The fetched repository `dir` lies in, if any: its top folder and URL.
+    pub fn checkout_of(&self, dir: &Path) -> Option<(PathBuf, String)> {
+        self.checkouts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(p, _)| dir.starts_with(p))
+            .cloned()
+    }
+
+    /// Whether remote bases are fetched (else refused).
+    pub fn has_remote(&self) -> bool {
+        self.remote.is_some()
     }
 
     /// The tree this loader reads.
@@ -84,11 +193,9 @@ impl Loader {
     /// canonical path, without applying the restriction.
     pub fn resolve(&self, root: &Path, rel: &str) -> Result<Target> {
         if rel.contains("://") || rel.starts_with("git@") || rel.starts_with("github.com/") {
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("remote resource `{rel}` is not supported"),
-            )
-            .hint("vendor the remote base into the repository and refer to it by a local path"));
+            let shown = RemoteSpec::parse(rel)
+                .map_or_else(|_| remote::url::redact_url(rel), |s| s.shown_raw());
+            return Err(refused(&shown));
         }
         let joined = root.join(rel);
         let canon = self.source.canonicalize(&joined).map_err(|e| {
@@ -106,6 +213,20 @@ impl Loader {
             )
             .file(&canon)
         })?;
+        // Inside a fetched repository nothing may lead out of it (`../`, a
+        // symlink committed in it), as in kustomize.
+        if let Some((top, url)) = self.checkout_of(root) {
+            if !canon.starts_with(&top) {
+                return Err(Error::new(
+                    ErrorKind::Restriction,
+                    format!(
+                        "security; `{rel}` refers to '{}', outside of the fetched repository {url}",
+                        crate::error::shown(&canon)
+                    ),
+                )
+                .hint("a kustomization in a remote base may only read files and bases inside its repository"));
+            }
+        }
         if entry == Entry::Dir {
             Ok(Target::Dir(canon))
         } else {
@@ -260,6 +381,14 @@ impl Loader {
         *slot = Some(res.clone());
         res
     }
+}
+
+fn refused(shown: &str) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("remote resource `{shown}` is not supported here"),
+    )
+    .hint("remote bases (git URLs) are supported under `resources:` and `components:` of a build from disk; elsewhere vendor the file into the repository and refer to it by a local path")
 }
 
 /// Parse bytes as a YAML stream, reporting errors against `path`.

@@ -8,4 +8,5 @@ pub mod kustomization;
 pub mod live_state;
 pub mod load;
 pub mod memory;
+pub mod remote;
 pub mod source;

@@ -15,9 +15,14 @@ use kcompile::diff::{self, pair, render, report, Mode};
 use kcompile::input::disk::Disk;
 use kcompile::input::git::Revision;
 use kcompile::input::load::Loader;
+use kcompile::input::remote::fetch::{self, GitFetcher};
+use kcompile::input::remote::lock::Lock;
+use kcompile::input::remote::{Layered, Remote};
+use kcompile::input::source::Source;
 use kcompile::workspace::{self, Config};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One thing compared: where its overlay is on each side (`None`: absent).
 struct Target {
@@ -45,8 +50,32 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let base = Loader::new(revision);
-    let work = Loader::new(Disk);
+    // The base side reads the lock file as it is at REF, and its remote
+    // bases from the cache's checkouts on disk (a layered source).
+    let lock_file = crate::cli::remote::lock_path(a.config.as_deref());
+    let base_lock = revision
+        .canonicalize(&lock_file)
+        .ok()
+        .map(|p| revision.read(&p).and_then(|b| Lock::parse(&lock_file, &b)));
+    let mut base_fetcher = GitFetcher::new(fetch::cache_root(), a.remote.offline);
+    match base_lock {
+        Some(Ok(l)) => base_fetcher = base_fetcher.with_lock(lock_file, l),
+        Some(Err(e)) => {
+            out::error(&e);
+            return ExitStatus::Error;
+        }
+        None => {}
+    }
+    let base_fetcher: Arc<dyn Remote> = Arc::new(base_fetcher);
+    let base = match fetch::checkouts_root() {
+        Some(root) => Loader::new(Layered::new(revision, Disk, root)),
+        None => Loader::new(revision),
+    }
+    .with_remote(base_fetcher);
+    let work = match crate::cli::remote::fetcher(&a.remote, a.config.as_deref()) {
+        Ok(f) => crate::cli::remote::disk_loader(&f),
+        Err(s) => return s,
+    };
     let targets = match &a.overlays[..] {
         [_] if !a.clusters.is_empty() => {
             return Reporter::default().error(

@@ -11,7 +11,6 @@ use crate::cli::workspace::require_config;
 use crate::cli::ExitStatus;
 use kcompile::compile;
 use kcompile::diff::{self, pair, report, Summary};
-use kcompile::input::disk::Disk;
 use kcompile::input::load::Loader;
 use kcompile::validate;
 use kcompile::workspace::{Cluster, Config};
@@ -38,7 +37,10 @@ pub(super) fn run(a: &DiffArgs, format: FormatArg) -> ExitStatus {
         Ok(p) => p,
         Err(msg) => return Reporter::default().error(&msg),
     };
-    let loader = Loader::new(Disk);
+    let loader = match crate::cli::remote::fetcher(&a.remote, a.config.as_deref()) {
+        Ok(f) => crate::cli::remote::disk_loader(&f),
+        Err(s) => return s,
+    };
     // Compile and validate first, one cluster after another (quick, and
     // their messages stay in order); then ask the clusters in parallel.
     let mut desired: Vec<Result<Vec<Value>, String>> = Vec::new();

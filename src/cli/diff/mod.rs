@@ -17,7 +17,6 @@ pub use clusters::build_diff;
 use kcompile::cluster::{self, live, ConnectOptions};
 use kcompile::compile;
 use kcompile::diff::{self, pair, render, report, CompareOptions, Mode, ObjectDiff, Summary};
-use kcompile::input::load::Loader;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -100,6 +99,8 @@ pub struct DiffArgs {
     no_validate: bool,
     #[command(flatten)]
     val: super::validate::ValOpts,
+    #[command(flatten)]
+    remote: super::remote::RemoteArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,11 +215,8 @@ impl Reporter {
 }
 
 fn compile(path: &Path, rep: &Reporter, a: &DiffArgs) -> Result<Vec<Value>, ExitStatus> {
-    match compile::build(
-        &Loader::new(kcompile::input::disk::Disk),
-        path,
-        &a.helm.options(),
-    ) {
+    let f = super::remote::fetcher(&a.remote, a.config.as_deref())?;
+    match compile::build(&super::remote::disk_loader(&f), path, &a.helm.options()) {
         Ok(out) => {
             for w in &out.warnings {
                 rep.say(w);
