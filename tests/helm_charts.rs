@@ -783,3 +783,88 @@ fn command_line_capabilities_are_defaults_like_kubectl() {
         }
     }
 }
+
+/// What a GitOps repository really holds: a local chart with values, and a
+/// shared base from another git repository (here a bare repository reached
+/// by a `file://` URL at a tag) that itself inflates a chart. kcompile and
+/// `kubectl kustomize --enable-helm` print the same bytes.
+#[test]
+fn a_local_chart_with_values_and_a_remote_base_match_kubectl() {
+    let helm = need_helm!(3);
+    let t = Tree::new();
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Cmd::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .cwd(dir)
+            .run();
+        assert!(out.success(), "git {args:?}: {out}");
+    };
+    // The platform repository: a base with a Service, a ConfigMap and the
+    // spark chart (its own chart home), tagged v1.4.0.
+    let src = t.join("platform");
+    util::write_tree(
+        &src,
+        &[
+            (
+                "base/kustomization.yaml",
+                "resources:\n- svc.yaml\nconfigMapGenerator:\n- name: platform\n  literals: [tier=shared]\nhelmCharts:\n- name: spark\n  releaseName: shared\n  valuesInline:\n    ui:\n      enabled: false\n",
+            ),
+            (
+                "base/svc.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: metrics\nspec:\n  ports:\n  - port: 9090\n",
+            ),
+        ],
+    );
+    write_chart(&helm, &src.join("base/charts"));
+    git(&src, &["init", "-q", "-b", "main"]);
+    git(&src, &["add", "-A"]);
+    git(&src, &["commit", "-q", "-m", "platform"]);
+    git(&src, &["tag", "v1.4.0"]);
+    git(
+        t.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            src.to_str().unwrap(),
+            "platform.git",
+        ],
+    );
+    let url = format!(
+        "file://{}//base?ref=v1.4.0",
+        t.join("platform.git").display()
+    );
+    // The overlay: the remote base, a local chart with values, transformers.
+    let k = OVERLAY.replace(
+        "resources:\n- extra.yaml\n",
+        &format!("resources:\n- extra.yaml\n- {url}\n"),
+    );
+    assert_ne!(k, OVERLAY);
+    t.file("o/kustomization.yaml", &k)
+        .file(
+            "o/values-prod.yaml",
+            "image:\n  tag: 3.5.2\nui:\n  port: 4040\n",
+        )
+        .file(
+            "o/extra.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  k: v\n",
+        );
+    write_chart(&helm, &t.join("o/charts"));
+    let ours = util::cmd()
+        .env("XDG_CACHE_HOME", t.join("cache"))
+        .args(["--enable-helm", "--helm-command"])
+        .arg(&helm)
+        .arg(t.join("o"))
+        .run();
+    ours.assert_ok()
+        .assert_stdout_has("name: b-metrics") // from the remote base
+        .assert_stdout_has("name: b-shared-worker") // its chart
+        .assert_stdout_has("name: b-spark-worker") // the local chart
+        .assert_stdout_has("replicas: 4");
+    assert!(ours.stdout.contains("name: b-platform-"), "{}", ours.stdout);
+    if let Some(theirs) = kubectl_helm(&helm, &t.join("o")) {
+        assert!(theirs.success(), "{theirs}");
+        assert_eq!(ours.stdout, theirs.stdout);
+    }
+}
